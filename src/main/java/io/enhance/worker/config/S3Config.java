@@ -1,0 +1,35 @@
+package io.enhance.worker.config;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** The S3 store that receives outputs and serves {@code s3://} sources (environment: {@code S3_*}). */
+@ConfigMapping(prefix = "s3")
+public interface S3Config {
+
+    /** Endpoint of an S3-compatible store; unset means AWS S3 itself. */
+    Optional<String> endpoint();
+
+    /** Region; unset means the AWS SDK's default region chain (AWS_REGION, profile). */
+    Optional<String> region();
+
+    /** Bucket for outputs when a job names none; required outside local mode. */
+    Optional<String> bucket();
+
+    /** Use path-style addressing (needed by most S3-compatible stores). */
+    @WithDefault("false")
+    boolean pathStyle();
+
+    /** Access key; unset means the AWS SDK's default credentials chain. */
+    Optional<String> accessKeyId();
+
+    /** Secret key that goes with {@code access-key-id}. */
+    Optional<String> secretAccessKey();
+
+    /** Lifetime of the presigned GET URL handed to WaveSpeed for an {@code s3://} source. */
+    @WithDefault("1h")
+    Duration sourceUrlExpiry();
+}

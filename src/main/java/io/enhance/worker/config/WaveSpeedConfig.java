@@ -1,0 +1,44 @@
+package io.enhance.worker.config;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** How the worker reaches the WaveSpeed API (environment: {@code WAVESPEED_*}). */
+@ConfigMapping(prefix = "wavespeed")
+public interface WaveSpeedConfig {
+
+    /** Base URL of the WaveSpeed API; point it at the emulator for local runs and tests. */
+    @WithDefault("https://api.wavespeed.ai")
+    String baseUrl();
+
+    /** API key sent as a bearer token; required unless the embedded emulator is used. */
+    Optional<String> apiKey();
+
+    /** Model path appended to {@code /api/v3/} when submitting. */
+    @WithDefault("wavespeed-ai/flux-1-srpo/image-to-image")
+    String model();
+
+    /** Price of one output image in USD, used for the job's cost. */
+    @WithDefault("0.025")
+    BigDecimal pricePerImage();
+
+    /** Most predictions submitted but not yet finished at any time, across this worker's jobs. */
+    @WithDefault("50")
+    int maxInFlight();
+
+    /** Longest wait for any single WaveSpeed HTTP call. */
+    @WithDefault("60s")
+    Duration requestTimeout();
+
+    /** Delay between a submission and its first result poll. */
+    @WithDefault("2s")
+    Duration firstPollDelay();
+
+    /** Longest delay between two polls of one prediction; the delay grows by half each poll up to this. */
+    @WithDefault("15s")
+    Duration maxPollDelay();
+}

@@ -1,0 +1,34 @@
+package io.enhance.worker.emulator;
+
+import java.util.concurrent.CountDownLatch;
+
+/** Runs the emulator standalone, configured by {@code EMULATOR_*} variables and {@code --name=value} arguments. */
+public final class EmulatorMain {
+
+    private EmulatorMain() {
+    }
+
+    public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
+        EmulatorSettings settings;
+        try {
+            settings = EmulatorSettings.fromEnvironment(System.getenv(), args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        WaveSpeedEmulator emulator = WaveSpeedEmulator.start(settings);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            emulator.close();
+            stopped.countDown();
+        }, "wavespeed-emulator-shutdown"));
+        System.out.println("WaveSpeed emulator listening on " + emulator.baseUrl());
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

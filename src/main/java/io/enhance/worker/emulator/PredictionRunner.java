@@ -1,0 +1,111 @@
+package io.enhance.worker.emulator;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+
+/**
+ * Drives predictions through their states on a scheduler: {@code processing} at a quarter of the drawn
+ * latency, then the image work on a small worker pool, then {@code completed} or {@code failed} once the
+ * whole latency has passed (or when the work ends, if it took longer).
+ */
+final class PredictionRunner {
+
+    static final String INJECTED_FAILURE = "Inference failed: the model could not process this request (injected by the emulator's failure rate)";
+
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService workers;
+    private final SourceImageFetcher fetcher;
+    private final FileStore files;
+    private final PredictionStore store;
+    private final WebhookDispatcher webhooks;
+
+    PredictionRunner(ScheduledExecutorService scheduler, ExecutorService workers, SourceImageFetcher fetcher,
+                     FileStore files, PredictionStore store, WebhookDispatcher webhooks) {
+        this.scheduler = scheduler;
+        this.workers = workers;
+        this.fetcher = fetcher;
+        this.files = files;
+        this.store = store;
+        this.webhooks = webhooks;
+    }
+
+    void start(Prediction prediction) {
+        schedule(() -> beginProcessing(prediction), prediction.latencyMs * 1_000_000 / 4);
+    }
+
+    private void beginProcessing(Prediction prediction) {
+        if (!store.contains(prediction.id) || !prediction.startProcessing()) {
+            return;
+        }
+        if (prediction.fated) {
+            schedule(() -> fail(prediction, INJECTED_FAILURE), prediction.remainingNanos());
+            return;
+        }
+        try {
+            workers.execute(() -> process(prediction));
+        } catch (RejectedExecutionException closed) {
+            // the emulator stopped
+        }
+    }
+
+    private void process(Prediction prediction) {
+        try {
+            BufferedImage source = fetcher.fetch(prediction.request.image());
+            long seed = prediction.request.seed() >= 0
+                    ? prediction.request.seed()
+                    : ThreadLocalRandom.current().nextLong(0, Integer.MAX_VALUE + 1L);
+            byte[] output = ImageEnhancer.enhance(source, prediction.request.strength(), seed,
+                    prediction.request.outputFormat());
+            if (!store.contains(prediction.id)) {
+                return;
+            }
+            Path file = files.write(files.output(prediction.id, prediction.outputFileName()), output);
+            schedule(() -> complete(prediction, file), prediction.remainingNanos());
+        } catch (PredictionFailure e) {
+            schedule(() -> fail(prediction, e.getMessage()), prediction.remainingNanos());
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            schedule(() -> fail(prediction, "Internal error while enhancing the image: " + e), prediction.remainingNanos());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void complete(Prediction prediction, Path file) {
+        if (store.contains(prediction.id) && prediction.complete(file)) {
+            notifyWebhook(prediction);
+        }
+    }
+
+    private void fail(Prediction prediction, String error) {
+        if (store.contains(prediction.id) && prediction.fail(error)) {
+            notifyWebhook(prediction);
+        }
+    }
+
+    private void notifyWebhook(Prediction prediction) {
+        if (prediction.webhookUrl == null) {
+            return;
+        }
+        try {
+            webhooks.deliver(prediction.webhookUrl, Json.MAPPER.writeValueAsBytes(prediction.toJson(true)));
+        } catch (JsonProcessingException | RejectedExecutionException e) {
+            // cannot happen for a tree we built / the emulator stopped
+        }
+    }
+
+    private void schedule(Runnable task, long delayNanos) {
+        try {
+            scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closed) {
+            // the emulator stopped
+        }
+    }
+}

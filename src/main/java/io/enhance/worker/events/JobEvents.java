@@ -1,0 +1,130 @@
+package io.enhance.worker.events;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.enhance.worker.config.QueuesConfig;
+import io.enhance.worker.config.WaveSpeedConfig;
+import io.enhance.worker.jobs.Job;
+
+/**
+ * Writes outcome events as CloudEvents 1.0 (structured JSON) into the outbox, inside the caller's
+ * transaction. Event ids are derived from the outcome, so writing the same outcome twice yields one event.
+ */
+@ApplicationScoped
+public class JobEvents {
+
+    public static final String CONTENT_TYPE = "application/cloudevents+json";
+
+    private final EntityManager entityManager;
+    private final ObjectMapper json;
+    private final QueuesConfig queues;
+    private final WaveSpeedConfig wavespeed;
+
+    JobEvents(EntityManager entityManager, ObjectMapper json, QueuesConfig queues, WaveSpeedConfig wavespeed) {
+        this.entityManager = entityManager;
+        this.json = json;
+        this.queues = queues;
+        this.wavespeed = wavespeed;
+    }
+
+    /** One problem with a rejected request: the field (JSON path) and what is wrong with it. */
+    public record Problem(String field, String message) {
+        @Override
+        public String toString() {
+            return field + ": " + message;
+        }
+    }
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void jobFinished(Job job) {
+        String outcome = job.status.name().toLowerCase();
+        ObjectNode data = json.createObjectNode();
+        data.put("job_id", job.jobId);
+        data.put("batch_id", job.batchId);
+        data.put("status", outcome);
+        data.put("prediction_id", job.predictionId);
+        data.put("model", wavespeed.model());
+        data.set("outputs", json.valueToTree(job.outputs == null ? List.of() : job.outputs.stream()
+                .map(o -> json.createObjectNode()
+                        .put("bucket", o.bucket())
+                        .put("key", o.key())
+                        .put("content_type", o.contentType())
+                        .put("size", o.size())
+                        .put("sha256", o.sha256())
+                        .put("width", o.width())
+                        .put("height", o.height()))
+                .toList()));
+        data.set("has_nsfw_contents", json.valueToTree(job.hasNsfwContents == null ? List.of() : job.hasNsfwContents));
+        data.put("inference_ms", job.inferenceMs);
+        data.put("attempts", job.attempts);
+        data.put("cost_usd", job.costUsd);
+        data.set("metadata", json.valueToTree(job.metadata));
+        data.set("error", job.error()
+                .<com.fasterxml.jackson.databind.JsonNode> map(e -> json.createObjectNode()
+                        .put("code", e.code())
+                        .put("message", e.message()))
+                .orElse(json.nullNode()));
+        write(stableId("job/" + job.jobId + "/" + outcome), "job." + outcome, job.jobId, data);
+    }
+
+    /**
+     * @param eventId stable for one rejected message body, so a redelivered copy adds no second event
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void jobRejected(UUID eventId, String jobId, String batchId, List<Problem> problems) {
+        ObjectNode data = json.createObjectNode();
+        data.put("job_id", jobId);
+        data.put("batch_id", batchId);
+        data.put("status", "rejected");
+        data.putNull("prediction_id");
+        data.put("model", wavespeed.model());
+        data.set("outputs", json.createArrayNode());
+        data.set("has_nsfw_contents", json.createArrayNode());
+        data.putNull("inference_ms");
+        data.put("attempts", 0);
+        data.put("cost_usd", java.math.BigDecimal.ZERO);
+        data.putNull("metadata");
+        data.set("error", json.createObjectNode()
+                .put("code", "invalid_request")
+                .put("message", String.join("; ", problems.stream().map(Problem::toString).toList())));
+        data.set("problems", json.valueToTree(problems));
+        write(eventId, "job.rejected", jobId, data);
+    }
+
+    private void write(UUID id, String routingKey, String subject, ObjectNode data) {
+        Instant now = Instant.now();
+        ObjectNode event = json.createObjectNode()
+                .put("specversion", "1.0")
+                .put("id", id.toString())
+                .put("source", queues.eventSource())
+                .put("type", "enhance." + routingKey)
+                .put("subject", subject)
+                .put("time", now.toString())
+                .put("datacontenttype", "application/json");
+        event.set("data", data);
+        entityManager.createNativeQuery("""
+                insert into outbox_events (id, routing_key, subject, payload, created_at)
+                values (?1, ?2, ?3, ?4, ?5)
+                on conflict (id) do nothing""")
+                .setParameter(1, id)
+                .setParameter(2, routingKey)
+                .setParameter(3, subject)
+                .setParameter(4, event.toString())
+                .setParameter(5, now)
+                .executeUpdate();
+    }
+
+    static UUID stableId(String name) {
+        return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,83 @@
+package io.enhance.worker.events;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+import io.enhance.worker.config.PipelineConfig;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.rabbitmq.OutgoingRabbitMQMetadata;
+
+/**
+ * Publishes unsent outbox events to the events exchange and marks them sent only once the broker
+ * has confirmed them; an unconfirmed event stays unsent and goes out again next round.
+ */
+@ApplicationScoped
+public class RelayOutboxEvents {
+
+    private static final Logger LOG = Logger.getLogger(RelayOutboxEvents.class);
+    private static final int PERSISTENT = 2;
+    private static final int SKIP_LOCKED = -2;
+    /** Well inside the transaction timeout, so a stalled broker ends the round rather than the transaction. */
+    private static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(30);
+
+    private final MutinyEmitter<String> events;
+    private final PipelineConfig pipeline;
+
+    RelayOutboxEvents(@Channel("job-events") MutinyEmitter<String> events, PipelineConfig pipeline) {
+        this.events = events;
+        this.pipeline = pipeline;
+    }
+
+    // The emitter's channel is wired only once the application has started, hence the initial delay.
+    @Scheduled(every = "${pipeline.relay-interval:200ms}", delayed = "1s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Transactional
+    void relay() {
+        List<OutboxEvent> batch = OutboxEvent.<OutboxEvent> find("sentAt is null order by createdAt")
+                .withLock(LockModeType.PESSIMISTIC_WRITE)
+                .withHint("jakarta.persistence.lock.timeout", SKIP_LOCKED)
+                .page(0, pipeline.batchSize())
+                .list();
+        if (batch.isEmpty()) {
+            return;
+        }
+        List<Uni<Boolean>> confirms = batch.stream().map(this::publish).toList();
+        List<Boolean> confirmed = Uni.join().all(confirms).andFailFast().await().atMost(CONFIRM_TIMEOUT);
+        Instant now = Instant.now();
+        for (int i = 0; i < batch.size(); i++) {
+            OutboxEvent event = batch.get(i);
+            event.attempts++;
+            if (confirmed.get(i)) {
+                event.sentAt = now;
+            }
+        }
+    }
+
+    private Uni<Boolean> publish(OutboxEvent event) {
+        OutgoingRabbitMQMetadata metadata = OutgoingRabbitMQMetadata.builder()
+                .withRoutingKey(event.routingKey)
+                .withMessageId(event.id.toString())
+                .withContentType(JobEvents.CONTENT_TYPE)
+                .withDeliveryMode(PERSISTENT)
+                .withTimestamp(event.createdAt.atZone(ZoneOffset.UTC))
+                .build();
+        return events.sendMessage(Message.of(event.payload).addMetadata(metadata))
+                .replaceWith(true)
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.warnf("Event %s not confirmed by the broker, will retry: %s", event.id, failure.getMessage());
+                    return false;
+                });
+    }
+}

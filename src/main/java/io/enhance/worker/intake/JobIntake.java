@@ -1,0 +1,87 @@
+package io.enhance.worker.intake;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.enhance.worker.events.JobEvents;
+import io.enhance.worker.events.JobEvents.Problem;
+import io.enhance.worker.jobs.Job;
+
+/** Stores one request message as a job, or as a rejected message with its reasons and event. */
+@ApplicationScoped
+public class JobIntake {
+
+    public enum Outcome { ACCEPTED, DUPLICATE, REJECTED }
+
+    public record Result(Outcome outcome, String jobId, List<Problem> problems) {
+    }
+
+    private final JobRequestParser parser;
+    private final JobEvents events;
+    private final EntityManager entityManager;
+    private final ObjectMapper json;
+
+    JobIntake(JobRequestParser parser, JobEvents events, EntityManager entityManager, ObjectMapper json) {
+        this.parser = parser;
+        this.events = events;
+        this.entityManager = entityManager;
+        this.json = json;
+    }
+
+    /**
+     * @param messageId the AMQP message-id, if the sender set one: it tells a deliberate resend of the
+     *        same bad bytes (a new rejection) from a redelivery of one message (the same rejection)
+     */
+    @Transactional
+    public Result accept(byte[] body, String messageId) {
+        JobRequestParser.Parsed parsed = parser.parse(body);
+        if (!parsed.valid()) {
+            UUID rejectionId = rejectionId(body, messageId);
+            keepRejected(rejectionId, parsed, body);
+            events.jobRejected(rejectionId, parsed.jobId(), parsed.batchId(), parsed.problems());
+            return new Result(Outcome.REJECTED, parsed.jobId(), parsed.problems());
+        }
+        JobRequest request = parsed.request();
+        if (Job.findByJobId(request.jobId()).isPresent()) {
+            return new Result(Outcome.DUPLICATE, request.jobId(), List.of());
+        }
+        Job.accept(request.jobId(), request.batchId(), request.input(), request.outputBucket(),
+                request.outputKeyPrefix(), request.metadata(), Instant.now());
+        return new Result(Outcome.ACCEPTED, request.jobId(), List.of());
+    }
+
+    private void keepRejected(UUID id, JobRequestParser.Parsed parsed, byte[] body) {
+        entityManager.createNativeQuery("""
+                insert into rejected_messages (id, job_id, body, problems, received_at)
+                values (?1, ?2, ?3, cast(?4 as jsonb), ?5)
+                on conflict (id) do update set times_seen = rejected_messages.times_seen + 1""")
+                .setParameter(1, id)
+                .setParameter(2, parsed.jobId())
+                .setParameter(3, body)
+                .setParameter(4, json.valueToTree(parsed.problems()).toString())
+                .setParameter(5, Instant.now())
+                .executeUpdate();
+    }
+
+    /** A redelivered bad message gets the same id, so it yields one record and one event. */
+    private static UUID rejectionId(byte[] body, String messageId) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(body);
+            return UUID.nameUUIDFromBytes(("rejected/" + HexFormat.of().formatHex(digest) + "/"
+                    + (messageId == null ? "" : messageId)).getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}

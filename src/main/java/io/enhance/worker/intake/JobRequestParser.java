@@ -1,0 +1,165 @@
+package io.enhance.worker.intake;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.enhance.worker.config.QueuesConfig;
+import io.enhance.worker.config.S3Config;
+import io.enhance.worker.events.JobEvents.Problem;
+
+/** Turns a raw request message into a {@link JobRequest}, or into the full list of what is wrong with it. */
+@ApplicationScoped
+public class JobRequestParser {
+
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:/-]{1,200}");
+    private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+    private static final Set<String> FIELDS = Set.of("job_id", "batch_id", "input", "output", "metadata");
+    private static final Set<String> OUTPUT_FIELDS = Set.of("bucket", "key_prefix");
+    private static final int MAX_KEY_PREFIX = 512;
+
+    /** The outcome of parsing: a request, or problems (with whatever ids could still be read). */
+    public record Parsed(JobRequest request, String jobId, String batchId, List<Problem> problems) {
+        public boolean valid() {
+            return problems.isEmpty();
+        }
+    }
+
+    private final ObjectMapper json;
+    private final S3Config s3;
+    private final QueuesConfig queues;
+
+    JobRequestParser(ObjectMapper json, S3Config s3, QueuesConfig queues) {
+        this.json = json;
+        this.s3 = s3;
+        this.queues = queues;
+    }
+
+    public Parsed parse(byte[] body) {
+        if (body.length > queues.maxMessageBytes()) {
+            return invalid(null, null, new Problem("$", "message is " + body.length + " bytes; the limit is "
+                    + queues.maxMessageBytes()));
+        }
+        JsonNode root;
+        try {
+            root = json.readTree(body);
+        } catch (JsonProcessingException e) {
+            return invalid(null, null, new Problem("$", "not valid JSON: " + e.getOriginalMessage()));
+        } catch (IOException e) {
+            return invalid(null, null, new Problem("$", "not readable: " + e.getMessage()));
+        }
+        if (root == null || !root.isObject()) {
+            return invalid(null, null, new Problem("$", "must be a JSON object"));
+        }
+        List<Problem> problems = new ArrayList<>();
+        root.fieldNames().forEachRemaining(name -> {
+            if (!FIELDS.contains(name)) {
+                problems.add(new Problem(name, "unknown field; expected one of " + FIELDS));
+            }
+        });
+        String jobId = identifier(root, "job_id", true, problems);
+        String batchId = identifier(root, "batch_id", false, problems);
+
+        Map<String, Object> input = Map.of();
+        JsonNode inputNode = root.get("input");
+        if (inputNode == null || inputNode.isNull()) {
+            problems.add(new Problem("input", "is required"));
+        } else if (!inputNode.isObject()) {
+            problems.add(new Problem("input", "must be an object"));
+        } else {
+            input = ModelParameters.validate(inputNode, problems);
+        }
+
+        String bucket = s3.bucket().orElse(null);
+        String keyPrefix = "";
+        JsonNode output = root.get("output");
+        if (output != null && !output.isNull()) {
+            if (!output.isObject()) {
+                problems.add(new Problem("output", "must be an object"));
+            } else {
+                output.fieldNames().forEachRemaining(name -> {
+                    if (!OUTPUT_FIELDS.contains(name)) {
+                        problems.add(new Problem("output." + name, "unknown field; expected one of " + OUTPUT_FIELDS));
+                    }
+                });
+                bucket = textOr(output, "bucket", bucket, problems);
+                keyPrefix = textOr(output, "key_prefix", keyPrefix, problems);
+                if (keyPrefix.length() > MAX_KEY_PREFIX) {
+                    problems.add(new Problem("output.key_prefix", "must be at most " + MAX_KEY_PREFIX + " characters"));
+                }
+            }
+        }
+        if (bucket == null) {
+            problems.add(new Problem("output.bucket", "is required because no default bucket (S3_BUCKET) is set"));
+        } else if (!BUCKET.matcher(bucket).matches()) {
+            problems.add(new Problem("output.bucket", "is not a valid S3 bucket name: \"" + bucket + "\""));
+        }
+
+        Map<String, String> metadata = metadata(root.get("metadata"), problems);
+        if (!problems.isEmpty()) {
+            return new Parsed(null, jobId, batchId, problems);
+        }
+        return new Parsed(new JobRequest(jobId, batchId, input, bucket, keyPrefix, metadata), jobId, batchId,
+                List.of());
+    }
+
+    private static Parsed invalid(String jobId, String batchId, Problem problem) {
+        return new Parsed(null, jobId, batchId, List.of(problem));
+    }
+
+    private static String identifier(JsonNode root, String name, boolean required, List<Problem> problems) {
+        JsonNode value = root.get(name);
+        if (value == null || value.isNull()) {
+            if (required) {
+                problems.add(new Problem(name, "is required"));
+            }
+            return null;
+        }
+        if (!value.isTextual() || !ID.matcher(value.asText()).matches()) {
+            problems.add(new Problem(name, "must be 1-200 characters of A-Z a-z 0-9 . _ : / -"));
+            return null;
+        }
+        return value.asText();
+    }
+
+    private static String textOr(JsonNode node, String name, String fallback, List<Problem> problems) {
+        JsonNode value = node.get(name);
+        if (value == null || value.isNull()) {
+            return fallback;
+        }
+        if (!value.isTextual()) {
+            problems.add(new Problem("output." + name, "must be a string"));
+            return fallback;
+        }
+        return value.asText();
+    }
+
+    private static Map<String, String> metadata(JsonNode node, List<Problem> problems) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            problems.add(new Problem("metadata", "must be an object of strings"));
+            return null;
+        }
+        Map<String, String> metadata = new LinkedHashMap<>();
+        node.fields().forEachRemaining(entry -> {
+            if (entry.getValue().isTextual()) {
+                metadata.put(entry.getKey(), entry.getValue().asText());
+            } else {
+                problems.add(new Problem("metadata." + entry.getKey(), "must be a string"));
+            }
+        });
+        return metadata;
+    }
+}

@@ -1,0 +1,200 @@
+package io.enhance.worker.jobs;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.Id;
+import jakarta.persistence.SequenceGenerator;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+
+/**
+ * An accepted job and where it stands. State only changes through the transition methods below,
+ * which check {@link JobStatus}'s table and record every change; the version column makes a
+ * concurrent writer fail instead of overwriting.
+ */
+@Entity
+@Table(name = "jobs")
+public class Job extends PanacheEntityBase {
+
+    @Id
+    @GeneratedValue(generator = "jobs_seq")
+    @SequenceGenerator(name = "jobs_seq", sequenceName = "jobs_seq", allocationSize = 50)
+    public Long id;
+
+    public String jobId;
+    public String batchId;
+
+    @Enumerated(EnumType.STRING)
+    public JobStatus status;
+
+    /** The model parameters exactly as they will be submitted (source image not yet presigned). */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Map<String, Object> input;
+
+    public String outputBucket;
+    public String outputKeyPrefix;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Map<String, String> metadata;
+
+    public String predictionId;
+    public int attempts;
+    public int polls;
+    public Instant dueAt;
+    public String leaseOwner;
+
+    /** Output URLs or base64 strings reported by WaveSpeed, kept until they are copied to S3. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public List<String> predictionOutputs;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    public List<Boolean> hasNsfwContents;
+
+    public Long inferenceMs;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    public List<StoredOutput> outputs;
+
+    public BigDecimal costUsd = BigDecimal.ZERO;
+    public String errorCode;
+
+    @Column(columnDefinition = "text")
+    public String errorMessage;
+
+    @Version
+    public long version;
+
+    public Instant createdAt;
+    public Instant updatedAt;
+    public Instant submittedAt;
+    public Instant finishedAt;
+
+    /** Stores a new job, queued for submission now. */
+    public static Job accept(String jobId, String batchId, Map<String, Object> input, String outputBucket,
+            String outputKeyPrefix, Map<String, String> metadata, Instant now) {
+        Job job = new Job();
+        job.jobId = jobId;
+        job.batchId = batchId;
+        job.input = input;
+        job.outputBucket = outputBucket;
+        job.outputKeyPrefix = outputKeyPrefix;
+        job.metadata = metadata;
+        job.status = JobStatus.QUEUED;
+        job.dueAt = now;
+        job.createdAt = now;
+        job.updatedAt = now;
+        job.persist();
+        JobTransition.of(job, null, JobStatus.QUEUED, now, null).persist();
+        return job;
+    }
+
+    public static Optional<Job> findByJobId(String jobId) {
+        return find("jobId", jobId).firstResultOptional();
+    }
+
+    /** Records a submit attempt before the POST leaves, so a crash mid-request is never mistaken for "not sent". */
+    public void startSubmission(Instant now, Duration lease, String owner) {
+        moveTo(JobStatus.SUBMITTING, now, "attempt " + (attempts + 1));
+        attempts++;
+        dueAt = now.plus(lease);
+        leaseOwner = owner;
+    }
+
+    /** The POST provably created no task (refused or rate-limited): queue the job again. */
+    public void submissionRefused(Instant retryAt, Instant now, String reason) {
+        moveTo(JobStatus.QUEUED, now, reason);
+        dueAt = retryAt;
+        leaseOwner = null;
+    }
+
+    public void submitted(String predictionId, Instant firstPollAt, Instant now) {
+        moveTo(JobStatus.SUBMITTED, now, "prediction " + predictionId);
+        this.predictionId = predictionId;
+        submittedAt = now;
+        dueAt = firstPollAt;
+        leaseOwner = null;
+    }
+
+    /** WaveSpeed still works on it: note that and come back at {@code nextPollAt}. */
+    public void stillRunning(boolean processing, Instant nextPollAt, Instant now) {
+        if (processing && status == JobStatus.SUBMITTED) {
+            moveTo(JobStatus.PROCESSING, now, null);
+        } else {
+            updatedAt = now;
+        }
+        dueAt = nextPollAt;
+        leaseOwner = null;
+    }
+
+    /** The prediction finished with outputs; they are to be copied to S3 now. */
+    public void predictionCompleted(List<String> outputs, List<Boolean> nsfw, Long inferenceMs, Instant now) {
+        moveTo(JobStatus.DELIVERING, now, outputs.size() + " output(s)");
+        predictionOutputs = outputs;
+        hasNsfwContents = nsfw;
+        this.inferenceMs = inferenceMs;
+        dueAt = now;
+        leaseOwner = null;
+    }
+
+    public void completed(List<StoredOutput> stored, BigDecimal cost, Instant now) {
+        moveTo(JobStatus.COMPLETED, now, null);
+        outputs = stored;
+        costUsd = cost;
+        predictionOutputs = null; // may hold megabytes of base64 that now live in S3
+        finish(now);
+    }
+
+    public void failed(JobError error, Instant now) {
+        moveTo(JobStatus.FAILED, now, error.code());
+        errorCode = error.code();
+        errorMessage = error.message();
+        finish(now);
+    }
+
+    /** Reserves the job for {@code owner} until the lease runs out, without changing its state. */
+    public void lease(Instant now, Duration lease, String owner) {
+        dueAt = now.plus(lease);
+        leaseOwner = owner;
+    }
+
+    /** Leaves the job as it is and looks at it again at {@code at} (after a transient failure). */
+    public void retryAt(Instant at, Instant now) {
+        dueAt = at;
+        leaseOwner = null;
+        updatedAt = now;
+    }
+
+    public Optional<JobError> error() {
+        return errorCode == null ? Optional.empty() : Optional.of(new JobError(errorCode, errorMessage));
+    }
+
+    private void finish(Instant now) {
+        finishedAt = now;
+        dueAt = null;
+        leaseOwner = null;
+    }
+
+    private void moveTo(JobStatus next, Instant now, String detail) {
+        if (!status.canMoveTo(next)) {
+            throw new IllegalTransitionException(jobId, status, next);
+        }
+        JobTransition.of(this, status, next, now, detail).persist();
+        status = next;
+        updatedAt = now;
+    }
+}

@@ -1,0 +1,93 @@
+package io.enhance.worker.jobs;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+
+import org.jboss.logging.Logger;
+
+import io.enhance.worker.config.PipelineConfig;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+
+/**
+ * Hands out due jobs so that no two workers hold the same job: rows are locked with
+ * {@code FOR UPDATE SKIP LOCKED} and their due time is pushed past a lease before the lock is
+ * released. Work on a claimed job happens outside any transaction; its result is written back
+ * with {@link #update}, which checks that this worker still holds the job.
+ */
+@ApplicationScoped
+public class JobClaims {
+
+    private static final Logger LOG = Logger.getLogger(JobClaims.class);
+    /** PostgreSQL {@code SKIP LOCKED}, as Jakarta Persistence's lock-timeout hint spells it. */
+    private static final int SKIP_LOCKED = -2;
+    private static final Set<JobStatus> IN_FLIGHT = Set.of(JobStatus.SUBMITTING, JobStatus.SUBMITTED,
+            JobStatus.PROCESSING);
+
+    private final PipelineConfig pipeline;
+    private final WorkerIdentity worker;
+
+    JobClaims(PipelineConfig pipeline, WorkerIdentity worker) {
+        this.pipeline = pipeline;
+        this.worker = worker;
+    }
+
+    /** Claims up to a batch of due jobs in {@code status}, in a transaction of its own. */
+    public List<Job> claim(JobStatus status) {
+        return claim(Set.of(status));
+    }
+
+    public List<Job> claim(Set<JobStatus> statuses) {
+        return QuarkusTransaction.requiringNew().call(() -> claimDue(statuses, pipeline.batchSize()));
+    }
+
+    /** Claims queued jobs for submission, no more than the free in-flight slots, recording the attempt. */
+    public List<Job> claimForSubmission(int maxInFlight) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            int free = (int) Math.max(0, maxInFlight - Job.count("status in ?1", IN_FLIGHT));
+            List<Job> jobs = claimDue(Set.of(JobStatus.QUEUED), Math.min(free, pipeline.batchSize()));
+            Instant now = Instant.now();
+            jobs.forEach(job -> job.startSubmission(now, pipeline.leaseDuration(), worker.name()));
+            return jobs;
+        });
+    }
+
+    /**
+     * Applies {@code change} in a transaction of its own if this worker still holds the job in
+     * {@code expected}; returns whether it did. A job whose lease ran out and went to another worker is left alone.
+     */
+    public boolean update(long id, JobStatus expected, Consumer<Job> change) {
+        try {
+            return QuarkusTransaction.requiringNew().call(() -> {
+                Optional<Job> held = Job.<Job> findByIdOptional(id, LockModeType.PESSIMISTIC_WRITE)
+                        .filter(job -> job.status == expected && worker.name().equals(job.leaseOwner));
+                held.ifPresent(change);
+                return held.isPresent();
+            });
+        } catch (RuntimeException e) {
+            LOG.warnf("Job %d not updated (will be retried when its lease runs out): %s", id, e.toString());
+            return false;
+        }
+    }
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    List<Job> claimDue(Set<JobStatus> statuses, int limit) {
+        if (limit <= 0) {
+            return List.of();
+        }
+        Instant now = Instant.now();
+        List<Job> jobs = Job.<Job> find("status in ?1 and dueAt <= ?2 order by dueAt", statuses, now)
+                .withLock(LockModeType.PESSIMISTIC_WRITE)
+                .withHint("jakarta.persistence.lock.timeout", SKIP_LOCKED)
+                .page(0, limit)
+                .list();
+        jobs.forEach(job -> job.lease(now, pipeline.leaseDuration(), worker.name()));
+        return jobs;
+    }
+}

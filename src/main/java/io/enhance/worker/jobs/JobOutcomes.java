@@ -1,0 +1,36 @@
+package io.enhance.worker.jobs;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+
+import io.enhance.worker.events.JobEvents;
+
+/**
+ * The only way a job reaches a final state: the state and its outcome event are written in the
+ * caller's transaction, so one never exists without the other.
+ */
+@ApplicationScoped
+public class JobOutcomes {
+
+    private final JobEvents events;
+
+    JobOutcomes(JobEvents events) {
+        this.events = events;
+    }
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void complete(Job job, List<StoredOutput> stored, BigDecimal cost) {
+        job.completed(stored, cost, Instant.now());
+        events.jobFinished(job);
+    }
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void fail(Job job, String code, String message) {
+        job.failed(new JobError(code, message), Instant.now());
+        events.jobFinished(job);
+    }
+}

@@ -1,0 +1,45 @@
+package io.enhance.worker.jobs;
+
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The lifecycle of an accepted job. Requests that are never accepted do not become jobs: they are
+ * kept as rejected messages.
+ */
+public enum JobStatus {
+    /** Stored, waiting for a submission slot. */
+    QUEUED,
+    /** A submit POST is being sent; if the worker dies here the outcome is unknown. */
+    SUBMITTING,
+    /** WaveSpeed accepted the task and returned a prediction id; polling follows. */
+    SUBMITTED,
+    /** WaveSpeed reports the prediction as running. */
+    PROCESSING,
+    /** The prediction finished; its outputs are being copied to S3. */
+    DELIVERING,
+    COMPLETED,
+    FAILED;
+
+    private static final Map<JobStatus, Set<JobStatus>> ALLOWED = Map.of(
+            QUEUED, EnumSet.of(SUBMITTING),
+            // back to QUEUED only when the POST provably created nothing (e.g. 429, refused connection)
+            SUBMITTING, EnumSet.of(QUEUED, SUBMITTED, DELIVERING, FAILED),
+            SUBMITTED, EnumSet.of(PROCESSING, DELIVERING, FAILED),
+            PROCESSING, EnumSet.of(DELIVERING, FAILED),
+            DELIVERING, EnumSet.of(COMPLETED, FAILED),
+            COMPLETED, EnumSet.noneOf(JobStatus.class),
+            FAILED, EnumSet.noneOf(JobStatus.class));
+
+    public boolean canMoveTo(JobStatus next) {
+        return ALLOWED.get(this).contains(next);
+    }
+
+    public boolean isTerminal() {
+        return ALLOWED.get(this).isEmpty();
+    }
+
+    /** States in which a prediction exists upstream and is being followed. */
+    public static final Set<JobStatus> TRACKED = EnumSet.of(SUBMITTED, PROCESSING);
+}

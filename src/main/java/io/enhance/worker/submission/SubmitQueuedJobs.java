@@ -1,0 +1,97 @@
+package io.enhance.worker.submission;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.enhance.worker.config.WaveSpeedConfig;
+import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.JobClaims;
+import io.enhance.worker.jobs.JobOutcomes;
+import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.tracking.PredictionResults;
+import io.enhance.worker.wavespeed.SubmitOutcome;
+import io.enhance.worker.wavespeed.WaveSpeedClient;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Submits queued jobs to WaveSpeed, no more than the in-flight cap allows. The attempt is committed
+ * before the POST leaves; what the POST did decides the job's next state.
+ */
+@ApplicationScoped
+public class SubmitQueuedJobs {
+
+    private static final Logger LOG = Logger.getLogger(SubmitQueuedJobs.class);
+    private static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(1);
+
+    private final JobClaims claims;
+    private final JobOutcomes outcomes;
+    private final WaveSpeedClient wavespeed;
+    private final WaveSpeedConfig config;
+    private final SourceUrls sources;
+    private final PredictionResults results;
+
+    SubmitQueuedJobs(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config,
+            SourceUrls sources, PredictionResults results) {
+        this.claims = claims;
+        this.outcomes = outcomes;
+        this.wavespeed = wavespeed;
+        this.config = config;
+        this.sources = sources;
+        this.results = results;
+    }
+
+    @Scheduled(every = "${pipeline.submit-interval:200ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void submitDue() {
+        List<Job> jobs = claims.claimForSubmission(config.maxInFlight());
+        if (jobs.isEmpty()) {
+            return;
+        }
+        List<Uni<SubmitOutcome>> posts = jobs.stream().map(this::post).toList();
+        List<SubmitOutcome> answers = Uni.join().all(posts).andFailFast().await().indefinitely();
+        for (int i = 0; i < jobs.size(); i++) {
+            record(jobs.get(i), answers.get(i));
+        }
+    }
+
+    private Uni<SubmitOutcome> post(Job job) {
+        try {
+            return wavespeed.submit(sources.submissionBody(job.input), null);
+        } catch (RuntimeException e) {
+            return Uni.createFrom().item(new SubmitOutcome.NotCreated("source URL not signed: " + e.getMessage()));
+        }
+    }
+
+    private void record(Job job, SubmitOutcome outcome) {
+        Instant now = Instant.now();
+        claims.update(job.id, JobStatus.SUBMITTING, held -> {
+            if (outcome instanceof SubmitOutcome.Accepted accepted) {
+                held.submitted(accepted.prediction().id(), now.plus(config.firstPollDelay()), now);
+                // sync mode may answer with a finished prediction
+                if (accepted.prediction().completed() || accepted.prediction().failed()) {
+                    results.apply(held, accepted.prediction());
+                }
+            } else if (outcome instanceof SubmitOutcome.NotCreated notCreated) {
+                LOG.warnf("Job %s not submitted, will retry: %s", held.jobId, notCreated.reason());
+                held.submissionRefused(now.plus(retryDelay(held.attempts)), now, notCreated.reason());
+            } else if (outcome instanceof SubmitOutcome.Invalid invalid) {
+                outcomes.fail(held, "invalid_parameters", "WaveSpeed refused the parameters: " + invalid.message());
+            } else if (outcome instanceof SubmitOutcome.Unknown unknown) {
+                outcomes.fail(held, "submission_outcome_unknown", unknown.reason()
+                        + "; not resubmitted, because a second submission could be paid twice");
+            }
+        });
+    }
+
+    /** Exponential backoff with full jitter. */
+    private static Duration retryDelay(int attempts) {
+        long cap = Math.min(MAX_RETRY_DELAY.toMillis(), 1000L << Math.min(attempts, 16));
+        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(cap / 2, cap + 1));
+    }
+}

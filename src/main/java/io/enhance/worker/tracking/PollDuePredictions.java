@@ -1,0 +1,62 @@
+package io.enhance.worker.tracking;
+
+import java.time.Instant;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.JobClaims;
+import io.enhance.worker.jobs.JobOutcomes;
+import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.wavespeed.PollOutcome;
+import io.enhance.worker.wavespeed.WaveSpeedClient;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+
+/** Asks WaveSpeed for the result of every prediction whose next poll is due, a batch at a time. */
+@ApplicationScoped
+public class PollDuePredictions {
+
+    private static final Logger LOG = Logger.getLogger(PollDuePredictions.class);
+
+    private final JobClaims claims;
+    private final JobOutcomes outcomes;
+    private final WaveSpeedClient wavespeed;
+    private final PredictionResults results;
+
+    PollDuePredictions(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, PredictionResults results) {
+        this.claims = claims;
+        this.outcomes = outcomes;
+        this.wavespeed = wavespeed;
+        this.results = results;
+    }
+
+    @Scheduled(every = "${pipeline.poll-interval:200ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void pollDue() {
+        List<Job> jobs = claims.claim(JobStatus.TRACKED);
+        if (jobs.isEmpty()) {
+            return;
+        }
+        List<PollOutcome> answers = Uni.join().all(jobs.stream().map(job -> wavespeed.result(job.predictionId)).toList())
+                .andFailFast().await().indefinitely();
+        for (int i = 0; i < jobs.size(); i++) {
+            Job job = jobs.get(i);
+            PollOutcome answer = answers.get(i);
+            claims.update(job.id, job.status, held -> {
+                if (answer instanceof PollOutcome.Found found) {
+                    results.apply(held, found.prediction());
+                } else if (answer instanceof PollOutcome.NotFound notFound) {
+                    outcomes.fail(held, "prediction_not_found",
+                            "WaveSpeed does not know prediction " + held.predictionId + ": " + notFound.message());
+                } else if (answer instanceof PollOutcome.Unavailable unavailable) {
+                    LOG.debugf("Poll of job %s failed, will retry: %s", held.jobId, unavailable.reason());
+                    held.polls++;
+                    held.retryAt(Instant.now().plus(results.nextPollDelay(held.polls)), Instant.now());
+                }
+            });
+        }
+    }
+}

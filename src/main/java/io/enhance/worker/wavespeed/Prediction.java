@@ -1,0 +1,48 @@
+package io.enhance.worker.wavespeed;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * A prediction as WaveSpeed reports it in {@code data} (submit, result) or as a webhook body.
+ * Read leniently: absent or null fields become empty, unknown fields are ignored.
+ */
+public record Prediction(String id, String status, List<String> outputs, List<Boolean> hasNsfwContents,
+        String error, Long inferenceMs, Integer code) {
+
+    /** {@code data.code} of a sync-mode request that ran out of time while the task goes on. */
+    public static final int SYNC_TIMEOUT_CODE = 5004;
+    private static final Set<String> FAILED = Set.of("failed", "cancelled", "timeout");
+
+    public static Prediction from(JsonNode data) {
+        List<String> outputs = new ArrayList<>();
+        data.path("outputs").forEach(o -> outputs.add(o.asText()));
+        List<Boolean> nsfw = new ArrayList<>();
+        data.path("has_nsfw_contents").forEach(n -> nsfw.add(n.asBoolean()));
+        JsonNode inference = data.path("timings").path("inference");
+        return new Prediction(
+                data.path("id").asText(null),
+                data.path("status").asText("created"),
+                outputs,
+                nsfw,
+                data.path("error").asText(""),
+                inference.isNumber() ? inference.asLong() : null,
+                data.path("code").isInt() ? data.path("code").asInt() : null);
+    }
+
+    public boolean completed() {
+        return "completed".equals(status);
+    }
+
+    /** Terminal failure statuses; anything else that is not "completed" is still running. */
+    public boolean failed() {
+        return FAILED.contains(status);
+    }
+
+    public boolean processing() {
+        return "processing".equals(status);
+    }
+}

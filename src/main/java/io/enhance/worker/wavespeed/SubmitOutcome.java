@@ -1,0 +1,21 @@
+package io.enhance.worker.wavespeed;
+
+/** What a submit POST did, as far as the worker can know. */
+public sealed interface SubmitOutcome {
+
+    /** WaveSpeed created the prediction. */
+    record Accepted(Prediction prediction) implements SubmitOutcome {
+    }
+
+    /** Nothing was created (rate limited, refused, unreachable): the job may be submitted again later. */
+    record NotCreated(String reason) implements SubmitOutcome {
+    }
+
+    /** WaveSpeed refused the parameters; submitting again would fail the same way. */
+    record Invalid(String message) implements SubmitOutcome {
+    }
+
+    /** The request may have reached WaveSpeed and created a paid task, or not. */
+    record Unknown(String reason) implements SubmitOutcome {
+    }
+}

@@ -1,0 +1,151 @@
+package io.enhance.worker.wavespeed;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.enhance.worker.config.WaveSpeedConfig;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * The worker's only door to WaveSpeed. It reads the {@code {code, message, data}} envelope and
+ * classifies every answer once, here, so that callers only decide what a class of outcome means for a job.
+ * A submit is never retried here: a second POST could create a second paid task.
+ */
+@ApplicationScoped
+public class WaveSpeedClient {
+
+    private final WaveSpeedApi api;
+    private final WaveSpeedConfig config;
+    private final ObjectMapper json;
+
+    WaveSpeedClient(@RestClient WaveSpeedApi api, WaveSpeedConfig config, ObjectMapper json) {
+        this.api = api;
+        this.config = config;
+        this.json = json;
+    }
+
+    public Uni<SubmitOutcome> submit(Map<String, Object> parameters, String webhookUrl) {
+        String body;
+        try {
+            body = json.writeValueAsString(parameters);
+        } catch (IOException e) {
+            return Uni.createFrom().item(new SubmitOutcome.Invalid("parameters cannot be written as JSON: " + e));
+        }
+        return api.submit(config.model(), webhookUrl, bearer(), body)
+                .ifNoItem().after(config.requestTimeout()).fail()
+                .map(this::readSubmitAnswer)
+                .onFailure().recoverWithItem(this::classifySubmitFailure);
+    }
+
+    public Uni<PollOutcome> result(String predictionId) {
+        return api.result(predictionId, bearer())
+                .ifNoItem().after(config.requestTimeout()).fail()
+                .map(this::readPollAnswer)
+                .onFailure().recoverWithItem(this::classifyPollFailure);
+    }
+
+    private SubmitOutcome readSubmitAnswer(Response response) {
+        Answer answer = Answer.read(response, json);
+        if (answer.prediction() != null) {
+            return new SubmitOutcome.Accepted(answer.prediction());
+        }
+        return classifySubmitStatus(answer.status(), answer.message());
+    }
+
+    private SubmitOutcome classifySubmitFailure(Throwable failure) {
+        if (failure instanceof WebApplicationException http) {
+            Answer answer = Answer.read(http.getResponse(), json);
+            return classifySubmitStatus(answer.status(), answer.message());
+        }
+        if (causedBy(failure, ConnectException.class)) {
+            return new SubmitOutcome.NotCreated("WaveSpeed unreachable: " + failure.getMessage());
+        }
+        if (causedBy(failure, TimeoutException.class)) {
+            return new SubmitOutcome.Unknown("no answer within " + config.requestTimeout());
+        }
+        return new SubmitOutcome.Unknown("request failed after it may have been sent: " + failure);
+    }
+
+    private static SubmitOutcome classifySubmitStatus(int status, String message) {
+        return switch (status) {
+            case 429 -> new SubmitOutcome.NotCreated("rate limited (429): " + message);
+            case 401, 403 -> new SubmitOutcome.NotCreated("API key refused (" + status + "): " + message);
+            case 503 -> new SubmitOutcome.NotCreated("service unavailable (503): " + message);
+            default -> status >= 400 && status < 500
+                    ? new SubmitOutcome.Invalid(message)
+                    : new SubmitOutcome.Unknown("HTTP " + status + ": " + message);
+        };
+    }
+
+    private PollOutcome readPollAnswer(Response response) {
+        Answer answer = Answer.read(response, json);
+        if (answer.prediction() != null) {
+            return new PollOutcome.Found(answer.prediction());
+        }
+        return classifyPollStatus(answer.status(), answer.message());
+    }
+
+    private PollOutcome classifyPollFailure(Throwable failure) {
+        if (failure instanceof WebApplicationException http) {
+            Answer answer = Answer.read(http.getResponse(), json);
+            return classifyPollStatus(answer.status(), answer.message());
+        }
+        return new PollOutcome.Unavailable(failure.toString());
+    }
+
+    private static PollOutcome classifyPollStatus(int status, String message) {
+        return status == 404
+                ? new PollOutcome.NotFound(message)
+                : new PollOutcome.Unavailable("HTTP " + status + ": " + message);
+    }
+
+    private String bearer() {
+        return config.apiKey().map(key -> "Bearer " + key).orElse(null);
+    }
+
+    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A response read once: its HTTP status, the envelope's message and, on success, the prediction. */
+    private record Answer(int status, String message, Prediction prediction) {
+
+        static Answer read(Response response, ObjectMapper json) {
+            int status = response.getStatus();
+            String body = response.hasEntity() ? response.readEntity(String.class) : "";
+            JsonNode root;
+            try {
+                root = body.isBlank() ? json.nullNode() : json.readTree(body);
+            } catch (IOException notJson) {
+                return new Answer(status, abbreviate(body), null); // gateways answer HTML
+            }
+            int code = root.path("code").asInt(status);
+            String message = root.path("message").asText(root.path("error").asText(abbreviate(body)));
+            JsonNode data = root.path("data");
+            boolean success = status / 100 == 2 && code == 200 && data.isObject() && data.hasNonNull("id");
+            return new Answer(success ? status : (status / 100 == 2 ? code : status), message,
+                    success ? Prediction.from(data) : null);
+        }
+
+        private static String abbreviate(String text) {
+            String flat = text.replaceAll("\\s+", " ").trim();
+            return flat.length() <= 200 ? flat : flat.substring(0, 200) + "...";
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.enhance.worker.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.EnumSet;
+
+import org.junit.jupiter.api.Test;
+
+class JobStatusTest {
+
+    @Test
+    void followsTheHappyPathFromQueuedToCompleted() {
+        assertThat(JobStatus.QUEUED.canMoveTo(JobStatus.SUBMITTING)).isTrue();
+        assertThat(JobStatus.SUBMITTING.canMoveTo(JobStatus.SUBMITTED)).isTrue();
+        assertThat(JobStatus.SUBMITTED.canMoveTo(JobStatus.PROCESSING)).isTrue();
+        assertThat(JobStatus.PROCESSING.canMoveTo(JobStatus.DELIVERING)).isTrue();
+        assertThat(JobStatus.DELIVERING.canMoveTo(JobStatus.COMPLETED)).isTrue();
+    }
+
+    @Test
+    void finalStatesAllowNoFurtherMove() {
+        for (JobStatus next : JobStatus.values()) {
+            assertThat(JobStatus.COMPLETED.canMoveTo(next)).isFalse();
+            assertThat(JobStatus.FAILED.canMoveTo(next)).isFalse();
+        }
+        assertThat(EnumSet.allOf(JobStatus.class).stream().filter(JobStatus::isTerminal))
+                .containsExactlyInAnyOrder(JobStatus.COMPLETED, JobStatus.FAILED);
+    }
+
+    @Test
+    void aTrackedPredictionCannotBeSubmittedAgain() {
+        for (JobStatus tracked : JobStatus.TRACKED) {
+            assertThat(tracked.canMoveTo(JobStatus.QUEUED)).isFalse();
+            assertThat(tracked.canMoveTo(JobStatus.SUBMITTING)).isFalse();
+        }
+        assertThat(JobStatus.DELIVERING.canMoveTo(JobStatus.SUBMITTING)).isFalse();
+    }
+
+    @Test
+    void onlyAQueuedJobStartsASubmission() {
+        assertThat(EnumSet.allOf(JobStatus.class).stream().filter(s -> s.canMoveTo(JobStatus.SUBMITTING)))
+                .containsExactly(JobStatus.QUEUED);
+    }
+}

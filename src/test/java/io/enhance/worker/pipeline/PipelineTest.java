@@ -1,0 +1,149 @@
+package io.enhance.worker.pipeline;
+
+import static io.enhance.worker.testing.JobRequestBuilder.job;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.awt.image.BufferedImage;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.enhance.worker.config.QueuesConfig;
+import io.enhance.worker.jobs.Job;
+import io.enhance.worker.testing.EmbeddedServices;
+import io.enhance.worker.testing.TestBroker;
+import io.enhance.worker.testing.TestBroker.ReceivedEvent;
+import io.enhance.worker.testing.TestImages;
+import io.enhance.worker.testing.TestS3;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** Requests in on the real RabbitMQ, through PostgreSQL, the emulator and S3, events out again. */
+@QuarkusTest
+@QuarkusTestResource(EmbeddedServices.class)
+class PipelineTest {
+
+    private static final Duration PIPELINE_TIMEOUT = Duration.ofSeconds(90);
+
+    @Inject
+    QueuesConfig queues;
+
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+    private TestBroker broker;
+    private final TestS3 s3 = EmbeddedServices.s3();
+
+    @BeforeEach
+    void listen() {
+        broker = TestBroker.listeningTo(queues.eventsExchange());
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        broker.close();
+        EmbeddedServices.emulator().settings().setFailureRate(0);
+    }
+
+    @Test
+    void completesTwentyJobsWithOneEventEachWhoseImagesMatchTheEvent() {
+        String batch = "batch-" + run;
+        int jobs = 20;
+        for (int i = 0; i < jobs; i++) {
+            String source = s3.putSource(batch + "/in-" + i + ".png", TestImages.card(40 + i, 30, i));
+            broker.publish(queues.requests(), job(batch + "/img-" + i, source).batch(batch)
+                    .input("seed", i).metadata("customer", "acme").bytes());
+        }
+
+        await().atMost(PIPELINE_TIMEOUT).until(() -> outcomes(batch, "job.completed").size() == jobs);
+        awaitNoUnsentEvents(batch);
+
+        for (int i = 0; i < jobs; i++) {
+            String jobId = batch + "/img-" + i;
+            List<ReceivedEvent> events = broker.eventsFor(jobId);
+            assertThat(events).as("events of " + jobId).hasSize(1);
+            ReceivedEvent received = events.get(0);
+            JsonNode event = received.event();
+            assertThat(event.path("specversion").asText()).isEqualTo("1.0");
+            assertThat(event.path("type").asText()).isEqualTo("enhance.job.completed");
+            assertThat(event.path("datacontenttype").asText()).isEqualTo("application/json");
+            assertThat(received.contentType()).isEqualTo("application/cloudevents+json");
+            assertThat(received.messageId()).isEqualTo(event.path("id").asText());
+            JsonNode data = received.data();
+            assertThat(data.path("status").asText()).isEqualTo("completed");
+            assertThat(data.path("prediction_id").asText()).hasSize(32);
+            assertThat(data.path("cost_usd").decimalValue()).isEqualByComparingTo("0.025");
+            assertThat(data.path("metadata").path("customer").asText()).isEqualTo("acme");
+            assertThat(data.path("error").isNull()).isTrue();
+            assertThat(data.path("outputs")).hasSize(1);
+
+            JsonNode output = data.path("outputs").get(0);
+            assertThat(output.path("key").asText()).isEqualTo(jobId + "/0.jpg");
+            byte[] stored = s3.get(output.path("bucket").asText(), output.path("key").asText());
+            assertThat(TestImages.sha256(stored)).isEqualTo(output.path("sha256").asText());
+            assertThat((long) stored.length).isEqualTo(output.path("size").asLong());
+            BufferedImage image = TestImages.decode(stored);
+            assertThat(image.getWidth()).isEqualTo(output.path("width").asInt()).isEqualTo(2 * (40 + i));
+            assertThat(image.getHeight()).isEqualTo(output.path("height").asInt()).isEqualTo(60);
+            assertThat(submissionsOf(jobId)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void duplicateJobIdsMakeOneJobOneSubmissionAndOneEvent() {
+        String jobId = "dup-" + run;
+        String source = s3.putSource(jobId + ".png", TestImages.card(32, 32, 7));
+        byte[] request = job(jobId, source).bytes();
+        broker.publish(queues.requests(), request);
+        broker.publish(queues.requests(), request);
+        broker.publish(queues.requests(), job(jobId, source).input("strength", 0.3).bytes());
+
+        await().atMost(PIPELINE_TIMEOUT).until(() -> broker.eventsFor(jobId).size() == 1);
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() ->
+                broker.eventsFor(jobId).size() == 1 && submissionsOf(jobId) == 1 && jobsNamed(jobId) == 1);
+    }
+
+    @Test
+    void failedPredictionEndsTheJobWithAFailedEventSayingWhy() {
+        EmbeddedServices.emulator().settings().setFailureRate(1.0);
+        String jobId = "fails-" + run;
+        broker.publish(queues.requests(), job(jobId, s3.putSource(jobId + ".png", TestImages.card(16, 16, 1))).bytes());
+
+        await().atMost(PIPELINE_TIMEOUT).until(() -> broker.eventsFor(jobId).size() == 1);
+        ReceivedEvent failed = broker.eventsFor(jobId).get(0);
+        assertThat(failed.routingKey()).isEqualTo("job.failed");
+        assertThat(failed.data().path("status").asText()).isEqualTo("failed");
+        assertThat(failed.data().path("error").path("code").asText()).isEqualTo("prediction_failed");
+        assertThat(failed.data().path("error").path("message").asText()).startsWith("WaveSpeed reports failed: ").hasSizeGreaterThan(30);
+        assertThat(failed.data().path("outputs")).isEmpty();
+    }
+
+    private List<ReceivedEvent> outcomes(String batch, String routingKey) {
+        return broker.events().stream()
+                .filter(e -> routingKey.equals(e.routingKey()) && batch.equals(e.data().path("batch_id").asText()))
+                .toList();
+    }
+
+    private void awaitNoUnsentEvents(String subjectPrefix) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> QuarkusTransaction.requiringNew().call(() ->
+                io.enhance.worker.events.OutboxEvent.count("sentAt is null and subject like ?1", subjectPrefix + "%")) == 0);
+    }
+
+    private static long submissionsOf(String jobId) {
+        return EmbeddedServices.emulator().submissions().stream()
+                .filter(s -> ("enhance " + jobId).equals(s.body().path("prompt").asText()))
+                .count();
+    }
+
+    private static long jobsNamed(String jobId) {
+        return QuarkusTransaction.requiringNew().call(() -> Job.count("jobId", jobId));
+    }
+}

@@ -1,0 +1,129 @@
+package io.enhance.worker.pipeline;
+
+import static io.enhance.worker.testing.JobRequestBuilder.job;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.enhance.worker.config.QueuesConfig;
+import io.enhance.worker.jobs.Job;
+import io.enhance.worker.testing.EmbeddedServices;
+import io.enhance.worker.testing.TestBroker;
+import io.enhance.worker.testing.TestBroker.ReceivedEvent;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** Bad requests get a job.rejected event naming each problem, land whole in the DLQ, and cost nothing. */
+@QuarkusTest
+@QuarkusTestResource(EmbeddedServices.class)
+class RejectionTest {
+
+    private static final String IMAGE = "https://images.example.com/in.png";
+
+    @Inject
+    QueuesConfig queues;
+
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+    private TestBroker broker;
+
+    @BeforeEach
+    void listen() throws Exception {
+        broker = TestBroker.listeningTo(queues.eventsExchange());
+        broker.drain(queues.deadLetter());
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        broker.close();
+    }
+
+    @Test
+    void rejectsEachBadRequestWithItsReasonsDeadLettersItAndSubmitsNothing() throws Exception {
+        Map<String, byte[]> badRequests = new LinkedHashMap<>();
+        Map<String, String> expectedField = new LinkedHashMap<>();
+        bad(badRequests, expectedField, "no-prompt", "input.prompt", b -> b.withoutInput("prompt"));
+        bad(badRequests, expectedField, "no-image", "input.image", b -> b.withoutInput("image"));
+        bad(badRequests, expectedField, "ftp-image", "input.image", b -> b.input("image", "ftp://host/in.png"));
+        bad(badRequests, expectedField, "strength", "input.strength", b -> b.input("strength", 1.5));
+        bad(badRequests, expectedField, "steps", "input.num_inference_steps", b -> b.input("num_inference_steps", 0));
+        bad(badRequests, expectedField, "seed-type", "input.seed", b -> b.input("seed", "abc"));
+        bad(badRequests, expectedField, "guidance", "input.guidance_scale", b -> b.input("guidance_scale", 25));
+        bad(badRequests, expectedField, "format", "input.output_format", b -> b.input("output_format", "gif"));
+        bad(badRequests, expectedField, "typo", "input.strenght", b -> b.input("strenght", 0.5));
+        bad(badRequests, expectedField, "bucket", "output.bucket", b -> b.output("Not_A_Bucket", ""));
+        bad(badRequests, expectedField, "metadata", "metadata.count", b -> b.field("metadata", Map.of("count", 3)));
+        byte[] notJson = ("{not json " + run).getBytes(StandardCharsets.UTF_8);
+        byte[] notAnObject = ("[\"" + run + "\"]").getBytes(StandardCharsets.UTF_8);
+        byte[] badJobId = job("has spaces " + run, IMAGE).bytes();
+
+        badRequests.values().forEach(body -> broker.publish(queues.requests(), body));
+        List.of(notJson, notAnObject, badJobId).forEach(body -> broker.publish(queues.requests(), body));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> rejections().size() >= badRequests.size() + 3);
+        expectedField.forEach((jobId, field) -> {
+            List<ReceivedEvent> events = broker.eventsFor(jobId);
+            assertThat(events).as(jobId).hasSize(1);
+            assertThat(events.get(0).routingKey()).isEqualTo("job.rejected");
+            JsonNode data = events.get(0).data();
+            assertThat(data.path("status").asText()).isEqualTo("rejected");
+            assertThat(data.path("error").path("code").asText()).isEqualTo("invalid_request");
+            assertThat(fields(data)).as(jobId).containsExactly(field);
+            assertThat(data.path("error").path("message").asText()).startsWith(field + ": ");
+        });
+        assertThat(rejectionMessages()).anyMatch(m -> m.startsWith("$: not valid JSON"))
+                .anyMatch(m -> m.equals("$: must be a JSON object"))
+                .anyMatch(m -> m.startsWith("job_id: must be 1-200 characters"));
+
+        List<byte[]> deadLettered = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            deadLettered.addAll(broker.drain(queues.deadLetter()));
+            return badRequests.values().stream().allMatch(body -> contains(deadLettered, body))
+                    && contains(deadLettered, notJson) && contains(deadLettered, notAnObject);
+        });
+        assertThat(EmbeddedServices.emulator().submissions())
+                .noneMatch(s -> s.body().path("prompt").asText().contains(run));
+        assertThat(QuarkusTransaction.requiringNew().call(() -> Job.count("jobId like ?1", "%" + run + "%"))).isZero();
+    }
+
+    private void bad(Map<String, byte[]> requests, Map<String, String> expectedField, String name, String field,
+            java.util.function.UnaryOperator<io.enhance.worker.testing.JobRequestBuilder> bend) {
+        String jobId = "bad-" + name + "-" + run;
+        requests.put(jobId, bend.apply(job(jobId, IMAGE)).bytes());
+        expectedField.put(jobId, field);
+    }
+
+    private List<ReceivedEvent> rejections() {
+        return broker.events().stream().filter(e -> "job.rejected".equals(e.routingKey())).toList();
+    }
+
+    private List<String> rejectionMessages() {
+        return rejections().stream().map(e -> e.data().path("error").path("message").asText()).toList();
+    }
+
+    private static List<String> fields(JsonNode data) {
+        List<String> fields = new ArrayList<>();
+        data.path("problems").forEach(p -> fields.add(p.path("field").asText()));
+        return fields;
+    }
+
+    private static boolean contains(List<byte[]> bodies, byte[] body) {
+        return bodies.stream().anyMatch(b -> Arrays.equals(b, body));
+    }
+}

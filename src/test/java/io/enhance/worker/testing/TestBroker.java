@@ -1,0 +1,100 @@
+package io.enhance.worker.testing;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.GetResponse;
+
+/**
+ * A client of the worker, over the real local RabbitMQ: publishes requests with confirms and
+ * listens to every outcome event on its own queue, as an independent consumer would.
+ */
+public final class TestBroker implements AutoCloseable {
+
+    /** One received event: the CloudEvent and the AMQP properties it came with. */
+    public record ReceivedEvent(JsonNode event, String routingKey, String messageId, String contentType) {
+        public JsonNode data() {
+            return event.get("data");
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Connection connection;
+    private final Channel channel;
+    private final List<ReceivedEvent> events = new CopyOnWriteArrayList<>();
+
+    private TestBroker(Connection connection, Channel channel) {
+        this.connection = connection;
+        this.channel = channel;
+    }
+
+    public static TestBroker listeningTo(String eventsExchange) {
+        try {
+            ConnectionFactory factory = new ConnectionFactory();
+            factory.setHost("127.0.0.1");
+            Connection connection = factory.newConnection("enhance-worker tests");
+            Channel channel = connection.createChannel();
+            channel.confirmSelect();
+            channel.exchangeDeclare(eventsExchange, "topic", true);
+            String queue = channel.queueDeclare().getQueue();
+            channel.queueBind(queue, eventsExchange, "job.#");
+            TestBroker broker = new TestBroker(connection, channel);
+            channel.basicConsume(queue, true, (tag, delivery) -> broker.events.add(new ReceivedEvent(
+                    JSON.readTree(delivery.getBody()), delivery.getEnvelope().getRoutingKey(),
+                    delivery.getProperties().getMessageId(), delivery.getProperties().getContentType())),
+                    tag -> {
+                    });
+            return broker;
+        } catch (Exception e) {
+            throw new IllegalStateException("RabbitMQ at 127.0.0.1:5672 is needed for this test", e);
+        }
+    }
+
+    public void publish(String queue, byte[] body) {
+        try {
+            channel.basicPublish("", queue, new AMQP.BasicProperties.Builder()
+                    .contentType("application/json").deliveryMode(2).build(), body);
+            channel.waitForConfirmsOrDie(10_000);
+        } catch (Exception e) {
+            throw new IllegalStateException("publish to " + queue + " failed", e);
+        }
+    }
+
+    /** Removes queues left by an earlier run, so a test starts from nothing. */
+    public void deleteQueues(String... queues) throws IOException {
+        for (String queue : queues) {
+            channel.queueDelete(queue);
+        }
+    }
+
+    public List<ReceivedEvent> events() {
+        return List.copyOf(events);
+    }
+
+    public List<ReceivedEvent> eventsFor(String jobId) {
+        return events.stream().filter(e -> jobId.equals(e.event().path("subject").asText())).toList();
+    }
+
+    /** Takes every message currently in {@code queue}. */
+    public List<byte[]> drain(String queue) throws IOException {
+        List<byte[]> bodies = new ArrayList<>();
+        for (GetResponse response; (response = channel.basicGet(queue, true)) != null;) {
+            bodies.add(response.getBody());
+        }
+        return bodies;
+    }
+
+    @Override
+    public void close() throws Exception {
+        connection.close();
+    }
+}

@@ -1,0 +1,67 @@
+package io.enhance.worker.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+/** The packaged worker jar running as its own OS process, as in production. */
+public final class WorkerProcess implements AutoCloseable {
+
+    private final Process process;
+    private final int httpPort;
+
+    private WorkerProcess(Process process, int httpPort) {
+        this.process = process;
+        this.httpPort = httpPort;
+    }
+
+    /** Starts {@code target/quarkus-app/quarkus-run.jar} with {@code environment} and waits until it is ready. */
+    public static WorkerProcess start(Map<String, String> environment, File log) throws IOException {
+        String jar = System.getProperty("worker.jar", "target/quarkus-app/quarkus-run.jar");
+        int port = freePort();
+        ProcessBuilder builder = new ProcessBuilder("java", "-jar", jar)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log));
+        builder.environment().putAll(environment);
+        builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
+        WorkerProcess worker = new WorkerProcess(builder.start(), port);
+        HttpClient http = HttpClient.newHttpClient();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            if (!worker.process.isAlive()) {
+                throw new AssertionError("worker exited with " + worker.process.exitValue() + "; see " + log);
+            }
+            try {
+                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
+                        .build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            } catch (IOException notYet) {
+                return false;
+            }
+        });
+        return worker;
+    }
+
+    /** SIGKILL: no shutdown hook, no graceful anything. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        process.waitFor();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package io.enhance.worker.wavespeed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.enhance.worker.config.WaveSpeedConfig;
+import io.enhance.worker.testing.EmbeddedServices;
+import io.enhance.worker.testing.StubWaveSpeed;
+import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** The client against stubs that answer with the documented JSON shapes, not with our own records. */
+@QuarkusTest
+@QuarkusTestResource(EmbeddedServices.class)
+class WaveSpeedClientTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Map<String, Object> PARAMETERS = Map.of("prompt", "restore", "image", "https://x.test/a.png");
+
+    @Inject
+    WaveSpeedConfig config;
+    @Inject
+    ObjectMapper json;
+
+    private StubWaveSpeed stub;
+
+    @BeforeEach
+    void startStub() throws Exception {
+        stub = new StubWaveSpeed();
+    }
+
+    @AfterEach
+    void stopStub() {
+        stub.close();
+    }
+
+    @Test
+    void submitsToTheModelPathWithTheBearerKeyAndReadsTheCreatedPrediction() throws Exception {
+        stub.answer(200, "submit-created.json");
+
+        SubmitOutcome outcome = clientFor(stub.baseUri()).submit(PARAMETERS, null).await().atMost(WAIT);
+
+        assertThat(outcome).isInstanceOf(SubmitOutcome.Accepted.class);
+        Prediction prediction = ((SubmitOutcome.Accepted) outcome).prediction();
+        assertThat(prediction.id()).isEqualTo("5d1f0c2a9b8e4f7d8c6b5a4e3d2c1b0a");
+        assertThat(prediction.status()).isEqualTo("created");
+        assertThat(prediction.completed() || prediction.failed()).isFalse();
+        StubWaveSpeed.Received request = stub.received().get(0);
+        assertThat(request.method()).isEqualTo("POST");
+        assertThat(request.path()).isEqualTo("/api/v3/wavespeed-ai/flux-1-srpo/image-to-image");
+        assertThat(request.query()).isNull();
+        assertThat(request.authorization()).isEqualTo("Bearer " + EmbeddedServices.API_KEY);
+        assertThat(json.readTree(request.body()).path("prompt").asText()).isEqualTo("restore");
+    }
+
+    @Test
+    void readsOutputsNsfwFlagsAndInferenceTimeOfACompletedResult() throws Exception {
+        stub.answer(200, "result-completed.json");
+
+        PollOutcome outcome = clientFor(stub.baseUri()).result("5d1f0c2a9b8e4f7d8c6b5a4e3d2c1b0a").await().atMost(WAIT);
+
+        Prediction prediction = ((PollOutcome.Found) outcome).prediction();
+        assertThat(prediction.completed()).isTrue();
+        assertThat(prediction.outputs()).containsExactly(
+                "https://d1q70pf5vjeyhc.cloudfront.net/predictions/5d1f0c2a9b8e4f7d8c6b5a4e3d2c1b0a/1.jpeg");
+        assertThat(prediction.hasNsfwContents()).containsExactly(false);
+        assertThat(prediction.inferenceMs()).isEqualTo(4810L);
+        assertThat(stub.received().get(0).path()).isEqualTo("/api/v3/predictions/5d1f0c2a9b8e4f7d8c6b5a4e3d2c1b0a/result");
+    }
+
+    @Test
+    void toleratesNullNsfwFlagsMissingTimingsAndUnknownFields() throws Exception {
+        stub.answer(200, "result-completed-lenient.json");
+
+        Prediction prediction = ((PollOutcome.Found) clientFor(stub.baseUri()).result("9a8b").await().atMost(WAIT))
+                .prediction();
+
+        assertThat(prediction.completed()).isTrue();
+        assertThat(prediction.hasNsfwContents()).isEmpty();
+        assertThat(prediction.inferenceMs()).isNull();
+    }
+
+    @Test
+    void readsAFailedPredictionWithItsError() throws Exception {
+        stub.answer(200, "result-failed.json");
+
+        Prediction prediction = ((PollOutcome.Found) clientFor(stub.baseUri()).result("5d1f").await().atMost(WAIT))
+                .prediction();
+
+        assertThat(prediction.failed()).isTrue();
+        assertThat(prediction.error()).isEqualTo("image could not be downloaded");
+    }
+
+    @Test
+    void treatsASyncModeTimeoutAsAcceptedAndStillRunning() throws Exception {
+        stub.answer(200, "sync-timeout.json");
+
+        Prediction prediction = ((SubmitOutcome.Accepted) clientFor(stub.baseUri()).submit(PARAMETERS, null)
+                .await().atMost(WAIT)).prediction();
+
+        assertThat(prediction.code()).isEqualTo(Prediction.SYNC_TIMEOUT_CODE);
+        assertThat(prediction.processing()).isTrue();
+        assertThat(prediction.completed() || prediction.failed()).isFalse();
+    }
+
+    @Test
+    void classifiesAParameterErrorAsInvalidWithTheApiMessage() throws Exception {
+        stub.answer(400, "error-400.json");
+
+        SubmitOutcome outcome = clientFor(stub.baseUri()).submit(PARAMETERS, null).await().atMost(WAIT);
+
+        assertThat(outcome).isEqualTo(new SubmitOutcome.Invalid("strength must be between 0 and 1"));
+    }
+
+    @Test
+    void classifiesRateLimitsRefusedKeysAndUnavailabilityAsNotCreated() throws Exception {
+        for (var answer : Map.of(429, "error-429.json", 401, "error-401.json", 503, "error-429.json").entrySet()) {
+            stub.answer(answer.getKey(), answer.getValue());
+            assertThat(clientFor(stub.baseUri()).submit(PARAMETERS, null).await().atMost(WAIT))
+                    .as("HTTP %d", answer.getKey()).isInstanceOf(SubmitOutcome.NotCreated.class);
+        }
+    }
+
+    @Test
+    void classifiesServerErrorsAfterTheRequestWasSentAsUnknown() throws Exception {
+        stub.answer(502, "gateway-502.html");
+
+        SubmitOutcome outcome = clientFor(stub.baseUri()).submit(PARAMETERS, null).await().atMost(WAIT);
+
+        assertThat(outcome).isInstanceOf(SubmitOutcome.Unknown.class);
+        assertThat(((SubmitOutcome.Unknown) outcome).reason()).contains("HTTP 502").contains("502 Bad Gateway");
+    }
+
+    @Test
+    void classifiesAnUnreachableServerAsNotCreated() throws Exception {
+        URI closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = URI.create("http://127.0.0.1:" + socket.getLocalPort());
+        }
+
+        assertThat(clientFor(closedPort).submit(PARAMETERS, null).await().atMost(WAIT))
+                .isInstanceOf(SubmitOutcome.NotCreated.class);
+    }
+
+    @Test
+    void classifiesAnUnknownPredictionAsNotFoundAndServerErrorsAsUnavailable() throws Exception {
+        stub.answer(404, "error-404.json");
+        assertThat(clientFor(stub.baseUri()).result("nope").await().atMost(WAIT))
+                .isEqualTo(new PollOutcome.NotFound("Prediction not found"));
+
+        stub.answer(502, "gateway-502.html");
+        assertThat(clientFor(stub.baseUri()).result("nope").await().atMost(WAIT))
+                .isInstanceOf(PollOutcome.Unavailable.class);
+    }
+
+    private WaveSpeedClient clientFor(URI baseUri) {
+        return new WaveSpeedClient(QuarkusRestClientBuilder.newBuilder().baseUri(baseUri).build(WaveSpeedApi.class),
+                config, json);
+    }
+}
