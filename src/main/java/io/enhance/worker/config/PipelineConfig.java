@@ -9,20 +9,20 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "pipeline")
 public interface PipelineConfig {
 
-    /** How often queued jobs are looked for and submitted. */
-    @WithDefault("200ms")
+    /** How often queued jobs are looked for (at least 1s); a round that fills a batch goes on at once. */
+    @WithDefault("1s")
     Duration submitInterval();
 
-    /** How often predictions that are due are polled. */
-    @WithDefault("200ms")
+    /** How often due predictions are looked for (at least 1s); a round that fills a batch goes on at once. */
+    @WithDefault("1s")
     Duration pollInterval();
 
-    /** How often finished predictions are copied to S3. */
-    @WithDefault("200ms")
+    /** How often finished predictions are looked for (at least 1s); a full round goes on at once. */
+    @WithDefault("1s")
     Duration deliverInterval();
 
-    /** How often unsent outbox events are relayed to RabbitMQ. */
-    @WithDefault("200ms")
+    /** How often unsent outbox events are looked for (at least 1s); a full round goes on at once. */
+    @WithDefault("1s")
     Duration relayInterval();
 
     /** Jobs (or events) one task claims per round. */

@@ -57,13 +57,17 @@ public class DeliverFinishedPredictions {
         this.transfers = Executors.newFixedThreadPool(pipeline.deliveryThreads());
     }
 
-    @Scheduled(every = "${pipeline.deliver-interval:200ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${pipeline.deliver-interval:1s}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void deliverDue() {
-        List<Job> jobs = claims.claim(JobStatus.DELIVERING);
-        CompletableFuture.allOf(jobs.stream()
-                .map(job -> CompletableFuture.runAsync(() -> deliver(job), transfers))
-                .toArray(CompletableFuture[]::new))
-                .join();
+        List<Job> jobs;
+        do {
+            jobs = claims.claim(JobStatus.DELIVERING);
+            CompletableFuture.allOf(jobs.stream()
+                    .map(job -> CompletableFuture.runAsync(() -> deliver(job), transfers))
+                    .toArray(CompletableFuture[]::new))
+                    .join();
+        } while (jobs.size() == claims.batchSize());
     }
 
     private void deliver(Job job) {

@@ -40,29 +40,39 @@ public class RelayOutboxEvents {
         this.pipeline = pipeline;
     }
 
-    // The emitter's channel is wired only once the application has started, hence the initial delay.
-    @Scheduled(every = "${pipeline.relay-interval:200ms}", delayed = "1s",
+    // Skipped until the application has started: the emitter's channel is wired only then.
+    @Scheduled(every = "${pipeline.relay-interval:1s}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void relayDue() {
+        while (relayBatch() == pipeline.batchSize()) {
+            // all confirmed and a full batch: more may be waiting
+        }
+    }
+
+    /** Returns how many events were confirmed. */
     @Transactional
-    void relay() {
+    int relayBatch() {
         List<OutboxEvent> batch = OutboxEvent.<OutboxEvent> find("sentAt is null order by createdAt")
                 .withLock(LockModeType.PESSIMISTIC_WRITE)
                 .withHint("jakarta.persistence.lock.timeout", SKIP_LOCKED)
                 .page(0, pipeline.batchSize())
                 .list();
         if (batch.isEmpty()) {
-            return;
+            return 0;
         }
         List<Uni<Boolean>> confirms = batch.stream().map(this::publish).toList();
         List<Boolean> confirmed = Uni.join().all(confirms).andFailFast().await().atMost(CONFIRM_TIMEOUT);
         Instant now = Instant.now();
+        int sent = 0;
         for (int i = 0; i < batch.size(); i++) {
             OutboxEvent event = batch.get(i);
             event.attempts++;
             if (confirmed.get(i)) {
                 event.sentAt = now;
+                sent++;
             }
         }
+        return sent;
     }
 
     private Uni<Boolean> publish(OutboxEvent event) {

@@ -38,6 +38,11 @@ public class JobClaims {
         this.worker = worker;
     }
 
+    /** Most jobs one claim hands out. */
+    public int batchSize() {
+        return pipeline.batchSize();
+    }
+
     /** Claims up to a batch of due jobs in {@code status}, in a transaction of its own. */
     public List<Job> claim(JobStatus status) {
         return claim(Set.of(status));

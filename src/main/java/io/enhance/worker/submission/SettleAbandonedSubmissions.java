@@ -22,7 +22,8 @@ public class SettleAbandonedSubmissions {
         this.outcomes = outcomes;
     }
 
-    @Scheduled(every = "${pipeline.lease-duration:2m}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${pipeline.lease-duration:2m}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void settle() {
         claims.claim(JobStatus.SUBMITTING).forEach(job -> claims.update(job.id, JobStatus.SUBMITTING,
                 held -> outcomes.fail(held, "submission_outcome_unknown",

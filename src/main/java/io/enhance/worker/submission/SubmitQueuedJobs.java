@@ -47,17 +47,25 @@ public class SubmitQueuedJobs {
         this.results = results;
     }
 
-    @Scheduled(every = "${pipeline.submit-interval:200ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${pipeline.submit-interval:1s}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void submitDue() {
+        while (submitBatch() == claims.batchSize()) {
+            // a full batch means more may be waiting
+        }
+    }
+
+    private int submitBatch() {
         List<Job> jobs = claims.claimForSubmission(config.maxInFlight());
         if (jobs.isEmpty()) {
-            return;
+            return 0;
         }
         List<Uni<SubmitOutcome>> posts = jobs.stream().map(this::post).toList();
         List<SubmitOutcome> answers = Uni.join().all(posts).andFailFast().await().indefinitely();
         for (int i = 0; i < jobs.size(); i++) {
             record(jobs.get(i), answers.get(i));
         }
+        return jobs.size();
     }
 
     private Uni<SubmitOutcome> post(Job job) {

@@ -34,11 +34,18 @@ public class PollDuePredictions {
         this.results = results;
     }
 
-    @Scheduled(every = "${pipeline.poll-interval:200ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${pipeline.poll-interval:1s}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void pollDue() {
+        while (pollBatch() == claims.batchSize()) {
+            // a full batch means more may be due
+        }
+    }
+
+    private int pollBatch() {
         List<Job> jobs = claims.claim(JobStatus.TRACKED);
         if (jobs.isEmpty()) {
-            return;
+            return 0;
         }
         List<PollOutcome> answers = Uni.join().all(jobs.stream().map(job -> wavespeed.result(job.predictionId)).toList())
                 .andFailFast().await().indefinitely();
@@ -58,5 +65,6 @@ public class PollDuePredictions {
                 }
             });
         }
+        return jobs.size();
     }
 }
