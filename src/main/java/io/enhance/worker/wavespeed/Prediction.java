@@ -28,7 +28,7 @@ public record Prediction(String id, String status, List<String> outputs, List<Bo
                 data.path("status").asText("created"),
                 outputs,
                 nsfw,
-                data.path("error").asText(""),
+                Redaction.withoutUrlQueries(data.path("error").asText("")),
                 inference.isNumber() ? inference.asLong() : null,
                 data.path("code").isInt() ? data.path("code").asInt() : null);
     }

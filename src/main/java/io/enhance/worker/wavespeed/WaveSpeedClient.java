@@ -133,10 +133,11 @@ public class WaveSpeedClient {
             try {
                 root = body.isBlank() ? json.nullNode() : json.readTree(body);
             } catch (IOException notJson) {
-                return new Answer(status, abbreviate(body), null); // gateways answer HTML
+                return new Answer(status, Redaction.withoutUrlQueries(abbreviate(body)), null); // gateways answer HTML
             }
             int code = root.path("code").asInt(status);
-            String message = root.path("message").asText(root.path("error").asText(abbreviate(body)));
+            String message = Redaction.withoutUrlQueries(
+                    root.path("message").asText(root.path("error").asText(abbreviate(body))));
             JsonNode data = root.path("data");
             boolean success = status / 100 == 2 && code == 200 && data.isObject() && data.hasNonNull("id");
             return new Answer(success ? status : (status / 100 == 2 ? code : status), message,
