@@ -41,4 +41,18 @@ public interface WaveSpeedConfig {
     /** Longest delay between two polls of one prediction; the delay grows by half each poll up to this. */
     @WithDefault("15s")
     Duration maxPollDelay();
+
+    /** A prediction still unfinished this long after submission fails. */
+    @WithDefault("30m")
+    Duration predictionDeadline();
+
+    /** This worker's public base URL; when set, predictions report back by signed webhook to {@code /webhooks/wavespeed}. */
+    Optional<String> webhookUrl();
+
+    /** Secret that signs webhooks ({@code whsec_...}); unset means it is fetched from WaveSpeed at start. */
+    Optional<String> webhookSecret();
+
+    /** Delay between safety-net polls of a prediction that will report back by webhook. */
+    @WithDefault("1m")
+    Duration webhookPollDelay();
 }

@@ -19,6 +19,7 @@ public final class EmulatorSettings {
     private volatile long maxLatencyMs = 800;
     private volatile double failureRate = 0.0;
     private volatile double rate429 = 0.0;
+    private volatile double webhookLossRate = 0.0;
     private volatile double rate5xx = 0.0;
     private volatile long randomSeed = 42;
     private volatile long syncTimeoutMs = 30_000;
@@ -69,6 +70,7 @@ public final class EmulatorSettings {
         readers.put("EMULATOR_MAX_LATENCY_MS", v -> setMaxLatencyMs(Long.parseLong(v)));
         readers.put("EMULATOR_FAILURE_RATE", v -> setFailureRate(Double.parseDouble(v)));
         readers.put("EMULATOR_429_RATE", v -> setRate429(Double.parseDouble(v)));
+        readers.put("EMULATOR_WEBHOOK_LOSS_RATE", v -> setWebhookLossRate(Double.parseDouble(v)));
         readers.put("EMULATOR_5XX_RATE", v -> setRate5xx(Double.parseDouble(v)));
         readers.put("EMULATOR_RANDOM_SEED", v -> setRandomSeed(Long.parseLong(v)));
         readers.put("EMULATOR_SYNC_TIMEOUT_MS", v -> setSyncTimeoutMs(Long.parseLong(v)));
@@ -163,6 +165,16 @@ public final class EmulatorSettings {
         return this;
     }
 
+    /** Probability that a finished prediction's webhook is never sent (retries included). */
+    public double getWebhookLossRate() {
+        return webhookLossRate;
+    }
+
+    public EmulatorSettings setWebhookLossRate(double webhookLossRate) {
+        this.webhookLossRate = probability("webhookLossRate", webhookLossRate);
+        return this;
+    }
+
     public double getRate5xx() {
         return rate5xx;
     }
@@ -218,6 +230,6 @@ public final class EmulatorSettings {
     public String toString() {
         return "EmulatorSettings[host=" + host + ", port=" + port + ", apiKey=" + (apiKey == null ? "none" : "***")
                 + ", latency=" + minLatencyMs + ".." + maxLatencyMs + "ms, failureRate=" + failureRate
-                + ", rate429=" + rate429 + ", rate5xx=" + rate5xx + ", randomSeed=" + randomSeed + "]";
+                + ", rate429=" + rate429 + ", webhookLossRate=" + webhookLossRate + ", rate5xx=" + rate5xx + ", randomSeed=" + randomSeed + "]";
     }
 }

@@ -11,7 +11,7 @@ final class FaultDice {
     enum SubmitFault { NONE, TOO_MANY_REQUESTS, SERVER_ERROR }
 
     /** What the dice decided for one created prediction. */
-    record Fate(boolean fails, long latencyMs) {
+    record Fate(boolean fails, long latencyMs, boolean webhookLost) {
     }
 
     private final EmulatorSettings settings;
@@ -39,7 +39,8 @@ final class FaultDice {
         long min = settings.getMinLatencyMs();
         long max = Math.max(min, settings.getMaxLatencyMs());
         long latency = min + (long) Math.floor(random.nextDouble() * (max - min + 1));
-        return new Fate(fails, Math.min(latency, max));
+        boolean webhookLost = random.nextDouble() < settings.getWebhookLossRate();
+        return new Fate(fails, Math.min(latency, max), webhookLost);
     }
 
     private void reseedIfChanged(boolean force) {

@@ -35,6 +35,8 @@ final class Prediction {
     final long sequence;
     final long latencyMs;
     final boolean fated;
+    /** The injected fault "lost webhook": the receiver never hears of this prediction. */
+    final boolean webhookLost;
     private final String resultUrl;
     private final String outputUrl;
     private final long submittedNanos;
@@ -59,6 +61,7 @@ final class Prediction {
         this.sequence = sequence;
         this.latencyMs = fate.latencyMs();
         this.fated = fate.fails();
+        this.webhookLost = fate.webhookLost();
         this.resultUrl = baseUrl + "/api/v3/predictions/" + id + "/result";
         this.outputUrl = baseUrl + "/outputs/" + id + "/" + outputFileName();
     }

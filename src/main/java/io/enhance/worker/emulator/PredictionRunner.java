@@ -91,7 +91,7 @@ final class PredictionRunner {
     }
 
     private void notifyWebhook(Prediction prediction) {
-        if (prediction.webhookUrl == null) {
+        if (prediction.webhookUrl == null || prediction.webhookLost) {
             return;
         }
         try {

@@ -53,6 +53,8 @@ public class Job extends PanacheEntityBase {
     public Map<String, String> metadata;
 
     public String predictionId;
+    /** WaveSpeed was asked to report this prediction by webhook; polling is then only a safety net. */
+    public boolean webhookTracked;
     public int attempts;
     public int polls;
     public Instant dueAt;
@@ -122,9 +124,10 @@ public class Job extends PanacheEntityBase {
         leaseOwner = null;
     }
 
-    public void submitted(String predictionId, Instant firstPollAt, Instant now) {
-        moveTo(JobStatus.SUBMITTED, now, "prediction " + predictionId);
+    public void submitted(String predictionId, boolean webhookTracked, Instant firstPollAt, Instant now) {
+        moveTo(JobStatus.SUBMITTED, now, "prediction " + predictionId + (webhookTracked ? " (webhook)" : ""));
         this.predictionId = predictionId;
+        this.webhookTracked = webhookTracked;
         submittedAt = now;
         dueAt = firstPollAt;
         leaseOwner = null;

@@ -3,6 +3,7 @@ package io.enhance.worker.submission;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,6 +30,7 @@ public class SubmitQueuedJobs {
 
     private static final Logger LOG = Logger.getLogger(SubmitQueuedJobs.class);
     private static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(1);
+    private static final String WEBHOOK_PATH = "/webhooks/wavespeed";
 
     private final JobClaims claims;
     private final JobOutcomes outcomes;
@@ -70,7 +72,7 @@ public class SubmitQueuedJobs {
 
     private Uni<SubmitOutcome> post(Job job) {
         try {
-            return wavespeed.submit(sources.submissionBody(job.input), null);
+            return wavespeed.submit(sources.submissionBody(job.input), webhookCallback(job).orElse(null));
         } catch (RuntimeException e) {
             return Uni.createFrom().item(new SubmitOutcome.NotCreated("source URL not signed: " + e.getMessage()));
         }
@@ -80,7 +82,9 @@ public class SubmitQueuedJobs {
         Instant now = Instant.now();
         claims.update(job.id, JobStatus.SUBMITTING, held -> {
             if (outcome instanceof SubmitOutcome.Accepted accepted) {
-                held.submitted(accepted.prediction().id(), now.plus(config.firstPollDelay()), now);
+                boolean webhook = webhookCallback(held).isPresent();
+                held.submitted(accepted.prediction().id(), webhook,
+                        now.plus(webhook ? config.webhookPollDelay() : config.firstPollDelay()), now);
                 // sync mode may answer with a finished prediction
                 if (accepted.prediction().completed() || accepted.prediction().failed()) {
                     results.apply(held, accepted.prediction());
@@ -95,6 +99,13 @@ public class SubmitQueuedJobs {
                         + "; not resubmitted, because a second submission could be paid twice");
             }
         });
+    }
+
+    /** WaveSpeed refuses base64 output together with a webhook, so such jobs are polled instead. */
+    private Optional<String> webhookCallback(Job job) {
+        boolean base64 = Boolean.TRUE.equals(job.input.get("enable_base64_output"));
+        return config.webhookUrl().filter(url -> !base64)
+                .map(url -> url.replaceAll("/+$", "") + WEBHOOK_PATH);
     }
 
     /** Exponential backoff with full jitter. */

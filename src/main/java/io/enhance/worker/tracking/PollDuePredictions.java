@@ -53,6 +53,7 @@ public class PollDuePredictions {
             Job job = jobs.get(i);
             PollOutcome answer = answers.get(i);
             claims.update(job.id, job.status, held -> {
+                held.polls++;
                 if (answer instanceof PollOutcome.Found found) {
                     results.apply(held, found.prediction());
                 } else if (answer instanceof PollOutcome.NotFound notFound) {
@@ -60,8 +61,7 @@ public class PollDuePredictions {
                             "WaveSpeed does not know prediction " + held.predictionId + ": " + notFound.message());
                 } else if (answer instanceof PollOutcome.Unavailable unavailable) {
                     LOG.debugf("Poll of job %s failed, will retry: %s", held.jobId, unavailable.reason());
-                    held.polls++;
-                    held.retryAt(Instant.now().plus(results.nextPollDelay(held.polls)), Instant.now());
+                    held.retryAt(Instant.now().plus(results.nextPollDelay(held)), Instant.now());
                 }
             });
         }

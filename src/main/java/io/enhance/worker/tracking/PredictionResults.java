@@ -27,7 +27,6 @@ public class PredictionResults {
     @Transactional(Transactional.TxType.MANDATORY)
     public void apply(Job job, Prediction prediction) {
         Instant now = Instant.now();
-        job.polls++;
         if (prediction.completed()) {
             if (prediction.outputs().isEmpty()) {
                 outcomes.fail(job, "no_outputs", "the prediction completed without outputs");
@@ -37,14 +36,23 @@ public class PredictionResults {
         } else if (prediction.failed()) {
             String reason = prediction.error().isBlank() ? "no reason given" : prediction.error();
             outcomes.fail(job, "prediction_" + prediction.status(), "WaveSpeed reports " + prediction.status() + ": " + reason);
+        } else if (job.submittedAt != null && now.isAfter(job.submittedAt.plus(config.predictionDeadline()))) {
+            outcomes.fail(job, "prediction_deadline_exceeded", "WaveSpeed still reports " + prediction.status()
+                    + " " + config.predictionDeadline() + " after submission");
         } else {
-            job.stillRunning(prediction.processing(), now.plus(nextPollDelay(job.polls)), now);
+            job.stillRunning(prediction.processing(), now.plus(nextPollDelay(job)), now);
         }
     }
 
-    /** Grows by half with each poll up to the cap, with jitter so that predictions submitted together spread out. */
-    public Duration nextPollDelay(int polls) {
-        double grown = config.firstPollDelay().toMillis() * Math.pow(1.5, Math.min(polls, 30));
+    /**
+     * A webhook-tracked prediction is polled only as a safety net. Others are polled at a delay that
+     * grows by half with each poll up to the cap, with jitter so that predictions submitted together spread out.
+     */
+    public Duration nextPollDelay(Job job) {
+        if (job.webhookTracked) {
+            return config.webhookPollDelay();
+        }
+        double grown = config.firstPollDelay().toMillis() * Math.pow(1.5, Math.min(job.polls, 30));
         long capped = (long) Math.min(grown, config.maxPollDelay().toMillis());
         return Duration.ofMillis((long) (capped * ThreadLocalRandom.current().nextDouble(0.8, 1.2)));
     }

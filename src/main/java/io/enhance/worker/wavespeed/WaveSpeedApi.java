@@ -32,4 +32,8 @@ public interface WaveSpeedApi {
     @GET
     @Path("/predictions/{id}/result")
     Uni<Response> result(@PathParam("id") String predictionId, @HeaderParam("Authorization") String authorization);
+
+    @GET
+    @Path("/webhook/secret")
+    Uni<Response> webhookSecret(@HeaderParam("Authorization") String authorization);
 }

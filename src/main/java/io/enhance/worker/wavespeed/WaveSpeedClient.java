@@ -3,6 +3,7 @@ package io.enhance.worker.wavespeed;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -53,6 +54,21 @@ public class WaveSpeedClient {
                 .ifNoItem().after(config.requestTimeout()).fail()
                 .map(this::readPollAnswer)
                 .onFailure().recoverWithItem(this::classifyPollFailure);
+    }
+
+    /** The account's webhook signing secret ({@code data.secret}), or empty if WaveSpeed would not tell. */
+    public Uni<Optional<String>> webhookSecret() {
+        return api.webhookSecret(bearer())
+                .ifNoItem().after(config.requestTimeout()).fail()
+                .map(response -> {
+                    try {
+                        JsonNode secret = json.readTree(response.readEntity(String.class)).path("data").path("secret");
+                        return secret.isTextual() ? Optional.of(secret.asText()) : Optional.<String> empty();
+                    } catch (IOException notJson) {
+                        return Optional.<String> empty();
+                    }
+                })
+                .onFailure().recoverWithItem(Optional.empty());
     }
 
     private SubmitOutcome readSubmitAnswer(Response response) {

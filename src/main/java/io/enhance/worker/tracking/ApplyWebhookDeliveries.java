@@ -1,0 +1,92 @@
+package io.enhance.worker.tracking;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.enhance.worker.config.PipelineConfig;
+import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.wavespeed.Prediction;
+import io.quarkus.scheduler.Scheduled;
+
+/**
+ * Applies stored webhook deliveries to their jobs, through the same path as poll results. A
+ * delivery may arrive before its submission is committed, so one whose job is not known yet waits
+ * (up to an hour); one for a job that is no longer tracked changes nothing.
+ */
+@ApplicationScoped
+public class ApplyWebhookDeliveries {
+
+    private static final Duration KEEP_UNMATCHED = Duration.ofHours(1);
+
+    private final EntityManager entityManager;
+    private final PredictionResults results;
+    private final PipelineConfig pipeline;
+    private final ObjectMapper json;
+
+    ApplyWebhookDeliveries(EntityManager entityManager, PredictionResults results, PipelineConfig pipeline,
+            ObjectMapper json) {
+        this.entityManager = entityManager;
+        this.results = results;
+        this.pipeline = pipeline;
+        this.json = json;
+    }
+
+    @Scheduled(every = "${pipeline.webhook-interval:1s}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void applyPending() {
+        while (applyBatch() == pipeline.batchSize()) {
+            // every delivery of a full batch was settled: more may be waiting
+        }
+    }
+
+    /** Returns how many deliveries were settled. */
+    @Transactional
+    int applyBatch() {
+        @SuppressWarnings("unchecked")
+        List<Object[]> pending = entityManager.createNativeQuery("""
+                select webhook_id, webhook_timestamp, prediction_id, body, received_at from webhook_deliveries
+                where applied_at is null order by received_at limit ?1 for update skip locked""")
+                .setParameter(1, pipeline.batchSize())
+                .getResultList();
+        Instant now = Instant.now();
+        int settled = 0;
+        for (Object[] delivery : pending) {
+            Optional<Job> job = Job.<Job> find("predictionId", delivery[2])
+                    .withLock(LockModeType.PESSIMISTIC_WRITE).firstResultOptional();
+            Instant receivedAt = (Instant) delivery[4];
+            if (job.isEmpty() && receivedAt.plus(KEEP_UNMATCHED).isAfter(now)) {
+                continue;
+            }
+            job.filter(j -> JobStatus.TRACKED.contains(j.status))
+                    .ifPresent(j -> results.apply(j, parse((String) delivery[3])));
+            entityManager.createNativeQuery("""
+                    update webhook_deliveries set applied_at = ?1 where webhook_id = ?2 and webhook_timestamp = ?3""")
+                    .setParameter(1, now)
+                    .setParameter(2, delivery[0])
+                    .setParameter(3, delivery[1])
+                    .executeUpdate();
+            settled++;
+        }
+        return settled;
+    }
+
+    private Prediction parse(String body) {
+        try {
+            return Prediction.from(json.readTree(body));
+        } catch (IOException e) {
+            throw new UncheckedIOException("a stored delivery was checked as JSON when it arrived", e);
+        }
+    }
+}

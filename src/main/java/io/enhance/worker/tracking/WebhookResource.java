@@ -1,0 +1,77 @@
+package io.enhance.worker.tracking;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Where WaveSpeed reports finished predictions. The only unauthenticated entry point: it trusts
+ * nothing but a valid, fresh, never-seen signature, stores the delivery and answers at once;
+ * {@link ApplyWebhookDeliveries} applies it.
+ */
+@Path("/webhooks/wavespeed")
+public class WebhookResource {
+
+    private static final Logger LOG = Logger.getLogger(WebhookResource.class);
+
+    private final WebhookSecret secret;
+    private final WebhookDeliveries deliveries;
+    private final ObjectMapper json;
+
+    WebhookResource(WebhookSecret secret, WebhookDeliveries deliveries, ObjectMapper json) {
+        this.secret = secret;
+        this.deliveries = deliveries;
+        this.json = json;
+    }
+
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response receive(@HeaderParam("webhook-id") String id, @HeaderParam("webhook-timestamp") String timestamp,
+            @HeaderParam("webhook-signature") String signature, byte[] body) {
+        Optional<String> key = secret.current();
+        if (key.isEmpty()) {
+            return answer(Response.Status.SERVICE_UNAVAILABLE, "webhook secret not known yet");
+        }
+        Optional<String> problem = WebhookSignatures.problem(key.get(), id, timestamp, signature, body, Instant.now());
+        if (problem.isPresent()) {
+            LOG.warnf("Refused a webhook delivery: %s", problem.get());
+            return answer(Response.Status.UNAUTHORIZED, problem.get());
+        }
+        String predictionId;
+        try {
+            predictionId = json.readTree(body).path("id").asText("");
+        } catch (IOException e) {
+            predictionId = "";
+        }
+        if (predictionId.isEmpty()) {
+            return answer(Response.Status.BAD_REQUEST, "body is not a prediction with an id");
+        }
+        if (!deliveries.storeIfNew(id, Long.parseLong(timestamp.trim()), predictionId,
+                new String(body, StandardCharsets.UTF_8))) {
+            LOG.warnf("Refused a replayed webhook delivery %s", id);
+            return answer(Response.Status.UNAUTHORIZED, "delivery already received (replay)");
+        }
+        return answer(Response.Status.OK, null);
+    }
+
+    private static Response answer(Response.Status status, String error) {
+        Map<String, Object> body = error == null ? Map.of("received", true) : Map.of("error", error);
+        return Response.status(status).entity(body).build();
+    }
+}
