@@ -2,9 +2,12 @@ package io.enhance.worker.jobs;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
@@ -61,6 +64,35 @@ public class JobClaims {
             jobs.forEach(job -> job.startSubmission(now, pipeline.leaseDuration(), worker.name()));
             return jobs;
         });
+    }
+
+    /**
+     * Applies {@code change} to each claimed job that this worker still holds in the state it was
+     * claimed in ({@code change} gets the job's index in {@code claimed}), all in one transaction.
+     * Should that transaction fail, each job is tried in a transaction of its own, so that one bad
+     * row cannot undo the others.
+     */
+    public void updateAll(List<Job> claimed, BiConsumer<Integer, Job> change) {
+        try {
+            QuarkusTransaction.requiringNew().run(() -> {
+                Map<Long, Job> held = Job.<Job> find("id in ?1", claimed.stream().map(job -> job.id).toList())
+                        .withLock(LockModeType.PESSIMISTIC_WRITE).stream()
+                        .collect(Collectors.toMap(job -> job.id, job -> job));
+                for (int i = 0; i < claimed.size(); i++) {
+                    Job job = held.get(claimed.get(i).id);
+                    if (job != null && job.status == claimed.get(i).status && worker.name().equals(job.leaseOwner)) {
+                        change.accept(i, job);
+                    }
+                }
+            });
+        } catch (RuntimeException batchFailed) {
+            LOG.warnf("Writing %d results at once failed, writing them one by one: %s", claimed.size(),
+                    batchFailed.toString());
+            for (int i = 0; i < claimed.size(); i++) {
+                int index = i;
+                update(claimed.get(i).id, claimed.get(i).status, job -> change.accept(index, job));
+            }
+        }
     }
 
     /**

@@ -64,9 +64,7 @@ public class SubmitQueuedJobs {
         }
         List<Uni<SubmitOutcome>> posts = jobs.stream().map(this::post).toList();
         List<SubmitOutcome> answers = Uni.join().all(posts).andFailFast().await().indefinitely();
-        for (int i = 0; i < jobs.size(); i++) {
-            record(jobs.get(i), answers.get(i));
-        }
+        claims.updateAll(jobs, (i, held) -> record(held, answers.get(i)));
         return jobs.size();
     }
 
@@ -78,27 +76,25 @@ public class SubmitQueuedJobs {
         }
     }
 
-    private void record(Job job, SubmitOutcome outcome) {
+    private void record(Job held, SubmitOutcome outcome) {
         Instant now = Instant.now();
-        claims.update(job.id, JobStatus.SUBMITTING, held -> {
-            if (outcome instanceof SubmitOutcome.Accepted accepted) {
-                boolean webhook = webhookCallback(held).isPresent();
-                held.submitted(accepted.prediction().id(), webhook,
-                        now.plus(webhook ? config.webhookPollDelay() : config.firstPollDelay()), now);
-                // sync mode may answer with a finished prediction
-                if (accepted.prediction().completed() || accepted.prediction().failed()) {
-                    results.apply(held, accepted.prediction());
-                }
-            } else if (outcome instanceof SubmitOutcome.NotCreated notCreated) {
-                LOG.warnf("Job %s not submitted, will retry: %s", held.jobId, notCreated.reason());
-                held.submissionRefused(now.plus(retryDelay(held.attempts)), now, notCreated.reason());
-            } else if (outcome instanceof SubmitOutcome.Invalid invalid) {
-                outcomes.fail(held, "invalid_parameters", "WaveSpeed refused the parameters: " + invalid.message());
-            } else if (outcome instanceof SubmitOutcome.Unknown unknown) {
-                outcomes.fail(held, "submission_outcome_unknown", unknown.reason()
-                        + "; not resubmitted, because a second submission could be paid twice");
+        if (outcome instanceof SubmitOutcome.Accepted accepted) {
+            boolean webhook = webhookCallback(held).isPresent();
+            held.submitted(accepted.prediction().id(), webhook,
+                    now.plus(webhook ? config.webhookPollDelay() : config.firstPollDelay()), now);
+            // sync mode may answer with a finished prediction
+            if (accepted.prediction().completed() || accepted.prediction().failed()) {
+                results.apply(held, accepted.prediction());
             }
-        });
+        } else if (outcome instanceof SubmitOutcome.NotCreated notCreated) {
+            LOG.warnf("Job %s not submitted, will retry: %s", held.jobId, notCreated.reason());
+            held.submissionRefused(now.plus(retryDelay(held.attempts)), now, notCreated.reason());
+        } else if (outcome instanceof SubmitOutcome.Invalid invalid) {
+            outcomes.fail(held, "invalid_parameters", "WaveSpeed refused the parameters: " + invalid.message());
+        } else if (outcome instanceof SubmitOutcome.Unknown unknown) {
+            outcomes.fail(held, "submission_outcome_unknown", unknown.reason()
+                    + "; not resubmitted, because a second submission could be paid twice");
+        }
     }
 
     /** WaveSpeed refuses base64 output together with a webhook, so such jobs are polled instead. */

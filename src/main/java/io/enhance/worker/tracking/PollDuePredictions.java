@@ -49,22 +49,19 @@ public class PollDuePredictions {
         }
         List<PollOutcome> answers = Uni.join().all(jobs.stream().map(job -> wavespeed.result(job.predictionId)).toList())
                 .andFailFast().await().indefinitely();
-        for (int i = 0; i < jobs.size(); i++) {
-            Job job = jobs.get(i);
+        claims.updateAll(jobs, (i, held) -> {
             PollOutcome answer = answers.get(i);
-            claims.update(job.id, job.status, held -> {
-                held.polls++;
-                if (answer instanceof PollOutcome.Found found) {
-                    results.apply(held, found.prediction());
-                } else if (answer instanceof PollOutcome.NotFound notFound) {
-                    outcomes.fail(held, "prediction_not_found",
-                            "WaveSpeed does not know prediction " + held.predictionId + ": " + notFound.message());
-                } else if (answer instanceof PollOutcome.Unavailable unavailable) {
-                    LOG.debugf("Poll of job %s failed, will retry: %s", held.jobId, unavailable.reason());
-                    held.retryAt(Instant.now().plus(results.nextPollDelay(held)), Instant.now());
-                }
-            });
-        }
+            held.polls++;
+            if (answer instanceof PollOutcome.Found found) {
+                results.apply(held, found.prediction());
+            } else if (answer instanceof PollOutcome.NotFound notFound) {
+                outcomes.fail(held, "prediction_not_found",
+                        "WaveSpeed does not know prediction " + held.predictionId + ": " + notFound.message());
+            } else if (answer instanceof PollOutcome.Unavailable unavailable) {
+                LOG.debugf("Poll of job %s failed, will retry: %s", held.jobId, unavailable.reason());
+                held.retryAt(Instant.now().plus(results.nextPollDelay(held)), Instant.now());
+            }
+        });
         return jobs.size();
     }
 }

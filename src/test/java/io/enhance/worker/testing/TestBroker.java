@@ -20,7 +20,8 @@ import com.rabbitmq.client.GetResponse;
 public final class TestBroker implements AutoCloseable {
 
     /** One received event: the CloudEvent and the AMQP properties it came with. */
-    public record ReceivedEvent(JsonNode event, String routingKey, String messageId, String contentType) {
+    public record ReceivedEvent(JsonNode event, String routingKey, String messageId, String contentType,
+            java.time.Instant receivedAt) {
         public JsonNode data() {
             return event.get("data");
         }
@@ -50,7 +51,8 @@ public final class TestBroker implements AutoCloseable {
             TestBroker broker = new TestBroker(connection, channel);
             channel.basicConsume(queue, true, (tag, delivery) -> broker.events.add(new ReceivedEvent(
                     JSON.readTree(delivery.getBody()), delivery.getEnvelope().getRoutingKey(),
-                    delivery.getProperties().getMessageId(), delivery.getProperties().getContentType())),
+                    delivery.getProperties().getMessageId(), delivery.getProperties().getContentType(),
+                    java.time.Instant.now())),
                     tag -> {
                     });
             return broker;
