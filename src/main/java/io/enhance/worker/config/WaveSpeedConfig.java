@@ -42,6 +42,10 @@ public interface WaveSpeedConfig {
     @WithDefault("15s")
     Duration maxPollDelay();
 
+    /** While WaveSpeed refuses the account, how often the free balance call checks whether it accepts it again. */
+    @WithDefault("30s")
+    Duration accountProbeInterval();
+
     /** A prediction still unfinished this long after submission fails. */
     @WithDefault("30m")
     Duration predictionDeadline();

@@ -38,21 +38,27 @@ public class SubmitQueuedJobs {
     private final WaveSpeedConfig config;
     private final SourceUrls sources;
     private final PredictionResults results;
+    private final AccountStatus account;
+    private Instant lastProbe;
 
     SubmitQueuedJobs(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config,
-            SourceUrls sources, PredictionResults results) {
+            SourceUrls sources, PredictionResults results, AccountStatus account) {
         this.claims = claims;
         this.outcomes = outcomes;
         this.wavespeed = wavespeed;
         this.config = config;
         this.sources = sources;
         this.results = results;
+        this.account = account;
     }
 
     @Scheduled(every = "${pipeline.submit-interval:1s}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void submitDue() {
-        while (submitBatch() == claims.batchSize()) {
+        if (!accountAccepted()) {
+            return;
+        }
+        while (submitBatch() == claims.batchSize() && account.refusal().isEmpty()) {
             // a full batch means more may be waiting
         }
     }
@@ -66,6 +72,23 @@ public class SubmitQueuedJobs {
         List<SubmitOutcome> answers = Uni.join().all(posts).andFailFast().await().indefinitely();
         claims.updateAll(jobs, (i, held) -> record(held, answers.get(i)));
         return jobs.size();
+    }
+
+    /** While the account is refused, asks the free balance call now and then whether it is accepted again. */
+    private boolean accountAccepted() {
+        if (account.refusal().isEmpty()) {
+            return true;
+        }
+        Instant now = Instant.now();
+        if (lastProbe != null && now.isBefore(lastProbe.plus(config.accountProbeInterval()))) {
+            return false;
+        }
+        lastProbe = now;
+        if (wavespeed.accountAccepted().await().atMost(config.requestTimeout().plusSeconds(1))) {
+            account.accepted();
+            return true;
+        }
+        return false;
     }
 
     private Uni<SubmitOutcome> post(Job job) {
@@ -89,6 +112,9 @@ public class SubmitQueuedJobs {
         } else if (outcome instanceof SubmitOutcome.NotCreated notCreated) {
             LOG.warnf("Job %s not submitted, will retry: %s", held.jobId, notCreated.reason());
             held.submissionRefused(now.plus(retryDelay(held.attempts)), now, notCreated.reason());
+        } else if (outcome instanceof SubmitOutcome.AccountRefused refused) {
+            account.refused(refused.reason());
+            held.submissionRefused(now, now, refused.reason());
         } else if (outcome instanceof SubmitOutcome.Invalid invalid) {
             outcomes.fail(held, "invalid_parameters", "WaveSpeed refused the parameters: " + invalid.message());
         } else if (outcome instanceof SubmitOutcome.Unknown unknown) {

@@ -11,6 +11,10 @@ public sealed interface SubmitOutcome {
     record NotCreated(String reason) implements SubmitOutcome {
     }
 
+    /** WaveSpeed refused the account (key, permissions, balance): nothing was created, and nothing will be until that changes. */
+    record AccountRefused(String reason) implements SubmitOutcome {
+    }
+
     /** WaveSpeed refused the parameters; submitting again would fail the same way. */
     record Invalid(String message) implements SubmitOutcome {
     }

@@ -34,6 +34,10 @@ public interface WaveSpeedApi {
     Uni<Response> result(@PathParam("id") String predictionId, @HeaderParam("Authorization") String authorization);
 
     @GET
+    @Path("/balance")
+    Uni<Response> balance(@HeaderParam("Authorization") String authorization);
+
+    @GET
     @Path("/webhook/secret")
     Uni<Response> webhookSecret(@HeaderParam("Authorization") String authorization);
 }

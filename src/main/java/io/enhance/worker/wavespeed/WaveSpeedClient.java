@@ -5,6 +5,7 @@ import java.net.ConnectException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.WebApplicationException;
@@ -25,6 +26,8 @@ import io.smallrye.mutiny.Uni;
  */
 @ApplicationScoped
 public class WaveSpeedClient {
+
+    private static final Pattern BALANCE = Pattern.compile("(?i)balance|insufficient|credit");
 
     private final WaveSpeedApi api;
     private final WaveSpeedConfig config;
@@ -54,6 +57,21 @@ public class WaveSpeedClient {
                 .ifNoItem().after(config.requestTimeout()).fail()
                 .map(this::readPollAnswer)
                 .onFailure().recoverWithItem(this::classifyPollFailure);
+    }
+
+    /** Whether WaveSpeed accepts the account again: the free balance call answers with a positive balance. */
+    public Uni<Boolean> accountAccepted() {
+        return api.balance(bearer())
+                .ifNoItem().after(config.requestTimeout()).fail()
+                .map(response -> {
+                    try {
+                        return json.readTree(response.readEntity(String.class)).path("data").path("balance")
+                                .asDouble(0) > 0;
+                    } catch (IOException notJson) {
+                        return false;
+                    }
+                })
+                .onFailure().recoverWithItem(false);
     }
 
     /** The account's webhook signing secret ({@code data.secret}), or empty if WaveSpeed would not tell. */
@@ -94,9 +112,12 @@ public class WaveSpeedClient {
     }
 
     private static SubmitOutcome classifySubmitStatus(int status, String message) {
+        if (status / 100 == 4 && BALANCE.matcher(message).find()) {
+            return new SubmitOutcome.AccountRefused("balance refused (" + status + "): " + message);
+        }
         return switch (status) {
             case 429 -> new SubmitOutcome.NotCreated("rate limited (429): " + message);
-            case 401, 403 -> new SubmitOutcome.NotCreated("API key refused (" + status + "): " + message);
+            case 401, 402, 403 -> new SubmitOutcome.AccountRefused("account refused (" + status + "): " + message);
             case 503 -> new SubmitOutcome.NotCreated("service unavailable (503): " + message);
             default -> status >= 400 && status < 500
                     ? new SubmitOutcome.Invalid(message)

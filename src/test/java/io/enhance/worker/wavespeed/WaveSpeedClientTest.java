@@ -126,12 +126,23 @@ class WaveSpeedClientTest {
     }
 
     @Test
-    void classifiesRateLimitsRefusedKeysAndUnavailabilityAsNotCreated() throws Exception {
-        for (var answer : Map.of(429, "error-429.json", 401, "error-401.json", 503, "error-429.json").entrySet()) {
+    void classifiesRateLimitsAndUnavailabilityAsNotCreated() throws Exception {
+        for (var answer : Map.of(429, "error-429.json", 503, "error-429.json").entrySet()) {
             stub.answer(answer.getKey(), answer.getValue());
             assertThat(clientFor(stub.baseUri()).submit(PARAMETERS, null).await().atMost(WAIT))
                     .as("HTTP %d", answer.getKey()).isInstanceOf(SubmitOutcome.NotCreated.class);
         }
+    }
+
+    @Test
+    void classifiesARefusedKeyOrBalanceAsAccountRefused() throws Exception {
+        stub.answer(401, "error-401.json");
+        assertThat(clientFor(stub.baseUri()).submit(PARAMETERS, null).await().atMost(WAIT))
+                .isEqualTo(new SubmitOutcome.AccountRefused("account refused (401): Invalid API key"));
+
+        stub.answer(400, "error-balance.json");
+        assertThat(clientFor(stub.baseUri()).submit(PARAMETERS, null).await().atMost(WAIT))
+                .isInstanceOf(SubmitOutcome.AccountRefused.class);
     }
 
     @Test

@@ -1,0 +1,67 @@
+package io.enhance.worker.submission;
+
+import static io.enhance.worker.testing.JobRequestBuilder.job;
+import static io.restassured.RestAssured.get;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import io.enhance.worker.config.QueuesConfig;
+import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.testing.EmbeddedServices;
+import io.enhance.worker.testing.TestBroker;
+import io.enhance.worker.testing.TestImages;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** A refused API key stops submissions without failing a job; health says why; work resumes on its own. */
+@QuarkusTest
+@QuarkusTestResource(EmbeddedServices.class)
+class AccountRefusalTest {
+
+    private static final int JOBS = 5;
+
+    @Inject
+    QueuesConfig queues;
+
+    @Test
+    void pausesWhileTheKeyIsRefusedFailsNothingAndCompletesEverythingOnceItIsAcceptedAgain() throws Exception {
+        String batch = "refused-" + UUID.randomUUID().toString().substring(0, 8);
+        String source = EmbeddedServices.s3().putSource(batch + ".png", TestImages.card(16, 16, 5));
+        EmbeddedServices.emulator().settings().setApiKey("a-key-the-worker-does-not-have");
+        try (TestBroker broker = TestBroker.listeningTo(queues.eventsExchange())) {
+            for (int i = 0; i < JOBS; i++) {
+                broker.publish(queues.requests(), job(batch + "/" + i, source).batch(batch).bytes());
+            }
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> get("/q/health/ready").statusCode() == 503);
+            assertThat(get("/q/health/ready").asString()).contains("wavespeed-account").contains("account refused (401)");
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() ->
+                    jobs(batch).size() == JOBS && jobs(batch).stream().allMatch(j -> j.status == JobStatus.QUEUED));
+            assertThat(broker.events()).noneMatch(e -> e.data().path("batch_id").asText().equals(batch));
+
+            EmbeddedServices.emulator().settings().setApiKey(EmbeddedServices.API_KEY);
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> broker.events().stream()
+                    .filter(e -> e.data().path("batch_id").asText().equals(batch)).count() == JOBS);
+            assertThat(broker.events().stream().filter(e -> e.data().path("batch_id").asText().equals(batch)))
+                    .allMatch(e -> e.routingKey().equals("job.completed"));
+            assertThat(get("/q/health/ready").statusCode()).isEqualTo(200);
+        } finally {
+            EmbeddedServices.emulator().settings().setApiKey(EmbeddedServices.API_KEY);
+        }
+    }
+
+    private static List<Job> jobs(String batch) {
+        return QuarkusTransaction.requiringNew().call(() -> Job.<Job> list("batchId", batch));
+    }
+}
