@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import java.awt.image.BufferedImage;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import jakarta.inject.Inject;
@@ -20,6 +21,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.testing.EmbeddedServices;
+import io.enhance.worker.testing.JobRequestBuilder;
 import io.enhance.worker.testing.TestBroker;
 import io.enhance.worker.testing.TestBroker.ReceivedEvent;
 import io.enhance.worker.testing.TestImages;
@@ -109,6 +111,32 @@ class PipelineTest {
         await().atMost(PIPELINE_TIMEOUT).until(() -> broker.eventsFor(jobId).size() == 1);
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() ->
                 broker.eventsFor(jobId).size() == 1 && submissionsOf(jobId) == 1 && jobsNamed(jobId) == 1);
+    }
+
+    @Test
+    void deliversBase64SyncModeAndPngOutputsLikeUrlOutputs() {
+        String source = s3.putSource("modes-" + run + ".png", TestImages.card(30, 20, 9));
+        Map<String, JobRequestBuilder> jobs = Map.of(
+                "base64-" + run, job("base64-" + run, source).input("enable_base64_output", true),
+                "sync-" + run, job("sync-" + run, source).input("enable_sync_mode", true),
+                "png-" + run, job("png-" + run, source).input("output_format", "png"));
+        jobs.values().forEach(request -> broker.publish(queues.requests(), request.bytes()));
+
+        await().atMost(PIPELINE_TIMEOUT).until(() -> jobs.keySet().stream().allMatch(id -> broker.eventsFor(id).size() == 1));
+        jobs.keySet().forEach(jobId -> {
+            ReceivedEvent event = broker.eventsFor(jobId).get(0);
+            assertThat(event.routingKey()).as(jobId).isEqualTo("job.completed");
+            JsonNode output = event.data().path("outputs").get(0);
+            byte[] stored = s3.get(output.path("bucket").asText(), output.path("key").asText());
+            assertThat(TestImages.sha256(stored)).isEqualTo(output.path("sha256").asText());
+            assertThat(TestImages.decode(stored).getWidth()).isEqualTo(60);
+            boolean png = jobId.startsWith("png-");
+            assertThat(output.path("content_type").asText()).isEqualTo(png ? "image/png" : "image/jpeg");
+            assertThat(output.path("key").asText()).endsWith(png ? "/0.png" : "/0.jpg");
+        });
+        assertThat(EmbeddedServices.emulator().submissions().stream()
+                .filter(s -> s.body().path("prompt").asText().equals("enhance sync-" + run)))
+                .singleElement().matches(s -> s.body().path("enable_sync_mode").asBoolean());
     }
 
     @Test
