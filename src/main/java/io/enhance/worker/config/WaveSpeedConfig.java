@@ -42,6 +42,14 @@ public interface WaveSpeedConfig {
     @WithDefault("15s")
     Duration maxPollDelay();
 
+    /** First delay before submitting again a job whose submission created nothing (429, 503, unreachable); doubles per attempt. */
+    @WithDefault("1s")
+    Duration retryBaseDelay();
+
+    /** Cap of that delay; the actual delay is drawn at random between zero and it (full jitter). */
+    @WithDefault("1m")
+    Duration retryMaxDelay();
+
     /** While WaveSpeed refuses the account, how often the free balance call checks whether it accepts it again. */
     @WithDefault("30s")
     Duration accountProbeInterval();

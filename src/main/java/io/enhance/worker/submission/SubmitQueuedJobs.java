@@ -29,7 +29,6 @@ import io.smallrye.mutiny.Uni;
 public class SubmitQueuedJobs {
 
     private static final Logger LOG = Logger.getLogger(SubmitQueuedJobs.class);
-    private static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(1);
     private static final String WEBHOOK_PATH = "/webhooks/wavespeed";
 
     private final JobClaims claims;
@@ -111,7 +110,9 @@ public class SubmitQueuedJobs {
             }
         } else if (outcome instanceof SubmitOutcome.NotCreated notCreated) {
             LOG.warnf("Job %s not submitted, will retry: %s", held.jobId, notCreated.reason());
-            held.submissionRefused(now.plus(retryDelay(held.attempts)), now, notCreated.reason());
+            Duration delay = retryDelay(held.attempts);
+            Duration wait = notCreated.retryAfter().filter(after -> after.compareTo(delay) > 0).orElse(delay);
+            held.submissionRefused(now.plus(wait), now, notCreated.reason());
         } else if (outcome instanceof SubmitOutcome.AccountRefused refused) {
             account.refused(refused.reason());
             held.submissionRefused(now, now, refused.reason());
@@ -130,9 +131,10 @@ public class SubmitQueuedJobs {
                 .map(url -> url.replaceAll("/+$", "") + WEBHOOK_PATH);
     }
 
-    /** Exponential backoff with full jitter. */
-    private static Duration retryDelay(int attempts) {
-        long cap = Math.min(MAX_RETRY_DELAY.toMillis(), 1000L << Math.min(attempts, 16));
-        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(cap / 2, cap + 1));
+    /** Exponential backoff with full jitter: anywhere between zero and base x 2^(attempts-1), capped. */
+    private Duration retryDelay(int attempts) {
+        long cap = Math.min(config.retryMaxDelay().toMillis(),
+                config.retryBaseDelay().toMillis() << Math.min(Math.max(attempts - 1, 0), 20));
+        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(cap + 1));
     }
 }

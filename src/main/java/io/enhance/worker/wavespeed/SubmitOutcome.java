@@ -7,8 +7,15 @@ public sealed interface SubmitOutcome {
     record Accepted(Prediction prediction) implements SubmitOutcome {
     }
 
-    /** Nothing was created (rate limited, refused, unreachable): the job may be submitted again later. */
-    record NotCreated(String reason) implements SubmitOutcome {
+    /**
+     * Nothing was created (rate limited, unavailable, unreachable): the job may be submitted again
+     * later, but not before {@code retryAfter} if WaveSpeed said so.
+     */
+    record NotCreated(String reason, java.util.Optional<java.time.Duration> retryAfter) implements SubmitOutcome {
+
+        public NotCreated(String reason) {
+            this(reason, java.util.Optional.empty());
+        }
     }
 
     /** WaveSpeed refused the account (key, permissions, balance): nothing was created, and nothing will be until that changes. */

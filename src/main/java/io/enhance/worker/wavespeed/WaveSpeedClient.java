@@ -2,6 +2,11 @@ package io.enhance.worker.wavespeed;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
@@ -100,7 +105,12 @@ public class WaveSpeedClient {
     private SubmitOutcome classifySubmitFailure(Throwable failure) {
         if (failure instanceof WebApplicationException http) {
             Answer answer = Answer.read(http.getResponse(), json);
-            return classifySubmitStatus(answer.status(), answer.message());
+            SubmitOutcome outcome = classifySubmitStatus(answer.status(), answer.message());
+            if (outcome instanceof SubmitOutcome.NotCreated notCreated) {
+                return new SubmitOutcome.NotCreated(notCreated.reason(),
+                        retryAfter(http.getResponse().getHeaderString("Retry-After")));
+            }
+            return outcome;
         }
         if (causedBy(failure, ConnectException.class)) {
             return new SubmitOutcome.NotCreated("WaveSpeed unreachable: " + failure.getMessage());
@@ -109,6 +119,23 @@ public class WaveSpeedClient {
             return new SubmitOutcome.Unknown("no answer within " + config.requestTimeout());
         }
         return new SubmitOutcome.Unknown("request failed after it may have been sent: " + failure);
+    }
+
+    /** {@code Retry-After} as seconds or as an HTTP date; nothing if absent or unreadable. */
+    static Optional<Duration> retryAfter(String header) {
+        if (header == null || header.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Duration.ofSeconds(Long.parseLong(header.trim())));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                Instant at = ZonedDateTime.parse(header.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                return Optional.of(Duration.between(Instant.now(), at)).filter(d -> !d.isNegative());
+            } catch (DateTimeParseException notADate) {
+                return Optional.empty();
+            }
+        }
     }
 
     private static SubmitOutcome classifySubmitStatus(int status, String message) {

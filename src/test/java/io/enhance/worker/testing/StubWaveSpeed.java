@@ -26,6 +26,7 @@ public final class StubWaveSpeed implements AutoCloseable {
     private volatile int status = 200;
     private volatile byte[] body = new byte[0];
     private volatile String contentType = "application/json";
+    private volatile java.util.Map<String, String> headers = java.util.Map.of();
 
     public StubWaveSpeed() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -35,6 +36,7 @@ public final class StubWaveSpeed implements AutoCloseable {
                         exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders().getFirst("Authorization"),
                         new String(in.readAllBytes(), StandardCharsets.UTF_8)));
                 exchange.getResponseHeaders().set("Content-Type", contentType);
+                headers.forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
                 exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
                 out.write(body);
             }
@@ -49,6 +51,12 @@ public final class StubWaveSpeed implements AutoCloseable {
         }
         this.status = status;
         this.contentType = fixture.endsWith(".html") ? "text/html" : "application/json";
+        return this;
+    }
+
+    /** Adds response headers to every answer from now on. */
+    public StubWaveSpeed withHeaders(java.util.Map<String, String> headers) {
+        this.headers = java.util.Map.copyOf(headers);
         return this;
     }
 

@@ -135,6 +135,20 @@ class WaveSpeedClientTest {
     }
 
     @Test
+    void honoursRetryAfterInSecondsOrAsADate() throws Exception {
+        stub.answer(429, "error-429.json").withHeaders(Map.of("Retry-After", "7"));
+        SubmitOutcome outcome = clientFor(stub.baseUri()).submit(PARAMETERS, null).await().atMost(WAIT);
+        assertThat(((SubmitOutcome.NotCreated) outcome).retryAfter()).contains(Duration.ofSeconds(7));
+
+        String inTwoMinutes = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
+                .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusMinutes(2));
+        stub.answer(503, "error-429.json").withHeaders(Map.of("Retry-After", inTwoMinutes));
+        outcome = clientFor(stub.baseUri()).submit(PARAMETERS, null).await().atMost(WAIT);
+        assertThat(((SubmitOutcome.NotCreated) outcome).retryAfter()).get()
+                .matches(d -> d.compareTo(Duration.ofSeconds(100)) > 0 && d.compareTo(Duration.ofSeconds(121)) < 0);
+    }
+
+    @Test
     void classifiesARefusedKeyOrBalanceAsAccountRefused() throws Exception {
         stub.answer(401, "error-401.json");
         assertThat(clientFor(stub.baseUri()).submit(PARAMETERS, null).await().atMost(WAIT))
