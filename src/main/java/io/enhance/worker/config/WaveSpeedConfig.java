@@ -54,6 +54,10 @@ public interface WaveSpeedConfig {
     @WithDefault("30s")
     Duration accountProbeInterval();
 
+    /** Hand {@code s3://} sources to WaveSpeed through its media upload API instead of as presigned URLs. */
+    @WithDefault("false")
+    boolean uploadSources();
+
     /** A prediction still unfinished this long after submission fails. */
     @WithDefault("30m")
     Duration predictionDeadline();

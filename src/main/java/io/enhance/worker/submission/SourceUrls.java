@@ -1,24 +1,43 @@
 package io.enhance.worker.submission;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.enhance.worker.config.S3Config;
+import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.intake.SourceImage;
+import io.enhance.worker.wavespeed.WaveSpeedClient;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
-/** Turns a job's stored parameters into the body WaveSpeed gets: an {@code s3://} source becomes a presigned GET URL. */
+/**
+ * Turns a job's stored parameters into the body WaveSpeed gets. An {@code s3://} source becomes a
+ * presigned GET URL, or, with {@code WAVESPEED_UPLOAD_SOURCES=true}, the URL of a copy uploaded
+ * through WaveSpeed's media API (for buckets WaveSpeed cannot reach).
+ */
 @ApplicationScoped
 class SourceUrls {
 
     private final S3Presigner presigner;
+    private final S3Client s3Client;
     private final S3Config s3;
+    private final WaveSpeedConfig config;
+    private final WaveSpeedClient wavespeed;
 
-    SourceUrls(S3Presigner presigner, S3Config s3) {
+    SourceUrls(S3Presigner presigner, S3Client s3Client, S3Config s3, WaveSpeedConfig config, WaveSpeedClient wavespeed) {
         this.presigner = presigner;
+        this.s3Client = s3Client;
         this.s3 = s3;
+        this.config = config;
+        this.wavespeed = wavespeed;
     }
 
     Map<String, Object> submissionBody(Map<String, Object> input) {
@@ -27,10 +46,33 @@ class SourceUrls {
             return input;
         }
         Map<String, Object> body = new LinkedHashMap<>(input);
-        body.put("image", presigner.presignGetObject(request -> request
+        body.put("image", config.uploadSources() ? uploaded(source) : presigned(source));
+        return body;
+    }
+
+    private String presigned(SourceImage source) {
+        return presigner.presignGetObject(request -> request
                 .signatureDuration(s3.sourceUrlExpiry())
                 .getObjectRequest(get -> get.bucket(source.bucket()).key(source.key())))
-                .url().toString());
-        return body;
+                .url().toString();
+    }
+
+    private String uploaded(SourceImage source) {
+        Path copy = null;
+        try {
+            copy = Files.createTempFile("enhance-source-", ".img");
+            Files.delete(copy); // the SDK refuses to overwrite
+            GetObjectResponse object = s3Client.getObject(get -> get.bucket(source.bucket()).key(source.key()),
+                    ResponseTransformer.toFile(copy));
+            String filename = source.key().substring(source.key().lastIndexOf('/') + 1);
+            return wavespeed.upload(copy, filename, object.contentType() == null ? "application/octet-stream"
+                    : object.contentType()).await().atMost(config.requestTimeout().plusSeconds(1));
+        } catch (IOException e) {
+            throw new UncheckedIOException("source " + source.uri() + " not copied for upload", e);
+        } finally {
+            if (copy != null) {
+                copy.toFile().delete();
+            }
+        }
     }
 }

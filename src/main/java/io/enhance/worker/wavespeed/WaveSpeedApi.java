@@ -13,6 +13,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
+import org.jboss.resteasy.reactive.client.api.ClientMultipartForm;
 
 import io.smallrye.mutiny.Uni;
 
@@ -32,6 +33,11 @@ public interface WaveSpeedApi {
     @GET
     @Path("/predictions/{id}/result")
     Uni<Response> result(@PathParam("id") String predictionId, @HeaderParam("Authorization") String authorization);
+
+    @POST
+    @Path("/media/upload/binary")
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    Uni<Response> upload(ClientMultipartForm file, @HeaderParam("Authorization") String authorization);
 
     @GET
     @Path("/balance")

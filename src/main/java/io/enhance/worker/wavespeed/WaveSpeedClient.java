@@ -17,6 +17,7 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.jboss.resteasy.reactive.client.api.ClientMultipartForm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -62,6 +63,24 @@ public class WaveSpeedClient {
                 .ifNoItem().after(config.requestTimeout()).fail()
                 .map(this::readPollAnswer)
                 .onFailure().recoverWithItem(this::classifyPollFailure);
+    }
+
+    /** Uploads a file through the media API and returns the URL WaveSpeed hands out for it. */
+    public Uni<String> upload(java.nio.file.Path file, String filename, String contentType) {
+        return api.upload(ClientMultipartForm.create().binaryFileUpload("file", filename, file.toString(), contentType),
+                bearer())
+                .ifNoItem().after(config.requestTimeout()).fail()
+                .map(response -> {
+                    try {
+                        JsonNode url = json.readTree(response.readEntity(String.class)).path("data").path("download_url");
+                        if (!url.isTextual()) {
+                            throw new IllegalStateException("upload answered without data.download_url");
+                        }
+                        return url.asText();
+                    } catch (IOException notJson) {
+                        throw new IllegalStateException("upload answered with something other than JSON", notJson);
+                    }
+                });
     }
 
     /** Whether WaveSpeed accepts the account again: the free balance call answers with a positive balance. */
