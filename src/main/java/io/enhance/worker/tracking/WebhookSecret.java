@@ -1,5 +1,7 @@
 package io.enhance.worker.tracking;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,7 +21,11 @@ public class WebhookSecret {
 
     private final WaveSpeedConfig config;
     private final WaveSpeedClient wavespeed;
+    /** Unsigned junk must not make the worker call WaveSpeed at will while the secret is unknown. */
+    private static final Duration FETCH_AT_MOST_EVERY = Duration.ofSeconds(10);
+
     private volatile String secret;
+    private volatile Instant lastFetch = Instant.MIN;
 
     WebhookSecret(WaveSpeedConfig config, WaveSpeedClient wavespeed) {
         this.config = config;
@@ -34,7 +40,8 @@ public class WebhookSecret {
     }
 
     public Optional<String> current() {
-        if (secret == null) {
+        if (secret == null && Instant.now().isAfter(lastFetch.plus(FETCH_AT_MOST_EVERY))) {
+            lastFetch = Instant.now();
             secret = wavespeed.webhookSecret().await().atMost(config.requestTimeout()).orElse(null);
         }
         return Optional.ofNullable(secret);
