@@ -80,6 +80,8 @@ final class EmulatorRouter implements HttpHandler {
             }
             exchange.getResponseHeaders().set("Allow", String.join(", ", allowed));
             throw new ApiException(405, "Method " + exchange.getRequestMethod() + " not allowed; use " + String.join(", ", allowed));
+        } catch (DroppedConnection e) {
+            // injected fault: closed below without a word
         } catch (ApiException e) {
             answerError(exchange, call, e.status(), e.getMessage());
         } catch (Exception e) {

@@ -20,6 +20,7 @@ public final class EmulatorSettings {
     private volatile double failureRate = 0.0;
     private volatile double rate429 = 0.0;
     private volatile double webhookLossRate = 0.0;
+    private volatile double resultFaultRate = 0.0;
     private volatile double rate5xx = 0.0;
     private volatile long randomSeed = 42;
     private volatile long syncTimeoutMs = 30_000;
@@ -71,6 +72,7 @@ public final class EmulatorSettings {
         readers.put("EMULATOR_FAILURE_RATE", v -> setFailureRate(Double.parseDouble(v)));
         readers.put("EMULATOR_429_RATE", v -> setRate429(Double.parseDouble(v)));
         readers.put("EMULATOR_WEBHOOK_LOSS_RATE", v -> setWebhookLossRate(Double.parseDouble(v)));
+        readers.put("EMULATOR_RESULT_FAULT_RATE", v -> setResultFaultRate(Double.parseDouble(v)));
         readers.put("EMULATOR_5XX_RATE", v -> setRate5xx(Double.parseDouble(v)));
         readers.put("EMULATOR_RANDOM_SEED", v -> setRandomSeed(Long.parseLong(v)));
         readers.put("EMULATOR_SYNC_TIMEOUT_MS", v -> setSyncTimeoutMs(Long.parseLong(v)));
@@ -175,6 +177,16 @@ public final class EmulatorSettings {
         return this;
     }
 
+    /** Probability that a result GET answers 429, 500 or 503, or drops the connection, instead of the prediction. */
+    public double getResultFaultRate() {
+        return resultFaultRate;
+    }
+
+    public EmulatorSettings setResultFaultRate(double resultFaultRate) {
+        this.resultFaultRate = probability("resultFaultRate", resultFaultRate);
+        return this;
+    }
+
     public double getRate5xx() {
         return rate5xx;
     }
@@ -230,6 +242,6 @@ public final class EmulatorSettings {
     public String toString() {
         return "EmulatorSettings[host=" + host + ", port=" + port + ", apiKey=" + (apiKey == null ? "none" : "***")
                 + ", latency=" + minLatencyMs + ".." + maxLatencyMs + "ms, failureRate=" + failureRate
-                + ", rate429=" + rate429 + ", webhookLossRate=" + webhookLossRate + ", rate5xx=" + rate5xx + ", randomSeed=" + randomSeed + "]";
+                + ", rate429=" + rate429 + ", webhookLossRate=" + webhookLossRate + ", resultFaultRate=" + resultFaultRate + ", rate5xx=" + rate5xx + ", randomSeed=" + randomSeed + "]";
     }
 }

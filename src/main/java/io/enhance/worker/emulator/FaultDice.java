@@ -10,6 +10,8 @@ final class FaultDice {
 
     enum SubmitFault { NONE, TOO_MANY_REQUESTS, SERVER_ERROR }
 
+    enum ResultFault { NONE, TOO_MANY_REQUESTS, SERVER_ERROR, SERVICE_UNAVAILABLE, DROPPED_CONNECTION }
+
     /** What the dice decided for one created prediction. */
     record Fate(boolean fails, long latencyMs, boolean webhookLost) {
     }
@@ -17,6 +19,8 @@ final class FaultDice {
     private final EmulatorSettings settings;
     private Random random;
     private long seededWith;
+    private Random resultRandom;
+    private long resultSeededWith;
 
     FaultDice(EmulatorSettings settings) {
         this.settings = settings;
@@ -31,6 +35,20 @@ final class FaultDice {
             return SubmitFault.TOO_MANY_REQUESTS;
         }
         return serverError < settings.getRate5xx() ? SubmitFault.SERVER_ERROR : SubmitFault.NONE;
+    }
+
+    /** Draws from its own stream, so result polling never shifts the submit sequence of a seed. */
+    synchronized ResultFault rollResult() {
+        if (resultRandom == null || resultSeededWith != settings.getRandomSeed()) {
+            resultSeededWith = settings.getRandomSeed();
+            resultRandom = new Random(resultSeededWith ^ 0x5DEECE66DL);
+        }
+        double fault = resultRandom.nextDouble();
+        int kind = resultRandom.nextInt(4);
+        if (fault >= settings.getResultFaultRate()) {
+            return ResultFault.NONE;
+        }
+        return ResultFault.values()[1 + kind];
     }
 
     synchronized Fate rollFate() {

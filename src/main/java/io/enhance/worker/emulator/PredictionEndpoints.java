@@ -83,6 +83,13 @@ final class PredictionEndpoints {
     }
 
     void result(Call call) throws IOException {
+        switch (dice.rollResult()) {
+            case TOO_MANY_REQUESTS -> throw new ApiException(429, "Too many requests");
+            case SERVER_ERROR -> throw new ApiException(500, "Internal server error");
+            case SERVICE_UNAVAILABLE -> throw new ApiException(503, "Service temporarily unavailable");
+            case DROPPED_CONNECTION -> throw new DroppedConnection();
+            case NONE -> { }
+        }
         Prediction prediction = store.find(call.pathPart(1))
                 .orElseThrow(() -> ApiException.notFound("Prediction not found"));
         call.ok(prediction.toJson(false));

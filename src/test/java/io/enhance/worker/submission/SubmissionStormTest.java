@@ -23,7 +23,10 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
-/** Through a storm of 429s every job completes, none is submitted twice, and retries keep to the backoff. */
+/**
+ * Through a storm of 429s on submit, and of 429/500/503 and dropped connections on polls, every
+ * job completes, none is submitted twice, and resubmissions keep to the backoff.
+ */
 @QuarkusTest
 @QuarkusTestResource(EmbeddedServices.class)
 class SubmissionStormTest {
@@ -38,10 +41,10 @@ class SubmissionStormTest {
     WaveSpeedConfig wavespeed;
 
     @Test
-    void completesEveryJobThroughA429StormSubmittingEachExactlyOnceWithinTheBackoff() throws Exception {
+    void completesEveryJobThroughSubmitAndPollStormsSubmittingEachExactlyOnceWithinTheBackoff() throws Exception {
         String batch = "storm-" + UUID.randomUUID().toString().substring(0, 8);
         String source = EmbeddedServices.s3().putSource(batch + ".png", TestImages.card(16, 16, 8));
-        EmbeddedServices.emulator().settings().setRate429(0.6);
+        EmbeddedServices.emulator().settings().setRate429(0.6).setResultFaultRate(0.5);
         try (TestBroker broker = TestBroker.listeningTo(queues.eventsExchange())) {
             for (int i = 0; i < JOBS; i++) {
                 broker.publish(queues.requests(), job(batch + "/" + i, source).batch(batch).bytes());
@@ -51,7 +54,7 @@ class SubmissionStormTest {
             assertThat(broker.events().stream().filter(e -> e.data().path("batch_id").asText().equals(batch)))
                     .allMatch(e -> e.routingKey().equals("job.completed"));
         } finally {
-            EmbeddedServices.emulator().settings().setRate429(0);
+            EmbeddedServices.emulator().settings().setRate429(0).setResultFaultRate(0);
         }
 
         for (int i = 0; i < JOBS; i++) {
@@ -61,6 +64,7 @@ class SubmissionStormTest {
         }
         List<Job> jobs = QuarkusTransaction.requiringNew().call(() -> Job.<Job> list("batchId", batch));
         assertThat(jobs).anyMatch(job -> job.attempts > 1);
+        assertThat(jobs.stream().mapToInt(job -> job.polls).sum()).as("polls, faulty ones included").isGreaterThan(JOBS);
         for (Job job : jobs) {
             List<JobTransition> steps = QuarkusTransaction.requiringNew()
                     .call(() -> JobTransition.<JobTransition> list("job = ?1 order by id", job.id));

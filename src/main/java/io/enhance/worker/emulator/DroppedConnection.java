@@ -1,0 +1,9 @@
+package io.enhance.worker.emulator;
+
+/** Injected fault: the connection is closed without any answer. */
+final class DroppedConnection extends RuntimeException {
+
+    DroppedConnection() {
+        super("connection dropped on purpose", null, false, false);
+    }
+}
