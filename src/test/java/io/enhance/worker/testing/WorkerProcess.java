@@ -48,6 +48,24 @@ public final class WorkerProcess implements AutoCloseable {
         return worker;
     }
 
+    /** Runs the jar with {@code environment} (and without {@code unset}) until it exits; returns its exit code. */
+    public static int runToExit(Map<String, String> environment, java.util.List<String> unset, File log,
+            Duration timeout) throws IOException, InterruptedException {
+        String jar = System.getProperty("worker.jar", "target/quarkus-app/quarkus-run.jar");
+        ProcessBuilder builder = new ProcessBuilder("java", "-jar", jar)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(log));
+        unset.forEach(builder.environment()::remove);
+        builder.environment().putAll(environment);
+        builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(freePort()));
+        Process process = builder.start();
+        if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly().waitFor();
+            throw new AssertionError("worker still running after " + timeout + "; see " + log);
+        }
+        return process.exitValue();
+    }
+
     /** SIGKILL: no shutdown hook, no graceful anything. */
     public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor();
