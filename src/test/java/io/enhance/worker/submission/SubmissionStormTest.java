@@ -32,8 +32,8 @@ import io.quarkus.test.junit.QuarkusTest;
 class SubmissionStormTest {
 
     private static final int JOBS = 20;
-    /** One scheduler tick (the submit task runs every second at most) plus the round's own time. */
-    private static final Duration SCHEDULING_SLACK = Duration.ofMillis(2500);
+    /** One scheduler tick (the submit task runs once a second) plus the round's own time, on two busy cores. */
+    private static final Duration SCHEDULING_SLACK = Duration.ofSeconds(4);
 
     @Inject
     QueuesConfig queues;

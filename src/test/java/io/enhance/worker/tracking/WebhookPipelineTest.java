@@ -51,7 +51,7 @@ class WebhookPipelineTest {
                 published.put(jobId, Instant.now());
             }
 
-            await().atMost(Duration.ofSeconds(120)).until(() -> completed(broker, batch).size() == JOBS);
+            await().atMost(Duration.ofSeconds(180)).until(() -> completed(broker, batch).size() == JOBS);
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
                     .until(() -> broker.events().stream().filter(e -> e.event().path("subject").asText()
                             .startsWith(batch + "/")).count() == JOBS);

@@ -4,11 +4,11 @@ import java.util.Map;
 
 import io.quarkus.test.junit.QuarkusTestProfile;
 
-/** Webhooks on: the worker gives WaveSpeed a callback URL on a known port; polling slows to a 30 s safety net. */
+/** Webhooks on: the worker gives WaveSpeed a callback URL on a known port; polling slows to a 60 s safety net. */
 public class WebhooksOn implements QuarkusTestProfile {
 
     static final int PORT = 18181;
-    static final int SAFETY_NET_POLL_SECONDS = 30;
+    static final int SAFETY_NET_POLL_SECONDS = 60;
 
     @Override
     public Map<String, String> getConfigOverrides() {
