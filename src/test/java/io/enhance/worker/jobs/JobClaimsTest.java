@@ -1,0 +1,77 @@
+package io.enhance.worker.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import io.enhance.worker.testing.EmbeddedServices;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** Concurrent claimers on the real PostgreSQL never get the same job: SKIP LOCKED plus the lease. */
+@QuarkusTest
+@QuarkusTestResource(EmbeddedServices.class)
+class JobClaimsTest {
+
+    private static final int JOBS = 300;
+    private static final int CLAIMERS = 4;
+
+    @Inject
+    JobClaims claims;
+
+    @Test
+    void concurrentClaimersNeverHoldTheSameJob() throws Exception {
+        String batch = "claims-" + UUID.randomUUID().toString().substring(0, 8);
+        QuarkusTransaction.requiringNew().run(() -> {
+            Instant past = Instant.now().minusSeconds(60);
+            for (int i = 0; i < JOBS; i++) {
+                Job job = Job.accept(batch + "/" + i, batch, Map.of("prompt", "p", "image", "https://x.test/a.png"),
+                        "enhanced", "", null, past);
+                job.startSubmission(past, Duration.ZERO, "test");
+                // due in the past, with a prediction id nobody upstream knows: only claimers will touch it
+                job.submitted("unknown-" + batch + "-" + i, false, past, past);
+            }
+        });
+
+        ExecutorService threads = Executors.newFixedThreadPool(CLAIMERS);
+        Callable<List<Long>> drain = () -> {
+            List<Long> mine = new ArrayList<>();
+            List<Job> claimed;
+            while (!(claimed = claims.claim(JobStatus.TRACKED)).isEmpty()) {
+                claimed.stream().filter(job -> batch.equals(job.batchId)).forEach(job -> mine.add(job.id));
+            }
+            return mine;
+        };
+        List<Future<List<Long>>> results = new ArrayList<>();
+        for (int i = 0; i < CLAIMERS; i++) {
+            results.add(threads.submit(drain));
+        }
+        List<Long> all = new ArrayList<>();
+        for (Future<List<Long>> result : results) {
+            all.addAll(result.get());
+        }
+        threads.shutdown();
+
+        assertThat(all).doesNotHaveDuplicates();
+        assertThat(all.size()).as("claimed by the test's claimers (the app's poller may take a few)")
+                .isGreaterThan(JOBS / 2);
+        List<Job> leased = QuarkusTransaction.requiringNew().call(() -> Job.<Job> list("batchId", batch));
+        Map<Long, Instant> dueAt = leased.stream().collect(Collectors.toMap(job -> job.id, job -> job.dueAt));
+        assertThat(all).allMatch(id -> dueAt.get(id).isAfter(Instant.now().plusSeconds(30)));
+    }
+}
