@@ -1,5 +1,6 @@
 package io.enhance.worker.delivery;
 
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -79,11 +80,17 @@ public class DeliverFinishedPredictions {
             if (e.permanent) {
                 claims.update(job.id, JobStatus.DELIVERING, held -> outcomes.fail(held, e.code, e.getMessage()));
             } else {
-                LOG.warnf("Delivery of job %s failed, retrying in %s: %s", job.jobId, RETRY_DELAY, e.getMessage());
-                claims.update(job.id, JobStatus.DELIVERING,
-                        held -> held.retryAt(Instant.now().plus(RETRY_DELAY), Instant.now()));
+                retryLater(job, e.getMessage());
             }
+        } catch (RuntimeException unexpected) {
+            // never leave a claimed job to wait out its whole lease
+            retryLater(job, unexpected.toString());
         }
+    }
+
+    private void retryLater(Job job, String reason) {
+        LOG.warnf("Delivery of job %s failed, retrying in %s: %s", job.jobId, RETRY_DELAY, reason);
+        claims.update(job.id, JobStatus.DELIVERING, held -> held.retryAt(Instant.now().plus(RETRY_DELAY), Instant.now()));
     }
 
     private List<StoredOutput> copyOutputs(Job job) throws DeliveryException {
@@ -120,7 +127,8 @@ public class DeliverFinishedPredictions {
                         "access to bucket " + job.outputBucket + " denied: " + e.awsErrorDetails().errorMessage());
             }
             throw DeliveryException.transientFailure("S3 refused the upload: " + e.getMessage(), e);
-        } catch (SdkException e) {
+        } catch (SdkException | UncheckedIOException e) {
+            // the URL-connection client lets some socket errors escape unwrapped
             throw DeliveryException.transientFailure("S3 unavailable: " + e.getMessage(), e);
         }
         return new StoredOutput(job.outputBucket, key, output.type().contentType, output.size(), output.sha256(),

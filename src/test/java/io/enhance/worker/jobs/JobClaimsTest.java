@@ -16,6 +16,7 @@ import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.enhance.worker.testing.EmbeddedServices;
@@ -34,9 +35,16 @@ class JobClaimsTest {
     @Inject
     JobClaims claims;
 
+    private final String batch = "claims-" + UUID.randomUUID().toString().substring(0, 8);
+
+    /** Its leased jobs would otherwise fill the in-flight cap for the tests that follow. */
+    @AfterEach
+    void removeTheJobs() {
+        QuarkusTransaction.requiringNew().run(() -> Job.delete("batchId", batch));
+    }
+
     @Test
     void concurrentClaimersNeverHoldTheSameJob() throws Exception {
-        String batch = "claims-" + UUID.randomUUID().toString().substring(0, 8);
         QuarkusTransaction.requiringNew().run(() -> {
             Instant past = Instant.now().minusSeconds(60);
             for (int i = 0; i < JOBS; i++) {
