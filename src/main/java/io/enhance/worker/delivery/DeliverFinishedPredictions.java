@@ -22,6 +22,7 @@ import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.Rounds;
 import io.enhance.worker.jobs.StoredOutput;
 import io.quarkus.scheduler.Scheduled;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -61,14 +62,16 @@ public class DeliverFinishedPredictions {
     @Scheduled(every = "${pipeline.deliver-interval:1s}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void deliverDue() {
-        List<Job> jobs;
-        do {
-            jobs = claims.claim(JobStatus.DELIVERING);
-            CompletableFuture.allOf(jobs.stream()
-                    .map(job -> CompletableFuture.runAsync(() -> deliver(job), transfers))
-                    .toArray(CompletableFuture[]::new))
-                    .join();
-        } while (jobs.size() == claims.batchSize());
+        Rounds.repeatWhileFull(claims.batchSize(), this::deliverBatch);
+    }
+
+    private int deliverBatch() {
+        List<Job> jobs = claims.claim(JobStatus.DELIVERING);
+        CompletableFuture.allOf(jobs.stream()
+                .map(job -> CompletableFuture.runAsync(() -> deliver(job), transfers))
+                .toArray(CompletableFuture[]::new))
+                .join();
+        return jobs.size();
     }
 
     private void deliver(Job job) {

@@ -14,6 +14,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.PipelineConfig;
+import io.enhance.worker.jobs.Rounds;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -44,9 +45,7 @@ public class RelayOutboxEvents {
     @Scheduled(every = "${pipeline.relay-interval:1s}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void relayDue() {
-        while (relayBatch() == pipeline.batchSize()) {
-            // all confirmed and a full batch: more may be waiting
-        }
+        Rounds.repeatWhileFull(pipeline.batchSize(), this::relayBatch);
     }
 
     /** Returns how many events were confirmed. */

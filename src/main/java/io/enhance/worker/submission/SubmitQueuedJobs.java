@@ -15,6 +15,7 @@ import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.Rounds;
 import io.enhance.worker.tracking.PredictionResults;
 import io.enhance.worker.wavespeed.SubmitOutcome;
 import io.enhance.worker.wavespeed.WaveSpeedClient;
@@ -54,15 +55,15 @@ public class SubmitQueuedJobs {
     @Scheduled(every = "${pipeline.submit-interval:1s}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void submitDue() {
-        if (!accountAccepted()) {
-            return;
-        }
-        while (submitBatch() == claims.batchSize() && account.refusal().isEmpty()) {
-            // a full batch means more may be waiting
+        if (accountAccepted()) {
+            Rounds.repeatWhileFull(claims.batchSize(), this::submitBatch);
         }
     }
 
     private int submitBatch() {
+        if (account.refusal().isPresent()) {
+            return 0;
+        }
         List<Job> jobs = claims.claimForSubmission(config.maxInFlight());
         if (jobs.isEmpty()) {
             return 0;

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.Rounds;
 import io.enhance.worker.wavespeed.Prediction;
 import io.quarkus.scheduler.Scheduled;
 
@@ -46,9 +47,7 @@ public class ApplyWebhookDeliveries {
     @Scheduled(every = "${pipeline.webhook-interval:1s}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void applyPending() {
-        while (applyBatch() == pipeline.batchSize()) {
-            // every delivery of a full batch was settled: more may be waiting
-        }
+        Rounds.repeatWhileFull(pipeline.batchSize(), this::applyBatch);
     }
 
     /** Returns how many deliveries were settled. */

@@ -11,6 +11,7 @@ import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.Rounds;
 import io.enhance.worker.wavespeed.PollOutcome;
 import io.enhance.worker.wavespeed.WaveSpeedClient;
 import io.quarkus.scheduler.Scheduled;
@@ -37,9 +38,7 @@ public class PollDuePredictions {
     @Scheduled(every = "${pipeline.poll-interval:1s}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void pollDue() {
-        while (pollBatch() == claims.batchSize()) {
-            // a full batch means more may be due
-        }
+        Rounds.repeatWhileFull(claims.batchSize(), this::pollBatch);
     }
 
     private int pollBatch() {
