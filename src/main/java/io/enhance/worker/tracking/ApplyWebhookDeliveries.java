@@ -50,24 +50,23 @@ public class ApplyWebhookDeliveries {
         Rounds.repeatWhileFull(pipeline.batchSize(), this::applyBatch);
     }
 
-    /** Returns how many deliveries were settled. */
+    /** Returns how many deliveries were settled (applied, or dropped as no longer relevant). */
     @Transactional
     int applyBatch() {
+        Instant now = Instant.now();
+        // only deliveries whose job is known, or that waited for it long enough: unmatched ones must not crowd out the rest
         @SuppressWarnings("unchecked")
         List<Object[]> pending = entityManager.createNativeQuery("""
-                select webhook_id, webhook_timestamp, prediction_id, body, received_at from webhook_deliveries
-                where applied_at is null order by received_at limit ?1 for update skip locked""")
+                select d.webhook_id, d.webhook_timestamp, d.prediction_id, d.body from webhook_deliveries d
+                where d.applied_at is null
+                  and (exists (select 1 from jobs j where j.prediction_id = d.prediction_id) or d.received_at < ?2)
+                order by d.received_at limit ?1 for update of d skip locked""")
                 .setParameter(1, pipeline.batchSize())
+                .setParameter(2, now.minus(KEEP_UNMATCHED))
                 .getResultList();
-        Instant now = Instant.now();
-        int settled = 0;
         for (Object[] delivery : pending) {
             Optional<Job> job = Job.<Job> find("predictionId", delivery[2])
                     .withLock(LockModeType.PESSIMISTIC_WRITE).firstResultOptional();
-            Instant receivedAt = (Instant) delivery[4];
-            if (job.isEmpty() && receivedAt.plus(KEEP_UNMATCHED).isAfter(now)) {
-                continue;
-            }
             job.filter(j -> JobStatus.TRACKED.contains(j.status))
                     .ifPresent(j -> results.apply(j, parse((String) delivery[3])));
             entityManager.createNativeQuery("""
@@ -76,9 +75,8 @@ public class ApplyWebhookDeliveries {
                     .setParameter(2, delivery[0])
                     .setParameter(3, delivery[1])
                     .executeUpdate();
-            settled++;
         }
-        return settled;
+        return pending.size();
     }
 
     private Prediction parse(String body) {

@@ -11,6 +11,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +28,9 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 @QuarkusTestResource(EmbeddedServices.class)
 class WebhookEndpointTest {
+
+    @Inject
+    WebhookDeliveries deliveries;
 
     private String predictionId;
     private String jobId;
@@ -84,6 +89,20 @@ class WebhookEndpointTest {
         assertThat(job.errorCode).isEqualTo("prediction_failed");
         assertThat(job.errorMessage).contains("upstream model crashed");
         assertThat(storedDeliveries()).isEqualTo(1);
+    }
+
+    @Test
+    void appliesAValidDeliveryEvenBehindMoreThanABatchOfDeliveriesForUnknownPredictions() {
+        QuarkusTransaction.requiringNew().run(() -> {
+            for (int i = 0; i < 150; i++) {
+                deliveries.storeIfNew("msg_orphan_" + predictionId + "_" + i, 1, "unknown-" + i, "{}");
+            }
+        });
+        long now = Instant.now().getEpochSecond();
+
+        post("msg_after_orphans", now, sign("msg_after_orphans", now, failedBody), failedBody, 200);
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> job().status == JobStatus.FAILED);
     }
 
     private static String sign(String id, long timestamp, byte[] body) {
