@@ -95,7 +95,7 @@ public class SubmitQueuedJobs {
         try {
             return wavespeed.submit(sources.submissionBody(job.input), webhookCallback(job).orElse(null));
         } catch (RuntimeException e) {
-            return Uni.createFrom().item(new SubmitOutcome.NotCreated("source URL not signed: " + e.getMessage()));
+            return Uni.createFrom().item(new SubmitOutcome.NotCreated("source not prepared: " + e.getMessage()));
         }
     }
 

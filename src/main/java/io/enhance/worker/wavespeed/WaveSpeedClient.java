@@ -67,50 +67,42 @@ public class WaveSpeedClient {
 
     /** Uploads a file through the media API and returns the URL WaveSpeed hands out for it. */
     public Uni<String> upload(java.nio.file.Path file, String filename, String contentType) {
-        return api.upload(ClientMultipartForm.create().binaryFileUpload("file", filename, file.toString(), contentType),
-                bearer())
-                .ifNoItem().after(config.requestTimeout()).fail()
-                .map(response -> {
-                    try {
-                        JsonNode url = json.readTree(response.readEntity(String.class)).path("data").path("download_url");
-                        if (!url.isTextual()) {
-                            throw new IllegalStateException("upload answered without data.download_url");
-                        }
-                        return url.asText();
-                    } catch (IOException notJson) {
-                        throw new IllegalStateException("upload answered with something other than JSON", notJson);
+        return data(api.upload(ClientMultipartForm.create().binaryFileUpload("file", filename, file.toString(),
+                contentType), bearer()))
+                .map(data -> {
+                    JsonNode url = data.path("download_url");
+                    if (!url.isTextual()) {
+                        throw new IllegalStateException("upload answered without data.download_url");
                     }
+                    return url.asText();
                 });
     }
 
     /** Whether WaveSpeed accepts the account again: the free balance call answers with a positive balance. */
     public Uni<Boolean> accountAccepted() {
-        return api.balance(bearer())
-                .ifNoItem().after(config.requestTimeout()).fail()
-                .map(response -> {
-                    try {
-                        return json.readTree(response.readEntity(String.class)).path("data").path("balance")
-                                .asDouble(0) > 0;
-                    } catch (IOException notJson) {
-                        return false;
-                    }
-                })
+        return data(api.balance(bearer()))
+                .map(data -> data.path("balance").asDouble(0) > 0)
                 .onFailure().recoverWithItem(false);
     }
 
     /** The account's webhook signing secret ({@code data.secret}), or empty if WaveSpeed would not tell. */
     public Uni<Optional<String>> webhookSecret() {
-        return api.webhookSecret(bearer())
-                .ifNoItem().after(config.requestTimeout()).fail()
+        return data(api.webhookSecret(bearer()))
+                .map(data -> data.path("secret").isTextual() ? Optional.of(data.path("secret").asText())
+                        : Optional.<String> empty())
+                .onFailure().recoverWithItem(Optional.empty());
+    }
+
+    /** The {@code data} of a successful answer within the request timeout; fails on an error status or non-JSON. */
+    private Uni<JsonNode> data(Uni<Response> call) {
+        return call.ifNoItem().after(config.requestTimeout()).fail()
                 .map(response -> {
                     try {
-                        JsonNode secret = json.readTree(response.readEntity(String.class)).path("data").path("secret");
-                        return secret.isTextual() ? Optional.of(secret.asText()) : Optional.<String> empty();
+                        return json.readTree(response.readEntity(String.class)).path("data");
                     } catch (IOException notJson) {
-                        return Optional.<String> empty();
+                        throw new IllegalStateException("WaveSpeed answered with something other than JSON", notJson);
                     }
-                })
-                .onFailure().recoverWithItem(Optional.empty());
+                });
     }
 
     private SubmitOutcome readSubmitAnswer(Response response) {
