@@ -25,6 +25,14 @@ public interface PipelineConfig {
     @WithDefault("1s")
     Duration relayInterval();
 
+    /** How often received webhook deliveries are looked for (at least 1s); a full round goes on at once. */
+    @WithDefault("1s")
+    Duration webhookInterval();
+
+    /** How often submissions of unknown outcome, and those a stopped worker left behind, are settled. */
+    @WithDefault("5s")
+    Duration settleInterval();
+
     /** Jobs (or events) one task claims per round. */
     @WithDefault("100")
     int batchSize();

@@ -58,6 +58,23 @@ public interface WaveSpeedConfig {
     @WithDefault("false")
     boolean uploadSources();
 
+    /**
+     * How far the history search for a submission of unknown outcome reaches beyond the request's
+     * own time, for clock skew and history lag; the search waits until this has passed.
+     */
+    @WithDefault("2m")
+    Duration historyMargin();
+
+    /** What follows when the history proves an unanswered submission created nothing: {@code resubmit} or {@code fail}. */
+    @WithDefault("resubmit")
+    UnknownSubmissionPolicy unknownSubmissionPolicy();
+
+    /** What to do with a job whose earlier submission provably created no task. */
+    enum UnknownSubmissionPolicy {
+        RESUBMIT,
+        FAIL
+    }
+
     /** A prediction still unfinished this long after submission fails. */
     @WithDefault("30m")
     Duration predictionDeadline();

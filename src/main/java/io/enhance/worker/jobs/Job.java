@@ -52,6 +52,13 @@ public class Job extends PanacheEntityBase {
     @JdbcTypeCode(SqlTypes.JSON)
     public Map<String, String> metadata;
 
+    /** The body of the current submit attempt as sent, the image URL without its query string; set before the POST leaves. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Map<String, Object> submittedRequest;
+    /** SHA-256 of {@link #submittedRequest}: jobs asking for the same thing share it. */
+    public String requestFingerprint;
+    public Instant attemptStartedAt;
+
     public String predictionId;
     /** WaveSpeed was asked to report this prediction by webhook; polling is then only a safety net. */
     public boolean webhookTracked;
@@ -115,19 +122,42 @@ public class Job extends PanacheEntityBase {
         attempts++;
         dueAt = now.plus(lease);
         leaseOwner = owner;
+        // until the request is recorded, a crash proves the POST never left
+        submittedRequest = null;
+        requestFingerprint = null;
+        attemptStartedAt = null;
     }
 
-    /** The POST provably created no task (refused or rate-limited): queue the job again. */
+    /** The request about to be POSTed, committed before it leaves. */
+    public void sending(Map<String, Object> request, String fingerprint, boolean webhookTracked, Instant now) {
+        if (status != JobStatus.SUBMITTING) {
+            throw new IllegalTransitionException(jobId, status, JobStatus.SUBMITTING);
+        }
+        submittedRequest = request;
+        requestFingerprint = fingerprint;
+        this.webhookTracked = webhookTracked;
+        attemptStartedAt = now;
+        updatedAt = now;
+    }
+
+    /** The POST may have created a task; WaveSpeed's history is consulted from {@code settleAt} on. */
+    public void submissionUnknown(Instant settleAt, Instant now, String reason) {
+        moveTo(JobStatus.SUBMISSION_UNKNOWN, now, reason);
+        dueAt = settleAt;
+        leaseOwner = null;
+    }
+
+    /** The POST provably created no task (refused, rate-limited, absent from the history): queue the job again. */
     public void submissionRefused(Instant retryAt, Instant now, String reason) {
         moveTo(JobStatus.QUEUED, now, reason);
         dueAt = retryAt;
         leaseOwner = null;
     }
 
-    public void submitted(String predictionId, boolean webhookTracked, Instant firstPollAt, Instant now) {
-        moveTo(JobStatus.SUBMITTED, now, "prediction " + predictionId + (webhookTracked ? " (webhook)" : ""));
+    /** WaveSpeed created {@code predictionId} for the recorded request (answered, or found in its history). */
+    public void submitted(String predictionId, Instant firstPollAt, Instant now, String how) {
+        moveTo(JobStatus.SUBMITTED, now, how + " prediction " + predictionId + (webhookTracked ? " (webhook)" : ""));
         this.predictionId = predictionId;
-        this.webhookTracked = webhookTracked;
         submittedAt = now;
         dueAt = firstPollAt;
         leaseOwner = null;

@@ -1,6 +1,7 @@
 package io.enhance.worker.jobs;
 
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,8 +31,9 @@ public class JobClaims {
     private static final Logger LOG = Logger.getLogger(JobClaims.class);
     /** PostgreSQL {@code SKIP LOCKED}, as Jakarta Persistence's lock-timeout hint spells it. */
     private static final int SKIP_LOCKED = -2;
-    private static final Set<JobStatus> IN_FLIGHT = Set.of(JobStatus.SUBMITTING, JobStatus.SUBMITTED,
-            JobStatus.PROCESSING);
+    /** A task may exist upstream, paid and running, for jobs in these states. */
+    private static final Set<JobStatus> IN_FLIGHT = Set.of(JobStatus.SUBMITTING, JobStatus.SUBMISSION_UNKNOWN,
+            JobStatus.SUBMITTED, JobStatus.PROCESSING);
 
     private final PipelineConfig pipeline;
     private final WorkerIdentity worker;
@@ -70,28 +72,35 @@ public class JobClaims {
      * Applies {@code change} to each claimed job that this worker still holds in the state it was
      * claimed in ({@code change} gets the job's index in {@code claimed}), all in one transaction.
      * Should that transaction fail, each job is tried in a transaction of its own, so that one bad
-     * row cannot undo the others.
+     * row cannot undo the others. Returns the indexes whose change was committed.
      */
-    public void updateAll(List<Job> claimed, BiConsumer<Integer, Job> change) {
+    public Set<Integer> updateAll(List<Job> claimed, BiConsumer<Integer, Job> change) {
         try {
-            QuarkusTransaction.requiringNew().run(() -> {
+            return QuarkusTransaction.requiringNew().call(() -> {
                 Map<Long, Job> held = Job.<Job> find("id in ?1", claimed.stream().map(job -> job.id).toList())
                         .withLock(LockModeType.PESSIMISTIC_WRITE).stream()
                         .collect(Collectors.toMap(job -> job.id, job -> job));
+                Set<Integer> changed = new HashSet<>();
                 for (int i = 0; i < claimed.size(); i++) {
                     Job job = held.get(claimed.get(i).id);
                     if (job != null && job.status == claimed.get(i).status && worker.name().equals(job.leaseOwner)) {
                         change.accept(i, job);
+                        changed.add(i);
                     }
                 }
+                return changed;
             });
         } catch (RuntimeException batchFailed) {
             LOG.warnf("Writing %d results at once failed, writing them one by one: %s", claimed.size(),
                     batchFailed.toString());
+            Set<Integer> changed = new HashSet<>();
             for (int i = 0; i < claimed.size(); i++) {
                 int index = i;
-                update(claimed.get(i).id, claimed.get(i).status, job -> change.accept(index, job));
+                if (update(claimed.get(i).id, claimed.get(i).status, job -> change.accept(index, job))) {
+                    changed.add(i);
+                }
             }
+            return changed;
         }
     }
 

@@ -13,6 +13,12 @@ public enum JobStatus {
     QUEUED,
     /** A submit POST is being sent; if the worker dies here the outcome is unknown. */
     SUBMITTING,
+    /**
+     * The POST may have created a paid task, but no answer said so (timeout, dropped connection,
+     * 5xx). WaveSpeed's prediction history decides: adopt the task it shows, or submit again only
+     * if it shows none.
+     */
+    SUBMISSION_UNKNOWN,
     /** WaveSpeed accepted the task and returned a prediction id; polling follows. */
     SUBMITTED,
     /** WaveSpeed reports the prediction as running. */
@@ -25,7 +31,9 @@ public enum JobStatus {
     private static final Map<JobStatus, Set<JobStatus>> ALLOWED = Map.of(
             QUEUED, EnumSet.of(SUBMITTING),
             // back to QUEUED only when the POST provably created nothing (e.g. 429, refused connection)
-            SUBMITTING, EnumSet.of(QUEUED, SUBMITTED, DELIVERING, FAILED),
+            SUBMITTING, EnumSet.of(QUEUED, SUBMITTED, DELIVERING, FAILED, SUBMISSION_UNKNOWN),
+            // back to QUEUED only when the history proves that no task was created
+            SUBMISSION_UNKNOWN, EnumSet.of(QUEUED, SUBMITTED, FAILED),
             SUBMITTED, EnumSet.of(PROCESSING, DELIVERING, FAILED),
             PROCESSING, EnumSet.of(DELIVERING, FAILED),
             DELIVERING, EnumSet.of(COMPLETED, FAILED),

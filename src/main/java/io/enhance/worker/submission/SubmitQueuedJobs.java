@@ -3,7 +3,9 @@ package io.enhance.worker.submission;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,7 +16,6 @@ import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobOutcomes;
-import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.Rounds;
 import io.enhance.worker.tracking.PredictionResults;
 import io.enhance.worker.wavespeed.SubmitOutcome;
@@ -23,8 +24,8 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Submits queued jobs to WaveSpeed, no more than the in-flight cap allows. The attempt is committed
- * before the POST leaves; what the POST did decides the job's next state.
+ * Submits queued jobs to WaveSpeed, no more than the in-flight cap allows. The attempt, with the
+ * exact request, is committed before the POST leaves; what the POST did decides the job's next state.
  */
 @ApplicationScoped
 public class SubmitQueuedJobs {
@@ -39,10 +40,11 @@ public class SubmitQueuedJobs {
     private final SourceUrls sources;
     private final PredictionResults results;
     private final AccountStatus account;
+    private final SettleUnknownSubmissions settlement;
     private Instant lastProbe;
 
     SubmitQueuedJobs(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config,
-            SourceUrls sources, PredictionResults results, AccountStatus account) {
+            SourceUrls sources, PredictionResults results, AccountStatus account, SettleUnknownSubmissions settlement) {
         this.claims = claims;
         this.outcomes = outcomes;
         this.wavespeed = wavespeed;
@@ -50,6 +52,7 @@ public class SubmitQueuedJobs {
         this.sources = sources;
         this.results = results;
         this.account = account;
+        this.settlement = settlement;
     }
 
     @Scheduled(every = "${pipeline.submit-interval:1s}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
@@ -64,14 +67,41 @@ public class SubmitQueuedJobs {
         if (account.refusal().isPresent()) {
             return 0;
         }
-        List<Job> jobs = claims.claimForSubmission(config.maxInFlight());
-        if (jobs.isEmpty()) {
+        List<Job> claimed = claims.claimForSubmission(config.maxInFlight());
+        if (claimed.isEmpty()) {
             return 0;
         }
-        List<Uni<SubmitOutcome>> posts = jobs.stream().map(this::post).toList();
-        List<SubmitOutcome> answers = Uni.join().all(posts).andFailFast().await().indefinitely();
-        claims.updateAll(jobs, (i, held) -> record(held, answers.get(i)));
-        return jobs.size();
+        List<Request> requests = claimed.stream().map(this::prepare).toList();
+        Instant now = Instant.now();
+        Set<Integer> recorded = claims.updateAll(claimed, (i, held) -> {
+            Request request = requests.get(i);
+            if (request.body() == null) {
+                record(held, new SubmitOutcome.NotCreated("source not prepared: " + request.problem()));
+            } else {
+                Map<String, Object> remembered = SubmissionEvidence.remembered(request.body());
+                held.sending(remembered, SubmissionEvidence.fingerprint(remembered), request.webhook() != null, now);
+            }
+        });
+        // only a request committed as sent may leave: a crash before that provably sent nothing
+        List<Integer> sendable = recorded.stream().filter(i -> requests.get(i).body() != null).sorted().toList();
+        List<Uni<SubmitOutcome>> posts = sendable.stream()
+                .map(i -> wavespeed.submit(requests.get(i).body(), requests.get(i).webhook())).toList();
+        List<SubmitOutcome> answers = posts.isEmpty() ? List.of() : Uni.join().all(posts).andFailFast().await().indefinitely();
+        List<Job> sent = sendable.stream().map(claimed::get).toList();
+        claims.updateAll(sent, (i, held) -> record(held, answers.get(i)));
+        return claimed.size();
+    }
+
+    /** The body to POST, or why there is none (a source that could not be presigned or uploaded). */
+    private record Request(Map<String, Object> body, String webhook, String problem) {
+    }
+
+    private Request prepare(Job job) {
+        try {
+            return new Request(sources.submissionBody(job.input), webhookCallback(job).orElse(null), null);
+        } catch (RuntimeException e) {
+            return new Request(null, null, e.getMessage());
+        }
     }
 
     /** While the account is refused, asks the free balance call now and then whether it is accepted again. */
@@ -91,20 +121,11 @@ public class SubmitQueuedJobs {
         return false;
     }
 
-    private Uni<SubmitOutcome> post(Job job) {
-        try {
-            return wavespeed.submit(sources.submissionBody(job.input), webhookCallback(job).orElse(null));
-        } catch (RuntimeException e) {
-            return Uni.createFrom().item(new SubmitOutcome.NotCreated("source not prepared: " + e.getMessage()));
-        }
-    }
-
     private void record(Job held, SubmitOutcome outcome) {
         Instant now = Instant.now();
         if (outcome instanceof SubmitOutcome.Accepted accepted) {
-            boolean webhook = webhookCallback(held).isPresent();
-            held.submitted(accepted.prediction().id(), webhook,
-                    now.plus(webhook ? config.webhookPollDelay() : config.firstPollDelay()), now);
+            held.submitted(accepted.prediction().id(),
+                    now.plus(held.webhookTracked ? config.webhookPollDelay() : config.firstPollDelay()), now, "created");
             // sync mode may answer with a finished prediction
             if (accepted.prediction().completed() || accepted.prediction().failed()) {
                 results.apply(held, accepted.prediction());
@@ -120,8 +141,9 @@ public class SubmitQueuedJobs {
         } else if (outcome instanceof SubmitOutcome.Invalid invalid) {
             outcomes.fail(held, "invalid_parameters", "WaveSpeed refused the parameters: " + invalid.message());
         } else if (outcome instanceof SubmitOutcome.Unknown unknown) {
-            outcomes.fail(held, "submission_outcome_unknown", unknown.reason()
-                    + "; not resubmitted, because a second submission could be paid twice");
+            LOG.warnf("Job %s: submission outcome unknown, WaveSpeed's history will settle it: %s", held.jobId,
+                    unknown.reason());
+            held.submissionUnknown(settlement.settleAt(held), now, unknown.reason());
         }
     }
 

@@ -34,6 +34,11 @@ public interface WaveSpeedApi {
     @Path("/predictions/{id}/result")
     Uni<Response> result(@PathParam("id") String predictionId, @HeaderParam("Authorization") String authorization);
 
+    /** The prediction history: {@code {page, page_size, model, created_after, created_before}}. */
+    @POST
+    @Path("/predictions")
+    Uni<Response> history(@HeaderParam("Authorization") String authorization, String query);
+
     @POST
     @Path("/media/upload/binary")
     @Consumes(MediaType.MULTIPART_FORM_DATA)

@@ -7,6 +7,8 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
@@ -34,6 +36,10 @@ import io.smallrye.mutiny.Uni;
 public class WaveSpeedClient {
 
     private static final Pattern BALANCE = Pattern.compile("(?i)balance|insufficient|credit");
+    /** The history call's largest page. */
+    private static final int HISTORY_PAGE_SIZE = 100;
+    /** A window holding more predictions than this is searched no further (and proves no absence). */
+    private static final int HISTORY_MAX_PAGES = 50;
 
     private final WaveSpeedApi api;
     private final WaveSpeedConfig config;
@@ -63,6 +69,32 @@ public class WaveSpeedClient {
                 .ifNoItem().after(config.requestTimeout()).fail()
                 .map(this::readPollAnswer)
                 .onFailure().recoverWithItem(this::classifyPollFailure);
+    }
+
+    /**
+     * Every prediction of the configured model created in {@code [after, before]}, page by page. Safe
+     * to repeat (it only reads); a failure fails the Uni.
+     */
+    public Uni<History> history(Instant after, Instant before) {
+        return historyFrom(1, after, before, new ArrayList<>());
+    }
+
+    private Uni<History> historyFrom(int page, Instant after, Instant before, List<History.Entry> found) {
+        String query = json.createObjectNode().put("page", page).put("page_size", HISTORY_PAGE_SIZE)
+                .put("model", config.model()).put("created_after", after.toString())
+                .put("created_before", before.toString()).toString();
+        return data(api.history(bearer(), query)).flatMap(data -> {
+            JsonNode items = data.isArray() ? data : data.path("items");
+            if (!items.isArray()) {
+                throw new IllegalStateException("history answered without data.items");
+            }
+            items.forEach(item -> found.add(History.Entry.from(item)));
+            if (items.size() < HISTORY_PAGE_SIZE) {
+                return Uni.createFrom().item(new History(found, true));
+            }
+            return page < HISTORY_MAX_PAGES ? historyFrom(page + 1, after, before, found)
+                    : Uni.createFrom().item(new History(found, false));
+        });
     }
 
     /** Uploads a file through the media API and returns the URL WaveSpeed hands out for it. */

@@ -52,7 +52,7 @@ class JobClaimsTest {
                         "enhanced", "", null, past);
                 job.startSubmission(past, Duration.ZERO, "test");
                 // due in the past, with a prediction id nobody upstream knows: only claimers will touch it
-                job.submitted("unknown-" + batch + "-" + i, false, past, past);
+                job.submitted("unknown-" + batch + "-" + i, past, past, "test");
             }
         });
 

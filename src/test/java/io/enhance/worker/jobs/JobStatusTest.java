@@ -41,4 +41,13 @@ class JobStatusTest {
         assertThat(EnumSet.allOf(JobStatus.class).stream().filter(s -> s.canMoveTo(JobStatus.SUBMITTING)))
                 .containsExactly(JobStatus.QUEUED);
     }
+
+    @Test
+    void anUncertainSubmissionIsSettledOnlyByAdoptingResubmittingOrFailing() {
+        assertThat(JobStatus.SUBMITTING.canMoveTo(JobStatus.SUBMISSION_UNKNOWN)).isTrue();
+        assertThat(EnumSet.allOf(JobStatus.class).stream().filter(JobStatus.SUBMISSION_UNKNOWN::canMoveTo))
+                .containsExactlyInAnyOrder(JobStatus.SUBMITTED, JobStatus.QUEUED, JobStatus.FAILED);
+        assertThat(EnumSet.allOf(JobStatus.class).stream().filter(s -> s.canMoveTo(JobStatus.SUBMISSION_UNKNOWN)))
+                .containsExactly(JobStatus.SUBMITTING);
+    }
 }

@@ -45,7 +45,8 @@ class WebhookEndpointTest {
             Job job = Job.accept(jobId, null, Map.of("prompt", "p", "image", "https://x.test/a.png"), "enhanced", "",
                     null, now);
             job.startSubmission(now, Duration.ofMinutes(1), "test");
-            job.submitted(predictionId, true, now.plus(Duration.ofHours(1)), now);
+            job.sending(job.input, "test", true, now);
+            job.submitted(predictionId, now.plus(Duration.ofHours(1)), now, "test");
         });
         failedBody = ("{\"id\":\"" + predictionId + "\",\"model\":\"wavespeed-ai/flux-1-srpo/image-to-image\","
                 + "\"outputs\":[],\"urls\":{\"get\":\"https://api.wavespeed.ai/api/v3/predictions/" + predictionId

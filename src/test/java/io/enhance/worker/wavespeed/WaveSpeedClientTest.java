@@ -1,10 +1,12 @@
 package io.enhance.worker.wavespeed;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 
 import jakarta.inject.Inject;
@@ -189,6 +191,38 @@ class WaveSpeedClientTest {
         stub.answer(502, "gateway-502.html");
         assertThat(clientFor(stub.baseUri()).result("nope").await().atMost(WAIT))
                 .isInstanceOf(PollOutcome.Unavailable.class);
+    }
+
+    @Test
+    void searchesTheHistoryOfAWindowForTheModelAndReadsEachPredictionsRequest() throws Exception {
+        stub.answer(200, "history-page.json");
+        Instant after = Instant.parse("2025-11-03T09:10:00Z");
+
+        History history = clientFor(stub.baseUri()).history(after, after.plusSeconds(300)).await().atMost(WAIT);
+
+        assertThat(history.complete()).isTrue();
+        assertThat(history.entries()).extracting(History.Entry::id)
+                .containsExactly("7e2a4c1f0b9d8e6a5c3b2a1f0e9d8c7b", "5d1f0c2a9b8e4f7d8c6b5a4e3d2c1b0a");
+        assertThat(history.entries().get(0).input()).get().extracting(input -> input.path("prompt").asText())
+                .isEqualTo("restore");
+        assertThat(history.entries().get(1).input()).isEmpty();
+        StubWaveSpeed.Received request = stub.received().get(0);
+        assertThat(request.method()).isEqualTo("POST");
+        assertThat(request.path()).isEqualTo("/api/v3/predictions");
+        assertThat(json.readTree(request.body())).isEqualTo(json.readTree("{\"page\":1,\"page_size\":100,"
+                + "\"model\":\"wavespeed-ai/flux-1-srpo/image-to-image\",\"created_after\":\"2025-11-03T09:10:00Z\","
+                + "\"created_before\":\"2025-11-03T09:15:00Z\"}"));
+    }
+
+    @Test
+    void aHistoryErrorFailsInsteadOfLookingLikeAnEmptyHistory() throws Exception {
+        for (var answer : Map.of(502, "gateway-502.html", 429, "error-429.json", 401, "error-401.json").entrySet()) {
+            stub.answer(answer.getKey(), answer.getValue());
+            Instant now = Instant.now();
+
+            assertThatThrownBy(() -> clientFor(stub.baseUri()).history(now.minusSeconds(60), now).await().atMost(WAIT))
+                    .as("HTTP %d", answer.getKey()).isNotNull();
+        }
     }
 
     private WaveSpeedClient clientFor(URI baseUri) {

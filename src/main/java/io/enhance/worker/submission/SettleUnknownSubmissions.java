@@ -1,0 +1,137 @@
+package io.enhance.worker.submission;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.enhance.worker.config.WaveSpeedConfig;
+import io.enhance.worker.config.WaveSpeedConfig.UnknownSubmissionPolicy;
+import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.JobClaims;
+import io.enhance.worker.jobs.JobOutcomes;
+import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.Rounds;
+import io.enhance.worker.submission.SubmissionEvidence.Verdict;
+import io.enhance.worker.wavespeed.History;
+import io.enhance.worker.wavespeed.WaveSpeedClient;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+
+/**
+ * Settles submit attempts whose outcome is unknown: those answered by a timeout, a dropped
+ * connection or a 5xx, and those a stopped worker left in SUBMITTING. WaveSpeed's prediction history
+ * around the attempt decides: its task is adopted if listed; only a complete listing without it
+ * allows a new submission (or a failure, by policy); anything less fails the job rather than risk paying twice.
+ */
+@ApplicationScoped
+public class SettleUnknownSubmissions {
+
+    private static final Logger LOG = Logger.getLogger(SettleUnknownSubmissions.class);
+    /** How long to wait while another job with the same request is mid-POST, whose task would look like ours. */
+    private static final Duration SIBLING_WAIT = Duration.ofSeconds(5);
+
+    private final JobClaims claims;
+    private final JobOutcomes outcomes;
+    private final WaveSpeedClient wavespeed;
+    private final WaveSpeedConfig config;
+
+    SettleUnknownSubmissions(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config) {
+        this.claims = claims;
+        this.outcomes = outcomes;
+        this.wavespeed = wavespeed;
+        this.config = config;
+    }
+
+    @Scheduled(every = "${pipeline.settle-interval:5s}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void settleDue() {
+        Rounds.repeatWhileFull(claims.batchSize(), this::settleBatch);
+    }
+
+    private int settleBatch() {
+        // a SUBMITTING job is due only once its lease ran out: its worker stopped mid-submission
+        List<Job> jobs = claims.claim(EnumSet.of(JobStatus.SUBMITTING, JobStatus.SUBMISSION_UNKNOWN));
+        jobs.forEach(this::settle);
+        return jobs.size();
+    }
+
+    private void settle(Job job) {
+        Instant now = Instant.now();
+        if (job.status == JobStatus.SUBMITTING) {
+            claims.update(job.id, JobStatus.SUBMITTING, held -> {
+                if (held.submittedRequest == null) {
+                    held.submissionRefused(now, now, "the worker stopped before the request was sent");
+                } else {
+                    held.submissionUnknown(settleAt(held), now, "the worker stopped while submitting");
+                }
+            });
+            return;
+        }
+        if (siblingMidSubmission(job, now)) {
+            claims.update(job.id, JobStatus.SUBMISSION_UNKNOWN, held -> held.retryAt(now.plus(SIBLING_WAIT), now));
+            return;
+        }
+        Verdict verdict;
+        try {
+            History history = wavespeed.history(historyStart(job), settleAt(job))
+                    .await().atMost(config.requestTimeout().multipliedBy(2));
+            verdict = SubmissionEvidence.judge(job.submittedRequest, history, ownedByJobs(history));
+        } catch (RuntimeException e) {
+            LOG.warnf("Job %s: WaveSpeed's history is unavailable, settling its submission later: %s", job.jobId, e.toString());
+            claims.update(job.id, JobStatus.SUBMISSION_UNKNOWN, held -> held.retryAt(now.plus(config.retryMaxDelay()), now));
+            return;
+        }
+        claims.update(job.id, JobStatus.SUBMISSION_UNKNOWN, held -> apply(held, verdict, now));
+    }
+
+    private void apply(Job held, Verdict verdict, Instant now) {
+        if (verdict instanceof Verdict.Created created) {
+            LOG.infof("Job %s: its unanswered submission created prediction %s; following it", held.jobId,
+                    created.predictionId());
+            held.submitted(created.predictionId(), now, now, "found in WaveSpeed's history:");
+        } else if (verdict instanceof Verdict.NotCreated) {
+            if (config.unknownSubmissionPolicy() == UnknownSubmissionPolicy.RESUBMIT) {
+                held.submissionRefused(now, now, "WaveSpeed's history shows no task for the attempt; submitting again");
+            } else {
+                outcomes.fail(held, "submission_not_created", "WaveSpeed's history shows no task for the attempt, "
+                        + "and the policy for unanswered submissions is fail");
+            }
+        } else if (verdict instanceof Verdict.Undecided undecided) {
+            outcomes.fail(held, "submission_outcome_unknown", undecided.why()
+                    + "; not resubmitted, because a second submission could be paid twice");
+        }
+    }
+
+    /** Another job with the same request whose POST is under way: its new task would be listed like ours. */
+    private static boolean siblingMidSubmission(Job job, Instant now) {
+        return QuarkusTransaction.requiringNew().call(() -> Job.count(
+                "requestFingerprint = ?1 and id <> ?2 and status = ?3 and dueAt > ?4",
+                job.requestFingerprint, job.id, JobStatus.SUBMITTING, now) > 0);
+    }
+
+    private static Set<String> ownedByJobs(History history) {
+        List<String> ids = history.entries().stream().map(History.Entry::id).toList();
+        if (ids.isEmpty()) {
+            return Set.of();
+        }
+        return QuarkusTransaction.requiringNew().call(() -> new HashSet<>(Job.getEntityManager()
+                .createQuery("select j.predictionId from Job j where j.predictionId in :ids", String.class)
+                .setParameter("ids", ids).getResultList()));
+    }
+
+    private Instant historyStart(Job job) {
+        return job.attemptStartedAt.minus(config.historyMargin());
+    }
+
+    /** When the history can tell what the job's attempt did: the latest its task can be listed at. */
+    Instant settleAt(Job job) {
+        return job.attemptStartedAt.plus(config.requestTimeout()).plus(config.historyMargin());
+    }
+}
