@@ -49,6 +49,10 @@ public interface PipelineConfig {
     @WithDefault("52428800")
     long maxOutputBytes();
 
+    /** On SIGTERM, how long work under way may take to finish before leases are handed back and the worker exits. */
+    @WithDefault("30s")
+    Duration shutdownGrace();
+
     /** Delay before a request message that hit an infrastructure error is handed back to the queue. */
     @WithDefault("1s")
     Duration requeueDelay();

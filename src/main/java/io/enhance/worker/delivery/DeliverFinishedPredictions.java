@@ -48,9 +48,11 @@ public class DeliverFinishedPredictions {
     private final S3Client s3;
     private final WaveSpeedConfig wavespeed;
     private final ExecutorService transfers;
+    private final Rounds rounds;
 
     DeliverFinishedPredictions(JobClaims claims, JobOutcomes outcomes, OutputFetcher fetcher, S3Client s3,
-            WaveSpeedConfig wavespeed, PipelineConfig pipeline) {
+            WaveSpeedConfig wavespeed, PipelineConfig pipeline, Rounds rounds) {
+        this.rounds = rounds;
         this.claims = claims;
         this.outcomes = outcomes;
         this.fetcher = fetcher;
@@ -59,10 +61,10 @@ public class DeliverFinishedPredictions {
         this.transfers = Executors.newFixedThreadPool(pipeline.deliveryThreads());
     }
 
-    @Scheduled(every = "${pipeline.deliver-interval:1s}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
+    @Scheduled(every = "${pipeline.deliver-interval:1s}", skipExecutionIf = Rounds.Idle.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void deliverDue() {
-        Rounds.repeatWhileFull(claims.batchSize(), this::deliverBatch);
+        rounds.repeatWhileFull(claims.batchSize(), this::deliverBatch);
     }
 
     private int deliverBatch() {

@@ -83,7 +83,11 @@ final class EmulatorRouter implements HttpHandler {
         } catch (DroppedConnection e) {
             // injected fault: closed below without a word
         } catch (ApiException e) {
-            answerError(exchange, call, e.status(), e.getMessage());
+            if (e.gateway()) {
+                answerGatewayError(exchange, e);
+            } else {
+                answerError(exchange, call, e.status(), e.getMessage());
+            }
         } catch (Exception e) {
             answerError(exchange, call, 500, "Internal server error: " + e.getClass().getSimpleName());
         } finally {
@@ -120,6 +124,17 @@ final class EmulatorRouter implements HttpHandler {
     private String baseUrl(HttpExchange exchange) {
         String host = exchange.getRequestHeaders().getFirst("Host");
         return host != null && HOST.matcher(host).matches() ? "http://" + host : defaultBaseUrl.get();
+    }
+
+    private static void answerGatewayError(HttpExchange exchange, ApiException error) {
+        byte[] page = ("<html><body><h1>" + error.getMessage() + "</h1></body></html>").getBytes(StandardCharsets.UTF_8);
+        try {
+            exchange.getResponseHeaders().set("Content-Type", "text/html");
+            exchange.sendResponseHeaders(error.status(), page.length);
+            exchange.getResponseBody().write(page);
+        } catch (IOException e) {
+            // the client went away
+        }
     }
 
     private static void answerError(HttpExchange exchange, Call call, int status, String message) {

@@ -1,8 +1,13 @@
 package io.enhance.worker.emulator;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 
 /**
@@ -25,6 +30,10 @@ public final class EmulatorSettings {
     private volatile long randomSeed = 42;
     private volatile long syncTimeoutMs = 30_000;
     private volatile long webhookRetryBaseMs = 1_000;
+    private volatile long slowResponseMs = 15_000;
+    private volatile double dropRate = 0.0;
+    private final Queue<InjectedFault> submitScript = new ConcurrentLinkedQueue<>();
+    private final Queue<InjectedFault> resultScript = new ConcurrentLinkedQueue<>();
 
     /**
      * Reads {@code EMULATOR_*} variables, then lets {@code --name=value} arguments override them, where
@@ -77,6 +86,10 @@ public final class EmulatorSettings {
         readers.put("EMULATOR_RANDOM_SEED", v -> setRandomSeed(Long.parseLong(v)));
         readers.put("EMULATOR_SYNC_TIMEOUT_MS", v -> setSyncTimeoutMs(Long.parseLong(v)));
         readers.put("EMULATOR_WEBHOOK_RETRY_BASE_MS", v -> setWebhookRetryBaseMs(Long.parseLong(v)));
+        readers.put("EMULATOR_SLOW_RESPONSE_MS", v -> setSlowResponseMs(Long.parseLong(v)));
+        readers.put("EMULATOR_DROP_RATE", v -> setDropRate(Double.parseDouble(v)));
+        readers.put("EMULATOR_SUBMIT_SCRIPT", v -> scriptSubmits(v.split(",")));
+        readers.put("EMULATOR_RESULT_SCRIPT", v -> scriptResults(v.split(",")));
         return readers;
     }
 
@@ -224,6 +237,62 @@ public final class EmulatorSettings {
         return this;
     }
 
+    /** How long a {@code slow} fault holds its answer back. */
+    public long getSlowResponseMs() {
+        return slowResponseMs;
+    }
+
+    public EmulatorSettings setSlowResponseMs(long slowResponseMs) {
+        this.slowResponseMs = nonNegative("slowResponseMs", slowResponseMs);
+        return this;
+    }
+
+    /** Probability that a submit's connection is dropped unanswered; half of those created the task first. */
+    public double getDropRate() {
+        return dropRate;
+    }
+
+    public EmulatorSettings setDropRate(double dropRate) {
+        this.dropRate = probability("dropRate", dropRate);
+        return this;
+    }
+
+    /**
+     * Queues faults for the next submits, one per call and ahead of the random ones: {@code ok},
+     * {@code 429}, {@code 500}, {@code 502}, {@code 503}, {@code 504}, {@code drop} (nothing created),
+     * {@code created+500}, {@code created+502}, {@code created+504}, {@code created+drop} (the task
+     * exists, the client cannot know), {@code slow} (the task exists, the answer comes late).
+     */
+    public EmulatorSettings scriptSubmits(String... faults) {
+        submitScript.addAll(parseAll(faults, InjectedFault.SUBMIT_TOKENS));
+        return this;
+    }
+
+    /** Queues faults for the next result GETs: {@code ok}, {@code 429}, {@code 5xx}, {@code drop}, {@code slow}. */
+    public EmulatorSettings scriptResults(String... faults) {
+        resultScript.addAll(parseAll(faults, InjectedFault.RESULT_TOKENS));
+        return this;
+    }
+
+    public EmulatorSettings clearScripts() {
+        submitScript.clear();
+        resultScript.clear();
+        return this;
+    }
+
+    Optional<InjectedFault> nextScriptedSubmitFault() {
+        return Optional.ofNullable(submitScript.poll());
+    }
+
+    Optional<InjectedFault> nextScriptedResultFault() {
+        return Optional.ofNullable(resultScript.poll());
+    }
+
+    /** All or nothing: one bad token queues none. */
+    private static List<InjectedFault> parseAll(String[] faults, List<String> allowed) {
+        return Arrays.stream(faults).map(token -> InjectedFault.parse(token, allowed)).toList();
+    }
+
     private static long nonNegative(String name, long value) {
         if (value < 0) {
             throw new IllegalArgumentException(name + " must not be negative, was " + value);
@@ -242,6 +311,8 @@ public final class EmulatorSettings {
     public String toString() {
         return "EmulatorSettings[host=" + host + ", port=" + port + ", apiKey=" + (apiKey == null ? "none" : "***")
                 + ", latency=" + minLatencyMs + ".." + maxLatencyMs + "ms, failureRate=" + failureRate
-                + ", rate429=" + rate429 + ", webhookLossRate=" + webhookLossRate + ", resultFaultRate=" + resultFaultRate + ", rate5xx=" + rate5xx + ", randomSeed=" + randomSeed + "]";
+                + ", rate429=" + rate429 + ", webhookLossRate=" + webhookLossRate + ", resultFaultRate=" + resultFaultRate + ", rate5xx=" + rate5xx
+                + ", dropRate=" + dropRate + ", slowResponseMs=" + slowResponseMs + ", scripted=" + submitScript.size()
+                + "/" + resultScript.size() + ", randomSeed=" + randomSeed + "]";
     }
 }

@@ -1,5 +1,6 @@
 package io.enhance.worker.emulator;
 
+import java.util.List;
 import java.util.Random;
 
 /**
@@ -8,9 +9,8 @@ import java.util.Random;
  */
 final class FaultDice {
 
-    enum SubmitFault { NONE, TOO_MANY_REQUESTS, SERVER_ERROR }
-
-    enum ResultFault { NONE, TOO_MANY_REQUESTS, SERVER_ERROR, SERVICE_UNAVAILABLE, DROPPED_CONNECTION }
+    private static final List<InjectedFault> RESULT_FAULTS = List.of(InjectedFault.status(429, false),
+            InjectedFault.status(500, false), InjectedFault.status(503, false), InjectedFault.dropped(false));
 
     /** What the dice decided for one created prediction. */
     record Fate(boolean fails, long latencyMs, boolean webhookLost) {
@@ -27,28 +27,31 @@ final class FaultDice {
         reseedIfChanged(true);
     }
 
-    synchronized SubmitFault rollSubmit() {
+    /** A 5xx or a dropped connection creates the task first half of the time, as a real one may. */
+    synchronized InjectedFault rollSubmit() {
         reseedIfChanged(false);
         double tooMany = random.nextDouble();
         double serverError = random.nextDouble();
+        double drop = random.nextDouble();
+        boolean afterCreating = random.nextBoolean();
         if (tooMany < settings.getRate429()) {
-            return SubmitFault.TOO_MANY_REQUESTS;
+            return InjectedFault.status(429, false);
         }
-        return serverError < settings.getRate5xx() ? SubmitFault.SERVER_ERROR : SubmitFault.NONE;
+        if (serverError < settings.getRate5xx()) {
+            return InjectedFault.status(500, afterCreating);
+        }
+        return drop < settings.getDropRate() ? InjectedFault.dropped(afterCreating) : InjectedFault.NONE;
     }
 
     /** Draws from its own stream, so result polling never shifts the submit sequence of a seed. */
-    synchronized ResultFault rollResult() {
+    synchronized InjectedFault rollResult() {
         if (resultRandom == null || resultSeededWith != settings.getRandomSeed()) {
             resultSeededWith = settings.getRandomSeed();
             resultRandom = new Random(resultSeededWith ^ 0x5DEECE66DL);
         }
         double fault = resultRandom.nextDouble();
         int kind = resultRandom.nextInt(4);
-        if (fault >= settings.getResultFaultRate()) {
-            return ResultFault.NONE;
-        }
-        return ResultFault.values()[1 + kind];
+        return fault < settings.getResultFaultRate() ? RESULT_FAULTS.get(kind) : InjectedFault.NONE;
     }
 
     synchronized Fate rollFate() {

@@ -42,10 +42,9 @@ final class PredictionEndpoints {
 
     void submit(Call call) throws IOException {
         byte[] body = call.body(JSON_LIMIT);
-        switch (dice.rollSubmit()) {
-            case TOO_MANY_REQUESTS -> throw new ApiException(429, "Too many requests");
-            case SERVER_ERROR -> throw new ApiException(500, "Internal server error");
-            case NONE -> { }
+        InjectedFault fault = settings.nextScriptedSubmitFault().orElseGet(dice::rollSubmit);
+        if (!fault.afterCreating()) {
+            fault.strike();
         }
         JsonNode input = Call.parseJson(body, null);
         String webhook = call.query("webhook").filter(url -> !url.isBlank()).orElse(null);
@@ -58,7 +57,21 @@ final class PredictionEndpoints {
         Prediction prediction = store.create(sequence ->
                 new Prediction(id, MODEL, input, request, webhook, call.baseUrl(), sequence, fate));
         runner.start(prediction);
+        fault.strike();
+        answerLateIf(fault);
         call.ok(request.syncMode() ? awaitForSyncMode(prediction) : prediction.toJson(false));
+    }
+
+    private void answerLateIf(InjectedFault fault) {
+        if (!fault.slow()) {
+            return;
+        }
+        try {
+            Thread.sleep(settings.getSlowResponseMs()); // ended by close(), which interrupts the HTTP threads
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DroppedConnection();
+        }
     }
 
     private ObjectNode awaitForSyncMode(Prediction prediction) {
@@ -83,13 +96,9 @@ final class PredictionEndpoints {
     }
 
     void result(Call call) throws IOException {
-        switch (dice.rollResult()) {
-            case TOO_MANY_REQUESTS -> throw new ApiException(429, "Too many requests");
-            case SERVER_ERROR -> throw new ApiException(500, "Internal server error");
-            case SERVICE_UNAVAILABLE -> throw new ApiException(503, "Service temporarily unavailable");
-            case DROPPED_CONNECTION -> throw new DroppedConnection();
-            case NONE -> { }
-        }
+        InjectedFault fault = settings.nextScriptedResultFault().orElseGet(dice::rollResult);
+        fault.strike();
+        answerLateIf(fault);
         Prediction prediction = store.find(call.pathPart(1))
                 .orElseThrow(() -> ApiException.notFound("Prediction not found"));
         call.ok(prediction.toJson(false));

@@ -35,17 +35,19 @@ public class RelayOutboxEvents {
 
     private final MutinyEmitter<String> events;
     private final PipelineConfig pipeline;
+    private final Rounds rounds;
 
-    RelayOutboxEvents(@Channel("job-events") MutinyEmitter<String> events, PipelineConfig pipeline) {
+    RelayOutboxEvents(@Channel("job-events") MutinyEmitter<String> events, PipelineConfig pipeline, Rounds rounds) {
+        this.rounds = rounds;
         this.events = events;
         this.pipeline = pipeline;
     }
 
-    // Skipped until the application has started: the emitter's channel is wired only then.
-    @Scheduled(every = "${pipeline.relay-interval:1s}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
+    // Idle until the application has started: the emitter's channel is wired only then.
+    @Scheduled(every = "${pipeline.relay-interval:1s}", skipExecutionIf = Rounds.Idle.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void relayDue() {
-        Rounds.repeatWhileFull(pipeline.batchSize(), this::relayBatch);
+        rounds.repeatWhileFull(pipeline.batchSize(), this::relayBatch);
     }
 
     /** Returns how many events were confirmed. */

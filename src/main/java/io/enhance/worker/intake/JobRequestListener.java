@@ -10,6 +10,7 @@ import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.PipelineConfig;
+import io.enhance.worker.jobs.Rounds;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.rabbitmq.IncomingRabbitMQMetadata;
@@ -27,15 +28,21 @@ public class JobRequestListener {
 
     private final JobIntake intake;
     private final PipelineConfig pipeline;
+    private final Rounds rounds;
 
-    JobRequestListener(JobIntake intake, PipelineConfig pipeline) {
+    JobRequestListener(JobIntake intake, PipelineConfig pipeline, Rounds rounds) {
         this.intake = intake;
         this.pipeline = pipeline;
+        this.rounds = rounds;
     }
 
     @Incoming("job-requests")
     @Blocking(ordered = false)
     public CompletionStage<Void> receive(Message<byte[]> message) {
+        return rounds.during(() -> handle(message));
+    }
+
+    private CompletionStage<Void> handle(Message<byte[]> message) {
         JobIntake.Result result;
         try {
             String messageId = message.getMetadata(IncomingRabbitMQMetadata.class)

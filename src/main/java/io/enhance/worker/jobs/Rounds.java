@@ -1,17 +1,96 @@
 package io.enhance.worker.jobs;
 
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
-/** The periodic tasks' rhythm: a round that handled a full batch means more work may be waiting, so go on at once. */
-public final class Rounds {
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 
-    private Rounds() {
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.ScheduledExecution;
+
+/**
+ * The rhythm of the worker's units of work: the periodic tasks' rounds and the handling of request
+ * messages. It counts the units under way, so that shutdown can stop new ones and wait for the rest.
+ */
+@ApplicationScoped
+public class Rounds {
+
+    private final AtomicInteger underWay = new AtomicInteger();
+    private final Object allEnded = new Object();
+    private volatile boolean started;
+    private volatile boolean stopping;
+
+    void started(@Observes StartupEvent event) {
+        started = true;
     }
 
-    /** Runs {@code round} (which returns how many items it handled) until it handles fewer than {@code batchSize}. */
-    public static void repeatWhileFull(int batchSize, IntSupplier round) {
-        while (round.getAsInt() >= batchSize) {
-            // the batch was full
+    /**
+     * Runs {@code round} (which returns how many items it handled) until it handles fewer than
+     * {@code batchSize}, because a full batch means more may be waiting; stops early at shutdown.
+     */
+    public void repeatWhileFull(int batchSize, IntSupplier round) {
+        during(() -> {
+            while (!stopping && round.getAsInt() >= batchSize) {
+                // the batch was full
+            }
+            return null;
+        });
+    }
+
+    /** Runs one unit of work, counted as under way until it returns. */
+    public <T> T during(Supplier<T> work) {
+        underWay.incrementAndGet();
+        try {
+            return work.get();
+        } finally {
+            if (underWay.decrementAndGet() == 0) {
+                synchronized (allEnded) {
+                    allEnded.notifyAll();
+                }
+            }
+        }
+    }
+
+    /** Starts no new round from now on; answers whether every unit under way ended within {@code grace}. */
+    boolean stopAndAwait(Duration grace) throws InterruptedException {
+        stopping = true;
+        long deadline = System.nanoTime() + grace.toNanos();
+        synchronized (allEnded) {
+            for (long left = grace.toMillis(); underWay.get() > 0 && left > 0;
+                    left = (deadline - System.nanoTime()) / 1_000_000) {
+                allEnded.wait(left);
+            }
+        }
+        return underWay.get() == 0;
+    }
+
+    int underWay() {
+        return underWay.get();
+    }
+
+    /** Before the application has started, or once shutdown has begun. */
+    boolean idle() {
+        return !started || stopping;
+    }
+
+    /** Skips a task's execution before the application has started and once shutdown has begun. */
+    @Singleton
+    public static class Idle implements Scheduled.SkipPredicate {
+
+        private final Rounds rounds;
+
+        Idle(Rounds rounds) {
+            this.rounds = rounds;
+        }
+
+        @Override
+        public boolean test(ScheduledExecution execution) {
+            return rounds.idle(); // a method, not the fields: rounds is a client proxy
         }
     }
 }

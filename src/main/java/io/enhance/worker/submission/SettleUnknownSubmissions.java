@@ -41,18 +41,21 @@ public class SettleUnknownSubmissions {
     private final JobOutcomes outcomes;
     private final WaveSpeedClient wavespeed;
     private final WaveSpeedConfig config;
+    private final Rounds rounds;
 
-    SettleUnknownSubmissions(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config) {
+    SettleUnknownSubmissions(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config,
+            Rounds rounds) {
+        this.rounds = rounds;
         this.claims = claims;
         this.outcomes = outcomes;
         this.wavespeed = wavespeed;
         this.config = config;
     }
 
-    @Scheduled(every = "${pipeline.settle-interval:5s}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
+    @Scheduled(every = "${pipeline.settle-interval:5s}", skipExecutionIf = Rounds.Idle.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void settleDue() {
-        Rounds.repeatWhileFull(claims.batchSize(), this::settleBatch);
+        rounds.repeatWhileFull(claims.batchSize(), this::settleBatch);
     }
 
     private int settleBatch() {

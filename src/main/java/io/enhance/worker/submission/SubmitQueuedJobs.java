@@ -41,10 +41,13 @@ public class SubmitQueuedJobs {
     private final PredictionResults results;
     private final AccountStatus account;
     private final SettleUnknownSubmissions settlement;
+    private final Rounds rounds;
     private Instant lastProbe;
 
     SubmitQueuedJobs(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config,
-            SourceUrls sources, PredictionResults results, AccountStatus account, SettleUnknownSubmissions settlement) {
+            SourceUrls sources, PredictionResults results, AccountStatus account, SettleUnknownSubmissions settlement,
+            Rounds rounds) {
+        this.rounds = rounds;
         this.claims = claims;
         this.outcomes = outcomes;
         this.wavespeed = wavespeed;
@@ -55,11 +58,11 @@ public class SubmitQueuedJobs {
         this.settlement = settlement;
     }
 
-    @Scheduled(every = "${pipeline.submit-interval:1s}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
+    @Scheduled(every = "${pipeline.submit-interval:1s}", skipExecutionIf = Rounds.Idle.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void submitDue() {
         if (accountAccepted()) {
-            Rounds.repeatWhileFull(claims.batchSize(), this::submitBatch);
+            rounds.repeatWhileFull(claims.batchSize(), this::submitBatch);
         }
     }
 

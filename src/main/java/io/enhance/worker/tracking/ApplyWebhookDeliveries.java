@@ -35,19 +35,21 @@ public class ApplyWebhookDeliveries {
     private final PredictionResults results;
     private final PipelineConfig pipeline;
     private final ObjectMapper json;
+    private final Rounds rounds;
 
     ApplyWebhookDeliveries(EntityManager entityManager, PredictionResults results, PipelineConfig pipeline,
-            ObjectMapper json) {
+            ObjectMapper json, Rounds rounds) {
+        this.rounds = rounds;
         this.entityManager = entityManager;
         this.results = results;
         this.pipeline = pipeline;
         this.json = json;
     }
 
-    @Scheduled(every = "${pipeline.webhook-interval:1s}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
+    @Scheduled(every = "${pipeline.webhook-interval:1s}", skipExecutionIf = Rounds.Idle.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void applyPending() {
-        Rounds.repeatWhileFull(pipeline.batchSize(), this::applyBatch);
+        rounds.repeatWhileFull(pipeline.batchSize(), this::applyBatch);
     }
 
     /** Returns how many deliveries were settled (applied, or dropped as no longer relevant). */

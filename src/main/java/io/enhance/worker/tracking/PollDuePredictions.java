@@ -27,18 +27,21 @@ public class PollDuePredictions {
     private final JobOutcomes outcomes;
     private final WaveSpeedClient wavespeed;
     private final PredictionResults results;
+    private final Rounds rounds;
 
-    PollDuePredictions(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, PredictionResults results) {
+    PollDuePredictions(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, PredictionResults results,
+            Rounds rounds) {
+        this.rounds = rounds;
         this.claims = claims;
         this.outcomes = outcomes;
         this.wavespeed = wavespeed;
         this.results = results;
     }
 
-    @Scheduled(every = "${pipeline.poll-interval:1s}", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
+    @Scheduled(every = "${pipeline.poll-interval:1s}", skipExecutionIf = Rounds.Idle.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void pollDue() {
-        Rounds.repeatWhileFull(claims.batchSize(), this::pollBatch);
+        rounds.repeatWhileFull(claims.batchSize(), this::pollBatch);
     }
 
     private int pollBatch() {

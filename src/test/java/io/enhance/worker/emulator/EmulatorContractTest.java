@@ -39,6 +39,18 @@ class EmulatorContractTest extends EmulatorTestSupport {
     }
 
     @Test
+    void theHistoryListsPredictionsWithTheirRequestLikeTheFixtureTheWorkerMatchesAgainst() throws IOException {
+        api.post(SUBMIT, input(pngUrl).put("seed", 7).put("output_format", "jpeg").put("enable_base64_output", false)
+                .put("enable_sync_mode", false));
+
+        EmulatorClient.Reply reply = api.post("/api/v3/predictions",
+                "{\"page\":1,\"page_size\":100,\"model\":\"wavespeed-ai/flux-1-srpo/image-to-image\"}");
+
+        assertSameShape(fixture("history-page.json"), reply.json(), "$");
+        assertThat(reply.data().path("items").get(0).path("input").path("image").asText()).isEqualTo(pngUrl);
+    }
+
+    @Test
     void errorsAnswerWithTheDocumentedMessageField() throws IOException {
         for (Map.Entry<String, EmulatorClient.Reply> error : Map.of(
                 "error-400.json", api.post(SUBMIT, bad("strength", "1.5")),

@@ -10,10 +10,12 @@ import java.util.UUID;
 
 import jakarta.inject.Inject;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.config.WaveSpeedConfig;
+import io.enhance.worker.emulator.EmulatorSettings;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobTransition;
 import io.enhance.worker.testing.EmbeddedServices;
@@ -24,8 +26,8 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
- * Through a storm of 429s on submit, and of 429/500/503 and dropped connections on polls, every
- * job completes, none is submitted twice, and resubmissions keep to the backoff.
+ * Through storms of 429s, 5xx, timeouts and dropped connections on submit and on polls, every job
+ * completes, none is paid for twice (the emulator's own ledger), and resubmissions keep to the backoff.
  */
 @QuarkusTest
 @QuarkusTestResource(EmbeddedServices.class)
@@ -34,17 +36,67 @@ class SubmissionStormTest {
     private static final int JOBS = 20;
     /** One scheduler tick (the submit task runs once a second) plus the round's own time, on two busy cores. */
     private static final Duration SCHEDULING_SLACK = Duration.ofSeconds(4);
+    /** Answers after which a task exists although the worker cannot know it. */
+    private static final List<String> CREATED_UNANSWERED = List.of("created+drop", "slow", "created+500",
+            "created+502", "created+504");
+    /** Answers after which no task exists, though the worker cannot know that either. */
+    private static final List<String> NOT_CREATED_UNANSWERED = List.of("drop", "500", "502", "504");
 
     @Inject
     QueuesConfig queues;
     @Inject
     WaveSpeedConfig wavespeed;
 
+    private final EmulatorSettings emulator = EmbeddedServices.emulator().settings();
+    private final String batch = "storm-" + UUID.randomUUID().toString().substring(0, 8);
+
+    @AfterEach
+    void calmTheEmulator() {
+        emulator.setRate429(0).setResultFaultRate(0).clearScripts();
+    }
+
     @Test
-    void completesEveryJobThroughSubmitAndPollStormsSubmittingEachExactlyOnceWithinTheBackoff() throws Exception {
-        String batch = "storm-" + UUID.randomUUID().toString().substring(0, 8);
+    void completesEveryJobThroughRateLimitsAndFaultyPollsSubmittingEachOnceWithinTheBackoff() throws Exception {
+        emulator.setRate429(0.6).setResultFaultRate(0.5);
+
+        runBatchToCompletion();
+
+        List<Job> jobs = jobsOfBatch();
+        assertThat(jobs).anyMatch(job -> job.attempts > 1);
+        assertThat(jobs.stream().mapToInt(job -> job.polls).sum()).as("polls, faulty ones included").isGreaterThan(JOBS);
+        for (Job job : jobs) {
+            assertResubmissionsKeptToTheBackoff(job);
+        }
+    }
+
+    @Test
+    void settlesEveryUnansweredSubmissionFromTheHistoryAndPaysForEachJobOnce() throws Exception {
+        assertThat(wavespeed.requestTimeout()).as("a slow answer must outlast the worker's patience")
+                .isLessThan(Duration.ofSeconds(8));
+        emulator.setSlowResponseMs(8_000);
+        emulator.scriptSubmits(CREATED_UNANSWERED.toArray(String[]::new));
+        emulator.scriptSubmits(NOT_CREATED_UNANSWERED.toArray(String[]::new));
+        emulator.scriptSubmits("429", "503");
+        emulator.scriptResults("500", "503", "504", "drop", "429");
+
+        runBatchToCompletion();
+
+        List<JobTransition> settled = QuarkusTransaction.requiringNew().call(() -> JobTransition.<JobTransition> list(
+                "job in (select j.id from Job j where j.batchId = ?1) and fromStatus = 'SUBMISSION_UNKNOWN'", batch));
+        assertThat(settled.stream().filter(step -> step.toStatus.equals("SUBMITTED")))
+                .as("tasks found in the history and adopted").hasSize(CREATED_UNANSWERED.size())
+                .allMatch(step -> step.detail.startsWith("found in WaveSpeed's history"));
+        assertThat(settled.stream().filter(step -> step.toStatus.equals("QUEUED")))
+                .as("proven absent from the history, so submitted again").hasSize(NOT_CREATED_UNANSWERED.size());
+        assertThat(settled).hasSize(CREATED_UNANSWERED.size() + NOT_CREATED_UNANSWERED.size());
+        for (Job job : jobsOfBatch()) {
+            assertResubmissionsKeptToTheBackoff(job);
+        }
+    }
+
+    /** Publishes the batch, waits for all its events, and checks each job completed and was created upstream once. */
+    private void runBatchToCompletion() throws Exception {
         String source = EmbeddedServices.s3().putSource(batch + ".png", TestImages.card(16, 16, 8));
-        EmbeddedServices.emulator().settings().setRate429(0.6).setResultFaultRate(0.5);
         try (TestBroker broker = TestBroker.listeningTo(queues.eventsExchange())) {
             for (int i = 0; i < JOBS; i++) {
                 broker.publish(queues.requests(), job(batch + "/" + i, source).batch(batch).bytes());
@@ -53,31 +105,31 @@ class SubmissionStormTest {
                     .filter(e -> e.data().path("batch_id").asText().equals(batch)).count() == JOBS);
             assertThat(broker.events().stream().filter(e -> e.data().path("batch_id").asText().equals(batch)))
                     .allMatch(e -> e.routingKey().equals("job.completed"));
-        } finally {
-            EmbeddedServices.emulator().settings().setRate429(0).setResultFaultRate(0);
         }
-
         for (int i = 0; i < JOBS; i++) {
             String prompt = "enhance " + batch + "/" + i;
             assertThat(EmbeddedServices.emulator().submissions().stream()
                     .filter(s -> s.body().path("prompt").asText().equals(prompt))).as(prompt).hasSize(1);
         }
-        List<Job> jobs = QuarkusTransaction.requiringNew().call(() -> Job.<Job> list("batchId", batch));
-        assertThat(jobs).anyMatch(job -> job.attempts > 1);
-        assertThat(jobs.stream().mapToInt(job -> job.polls).sum()).as("polls, faulty ones included").isGreaterThan(JOBS);
-        for (Job job : jobs) {
-            List<JobTransition> steps = QuarkusTransaction.requiringNew()
-                    .call(() -> JobTransition.<JobTransition> list("job = ?1 order by id", job.id));
-            int attempt = 0;
-            for (int s = 0; s + 1 < steps.size(); s++) {
-                if ("SUBMITTING".equals(steps.get(s).toStatus)) {
-                    attempt++;
-                }
-                if ("SUBMITTING".equals(steps.get(s).fromStatus) && "QUEUED".equals(steps.get(s).toStatus)) {
-                    Duration waited = Duration.between(steps.get(s).at, steps.get(s + 1).at);
-                    assertThat(waited).as("%s wait after attempt %d", job.jobId, attempt)
-                            .isLessThanOrEqualTo(backoffCap(attempt).plus(SCHEDULING_SLACK));
-                }
+    }
+
+    private List<Job> jobsOfBatch() {
+        return QuarkusTransaction.requiringNew().call(() -> Job.<Job> list("batchId", batch));
+    }
+
+    /** Every wait after a submission that provably created nothing stays within that attempt's backoff cap. */
+    private void assertResubmissionsKeptToTheBackoff(Job job) {
+        List<JobTransition> steps = QuarkusTransaction.requiringNew()
+                .call(() -> JobTransition.<JobTransition> list("job = ?1 order by id", job.id));
+        int attempt = 0;
+        for (int s = 0; s + 1 < steps.size(); s++) {
+            if ("SUBMITTING".equals(steps.get(s).toStatus)) {
+                attempt++;
+            }
+            if ("SUBMITTING".equals(steps.get(s).fromStatus) && "QUEUED".equals(steps.get(s).toStatus)) {
+                Duration waited = Duration.between(steps.get(s).at, steps.get(s + 1).at);
+                assertThat(waited).as("%s wait after attempt %d", job.jobId, attempt)
+                        .isLessThanOrEqualTo(backoffCap(attempt).plus(SCHEDULING_SLACK));
             }
         }
     }

@@ -66,6 +66,14 @@ public final class WorkerProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** SIGTERM, as an orchestrator stops a worker; returns how long the process took to exit. */
+    public Duration terminate() throws InterruptedException {
+        long start = System.nanoTime();
+        process.destroy();
+        process.waitFor();
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
     /** SIGKILL: no shutdown hook, no graceful anything. */
     public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor();
