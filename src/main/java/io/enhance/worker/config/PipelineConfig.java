@@ -1,6 +1,8 @@
 package io.enhance.worker.config;
 
 import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -33,6 +35,10 @@ public interface PipelineConfig {
     @WithDefault("5s")
     Duration settleInterval();
 
+    /** How often the job gauges of {@code /q/metrics} are refreshed from the database. */
+    @WithDefault("5s")
+    Duration metricsInterval();
+
     /** Jobs (or events) one task claims per round. */
     @WithDefault("100")
     int batchSize();
@@ -44,6 +50,9 @@ public interface PipelineConfig {
     /** Parallel output downloads and uploads. */
     @WithDefault("16")
     int deliveryThreads();
+
+    /** Host names whose loopback or private addresses output downloads may reach (an emulator's); none by default. */
+    Optional<Set<String>> outputPrivateHosts();
 
     /** Largest output image accepted from WaveSpeed, in bytes. */
     @WithDefault("52428800")

@@ -26,6 +26,13 @@ public interface QueuesConfig {
     @WithDefault("100")
     int prefetch();
 
+    /**
+     * Deliveries of one request message before it is dead-lettered; a message that keeps failing
+     * to be stored is recorded as rejected on its last delivery.
+     */
+    @WithDefault("20")
+    int deliveryLimit();
+
     /** Largest request message accepted, in bytes; a larger one is rejected unread. */
     @WithDefault("262144")
     int maxMessageBytes();

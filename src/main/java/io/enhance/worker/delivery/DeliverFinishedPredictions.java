@@ -20,6 +20,7 @@ import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
+import io.enhance.worker.jobs.JobMetrics;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.Rounds;
@@ -49,10 +50,12 @@ public class DeliverFinishedPredictions {
     private final WaveSpeedConfig wavespeed;
     private final ExecutorService transfers;
     private final Rounds rounds;
+    private final JobMetrics metrics;
 
     DeliverFinishedPredictions(JobClaims claims, JobOutcomes outcomes, OutputFetcher fetcher, S3Client s3,
-            WaveSpeedConfig wavespeed, PipelineConfig pipeline, Rounds rounds) {
+            WaveSpeedConfig wavespeed, PipelineConfig pipeline, Rounds rounds, JobMetrics metrics) {
         this.rounds = rounds;
+        this.metrics = metrics;
         this.claims = claims;
         this.outcomes = outcomes;
         this.fetcher = fetcher;
@@ -95,6 +98,7 @@ public class DeliverFinishedPredictions {
 
     private void retryLater(Job job, String reason) {
         LOG.warnf("Delivery of job %s failed, retrying in %s: %s", job.jobId, RETRY_DELAY, reason);
+        metrics.retried(JobMetrics.Retry.DELIVERY);
         claims.update(job.id, JobStatus.DELIVERING, held -> held.retryAt(Instant.now().plus(RETRY_DELAY), Instant.now()));
     }
 

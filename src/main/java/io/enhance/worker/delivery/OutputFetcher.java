@@ -34,14 +34,24 @@ class OutputFetcher {
 
     private static final Duration DOWNLOAD_TIMEOUT = Duration.ofMinutes(2);
 
+    private static final int MAX_REDIRECTS = 5;
+
+    // redirects are followed by hand, so that every hop passes the address policy
     private final HttpClient http = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(10))
-            .followRedirects(HttpClient.Redirect.NORMAL)
+            .followRedirects(HttpClient.Redirect.NEVER)
             .build();
     private final long maxBytes;
+    private final OutputAddressPolicy addresses;
 
+    @jakarta.inject.Inject
     OutputFetcher(PipelineConfig pipeline) {
-        this.maxBytes = pipeline.maxOutputBytes();
+        this(pipeline.maxOutputBytes(), new OutputAddressPolicy(pipeline.outputPrivateHosts().orElse(java.util.Set.of())));
+    }
+
+    OutputFetcher(long maxBytes, OutputAddressPolicy addresses) {
+        this.maxBytes = maxBytes;
+        this.addresses = addresses;
     }
 
     FetchedOutput fetch(String output, boolean base64) throws DeliveryException {
@@ -55,31 +65,39 @@ class OutputFetcher {
         } catch (IllegalArgumentException e) {
             throw DeliveryException.permanent("output_unavailable", "output is not a URL");
         }
-        if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())) {
-            throw DeliveryException.permanent("output_unavailable", "output URL scheme not allowed: " + uri.getScheme());
+        for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+            addresses.check(uri);
+            HttpResponse<InputStream> response = get(uri);
+            try (InputStream body = response.body()) {
+                int status = response.statusCode();
+                if (status / 100 == 3 && response.headers().firstValue("Location").isPresent()) {
+                    uri = uri.resolve(response.headers().firstValue("Location").get());
+                    continue;
+                }
+                if (status == 404 || status == 410 || status == 403) {
+                    throw DeliveryException.permanent("output_unavailable",
+                            "output URL answered HTTP " + status + " (outputs expire after 7 days)");
+                }
+                if (status != 200) {
+                    throw DeliveryException.transientFailure("output URL answered HTTP " + status, null);
+                }
+                return store(body);
+            } catch (IOException e) {
+                throw DeliveryException.transientFailure("output download failed: " + e, e);
+            }
         }
-        HttpResponse<InputStream> response;
+        throw DeliveryException.permanent("output_unavailable", "output URL redirects more than " + MAX_REDIRECTS + " times");
+    }
+
+    private HttpResponse<InputStream> get(URI uri) throws DeliveryException {
         try {
-            response = http.send(HttpRequest.newBuilder(uri).timeout(DOWNLOAD_TIMEOUT).GET().build(),
+            return http.send(HttpRequest.newBuilder(uri).timeout(DOWNLOAD_TIMEOUT).GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
             throw DeliveryException.transientFailure("output download failed: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw DeliveryException.transientFailure("interrupted", e);
-        }
-        try (InputStream body = response.body()) {
-            int status = response.statusCode();
-            if (status == 404 || status == 410 || status == 403) {
-                throw DeliveryException.permanent("output_unavailable",
-                        "output URL answered HTTP " + status + " (outputs expire after 7 days)");
-            }
-            if (status != 200) {
-                throw DeliveryException.transientFailure("output URL answered HTTP " + status, null);
-            }
-            return store(body);
-        } catch (IOException e) {
-            throw DeliveryException.transientFailure("output download failed: " + e, e);
         }
     }
 

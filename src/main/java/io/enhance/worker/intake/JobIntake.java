@@ -61,6 +61,22 @@ public class JobIntake {
         return new Result(Outcome.ACCEPTED, request.jobId(), List.of());
     }
 
+    /**
+     * The last delivery of a message that could not be stored however often it was tried: keep it
+     * as rejected, with the error, so that its sender hears why before it is dead-lettered.
+     */
+    @Transactional
+    public Result giveUp(byte[] body, String messageId, int deliveries, RuntimeException error) {
+        JobRequestParser.Parsed read = parser.parse(body);
+        List<Problem> problems = List.of(new Problem("$", "could not be stored after " + deliveries + " deliveries: "
+                + error.getClass().getSimpleName()));
+        JobRequestParser.Parsed parsed = new JobRequestParser.Parsed(null, read.jobId(), read.batchId(), problems);
+        UUID rejectionId = rejectionId(body, messageId);
+        keepRejected(rejectionId, parsed, body);
+        events.jobRejected(rejectionId, parsed.jobId(), parsed.batchId(), problems);
+        return new Result(Outcome.REJECTED, parsed.jobId(), problems);
+    }
+
     private void keepRejected(UUID id, JobRequestParser.Parsed parsed, byte[] body) {
         entityManager.createNativeQuery("""
                 insert into rejected_messages (id, job_id, body, problems, received_at)

@@ -1,5 +1,8 @@
 package io.enhance.worker.intake;
 
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -10,6 +13,7 @@ import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.PipelineConfig;
+import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.jobs.Rounds;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.mutiny.Uni;
@@ -25,14 +29,17 @@ import io.smallrye.reactive.messaging.rabbitmq.RabbitMQRejectMetadata;
 public class JobRequestListener {
 
     private static final Logger LOG = Logger.getLogger(JobRequestListener.class);
+    private static final Duration MAX_REQUEUE_PAUSE = Duration.ofMinutes(1);
 
     private final JobIntake intake;
     private final PipelineConfig pipeline;
+    private final QueuesConfig queues;
     private final Rounds rounds;
 
-    JobRequestListener(JobIntake intake, PipelineConfig pipeline, Rounds rounds) {
+    JobRequestListener(JobIntake intake, PipelineConfig pipeline, QueuesConfig queues, Rounds rounds) {
         this.intake = intake;
         this.pipeline = pipeline;
+        this.queues = queues;
         this.rounds = rounds;
     }
 
@@ -43,18 +50,24 @@ public class JobRequestListener {
     }
 
     private CompletionStage<Void> handle(Message<byte[]> message) {
+        Optional<IncomingRabbitMQMetadata> rabbit = message.getMetadata(IncomingRabbitMQMetadata.class);
+        String messageId = rabbit.flatMap(IncomingRabbitMQMetadata::getMessageId).orElse(null);
         JobIntake.Result result;
         try {
-            String messageId = message.getMetadata(IncomingRabbitMQMetadata.class)
-                    .flatMap(IncomingRabbitMQMetadata::getMessageId).orElse(null);
             result = intake.accept(message.getPayload(), messageId);
         } catch (RuntimeException e) {
-            LOG.warnf("Request not stored, requeueing it in %s: %s", pipeline.requeueDelay(), e.toString());
-            return Uni.createFrom().voidItem()
-                    .onItem().delayIt().by(pipeline.requeueDelay())
-                    .chain(() -> Uni.createFrom().completionStage(
-                            message.nack(e, Metadata.of(new RabbitMQRejectMetadata(true)))))
-                    .subscribeAsCompletionStage();
+            int deliveries = earlierDeliveries(rabbit) + 1;
+            if (deliveries < queues.deliveryLimit()) {
+                Duration pause = requeuePause(deliveries);
+                LOG.warnf("Request not stored (delivery %d of %d), requeueing it in %s: %s", deliveries,
+                        queues.deliveryLimit(), pause, e.toString());
+                return Uni.createFrom().voidItem()
+                        .onItem().delayIt().by(pause)
+                        .chain(() -> Uni.createFrom().completionStage(
+                                message.nack(e, Metadata.of(new RabbitMQRejectMetadata(true)))))
+                        .subscribeAsCompletionStage();
+            }
+            result = lastDelivery(message.getPayload(), messageId, deliveries, e);
         }
         if (result.outcome() == JobIntake.Outcome.REJECTED) {
             LOG.infof("Rejected request %s: %s", result.jobId() == null ? "without a valid job_id" : result.jobId(),
@@ -66,5 +79,28 @@ public class JobRequestListener {
             LOG.debugf("Job %s already exists; duplicate request acknowledged", result.jobId());
         }
         return message.ack();
+    }
+
+    /** The delivery limit is reached: record the message as rejected if the database lets us, then dead-letter it. */
+    private JobIntake.Result lastDelivery(byte[] body, String messageId, int deliveries, RuntimeException error) {
+        LOG.errorf("Request not stored after %d deliveries, dead-lettering it: %s", deliveries, error.toString());
+        try {
+            return intake.giveUp(body, messageId, deliveries, error);
+        } catch (RuntimeException alsoFailed) {
+            LOG.errorf("Request dead-lettered without a rejection record: %s", alsoFailed.toString());
+            return new JobIntake.Result(JobIntake.Outcome.REJECTED, null, List.of());
+        }
+    }
+
+    /** Quorum queues count earlier deliveries in {@code x-delivery-count}. */
+    private static int earlierDeliveries(Optional<IncomingRabbitMQMetadata> rabbit) {
+        return rabbit.flatMap(metadata -> metadata.getHeader("x-delivery-count", Number.class))
+                .map(Number::intValue).orElse(0);
+    }
+
+    /** Doubles from the configured pause with each delivery, up to a minute, so an outage of minutes uses few deliveries. */
+    private Duration requeuePause(int deliveries) {
+        long millis = pipeline.requeueDelay().toMillis() << Math.min(deliveries - 1, 16);
+        return Duration.ofMillis(Math.min(millis, MAX_REQUEUE_PAUSE.toMillis()));
     }
 }

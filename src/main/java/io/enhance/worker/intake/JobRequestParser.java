@@ -62,12 +62,16 @@ public class JobRequestParser {
             return invalid(null, null, new Problem("$", "must be a JSON object"));
         }
         List<Problem> problems = new ArrayList<>();
+        findNulCharacters(root, "", problems);
         root.fieldNames().forEachRemaining(name -> {
             if (!FIELDS.contains(name)) {
                 problems.add(new Problem(name, "unknown field; expected one of " + FIELDS));
             }
         });
         String jobId = identifier(root, "job_id", true, problems);
+        if (jobId != null) {
+            unsafeKeyPart(jobId).ifPresent(why -> problems.add(new Problem("job_id", why)));
+        }
         String batchId = identifier(root, "batch_id", false, problems);
 
         Map<String, Object> input = Map.of();
@@ -97,6 +101,7 @@ public class JobRequestParser {
                 if (keyPrefix.length() > MAX_KEY_PREFIX) {
                     problems.add(new Problem("output.key_prefix", "must be at most " + MAX_KEY_PREFIX + " characters"));
                 }
+                unsafeKeyPart(keyPrefix).ifPresent(why -> problems.add(new Problem("output.key_prefix", why)));
             }
         }
         if (bucket == null) {
@@ -111,6 +116,41 @@ public class JobRequestParser {
         }
         return new Parsed(new JobRequest(jobId, batchId, input, bucket, keyPrefix, metadata), jobId, batchId,
                 List.of());
+    }
+
+    /**
+     * Why {@code part} may not go into an S3 key ({@code key_prefix + job_id + "/0.jpg"}): a leading
+     * slash, a {@code .} or {@code ..} segment, a backslash or a control character.
+     */
+    private static java.util.Optional<String> unsafeKeyPart(String part) {
+        if (part.startsWith("/")) {
+            return java.util.Optional.of("must not start with / (it becomes part of the S3 key)");
+        }
+        for (String segment : part.split("/", -1)) {
+            if (segment.equals(".") || segment.equals("..")) {
+                return java.util.Optional.of("must not contain . or .. path segments (it becomes part of the S3 key)");
+            }
+        }
+        if (part.chars().anyMatch(c -> c == '\\' || Character.isISOControl(c))) {
+            return java.util.Optional.of("must not contain backslashes or control characters (it becomes part of the S3 key)");
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** PostgreSQL cannot store U+0000 in text or JSON, so a message carrying one could never be stored. */
+    private static void findNulCharacters(JsonNode node, String path, List<Problem> problems) {
+        if (node.isTextual() && node.asText().indexOf('\0') >= 0) {
+            problems.add(new Problem(path.isEmpty() ? "$" : path, "must not contain the NUL character (\\u0000)"));
+        }
+        node.fields().forEachRemaining(field -> {
+            if (field.getKey().indexOf('\0') >= 0) {
+                problems.add(new Problem(path.isEmpty() ? "$" : path, "field names must not contain the NUL character"));
+            }
+            findNulCharacters(field.getValue(), path.isEmpty() ? field.getKey() : path + "." + field.getKey(), problems);
+        });
+        for (int i = 0; node.isArray() && i < node.size(); i++) {
+            findNulCharacters(node.get(i), path + "[" + i + "]", problems);
+        }
     }
 
     private static Parsed invalid(String jobId, String batchId, Problem problem) {

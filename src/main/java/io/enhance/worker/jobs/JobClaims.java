@@ -32,7 +32,7 @@ public class JobClaims {
     /** PostgreSQL {@code SKIP LOCKED}, as Jakarta Persistence's lock-timeout hint spells it. */
     private static final int SKIP_LOCKED = -2;
     /** A task may exist upstream, paid and running, for jobs in these states. */
-    private static final Set<JobStatus> IN_FLIGHT = Set.of(JobStatus.SUBMITTING, JobStatus.SUBMISSION_UNKNOWN,
+    static final Set<JobStatus> IN_FLIGHT = Set.of(JobStatus.SUBMITTING, JobStatus.SUBMISSION_UNKNOWN,
             JobStatus.SUBMITTED, JobStatus.PROCESSING);
 
     private final PipelineConfig pipeline;

@@ -15,6 +15,7 @@ import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.config.WaveSpeedConfig.UnknownSubmissionPolicy;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
+import io.enhance.worker.jobs.JobMetrics;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.Rounds;
@@ -42,10 +43,12 @@ public class SettleUnknownSubmissions {
     private final WaveSpeedClient wavespeed;
     private final WaveSpeedConfig config;
     private final Rounds rounds;
+    private final JobMetrics metrics;
 
     SettleUnknownSubmissions(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config,
-            Rounds rounds) {
+            Rounds rounds, JobMetrics metrics) {
         this.rounds = rounds;
+        this.metrics = metrics;
         this.claims = claims;
         this.outcomes = outcomes;
         this.wavespeed = wavespeed;
@@ -88,6 +91,7 @@ public class SettleUnknownSubmissions {
             verdict = SubmissionEvidence.judge(job.submittedRequest, history, ownedByJobs(history));
         } catch (RuntimeException e) {
             LOG.warnf("Job %s: WaveSpeed's history is unavailable, settling its submission later: %s", job.jobId, e.toString());
+            metrics.retried(JobMetrics.Retry.SETTLEMENT);
             claims.update(job.id, JobStatus.SUBMISSION_UNKNOWN, held -> held.retryAt(now.plus(config.retryMaxDelay()), now));
             return;
         }

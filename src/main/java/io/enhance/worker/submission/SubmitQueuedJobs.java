@@ -15,6 +15,7 @@ import org.jboss.logging.Logger;
 import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
+import io.enhance.worker.jobs.JobMetrics;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.Rounds;
 import io.enhance.worker.tracking.PredictionResults;
@@ -42,12 +43,14 @@ public class SubmitQueuedJobs {
     private final AccountStatus account;
     private final SettleUnknownSubmissions settlement;
     private final Rounds rounds;
+    private final JobMetrics metrics;
     private Instant lastProbe;
 
     SubmitQueuedJobs(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config,
             SourceUrls sources, PredictionResults results, AccountStatus account, SettleUnknownSubmissions settlement,
-            Rounds rounds) {
+            Rounds rounds, JobMetrics metrics) {
         this.rounds = rounds;
+        this.metrics = metrics;
         this.claims = claims;
         this.outcomes = outcomes;
         this.wavespeed = wavespeed;
@@ -91,7 +94,8 @@ public class SubmitQueuedJobs {
                 .map(i -> wavespeed.submit(requests.get(i).body(), requests.get(i).webhook())).toList();
         List<SubmitOutcome> answers = posts.isEmpty() ? List.of() : Uni.join().all(posts).andFailFast().await().indefinitely();
         List<Job> sent = sendable.stream().map(claimed::get).toList();
-        claims.updateAll(sent, (i, held) -> record(held, answers.get(i)));
+        claims.updateAll(sent, (i, held) -> record(held, answers.get(i)))
+                .forEach(i -> metrics.submitted(resultOf(answers.get(i))));
         return claimed.size();
     }
 
@@ -135,6 +139,7 @@ public class SubmitQueuedJobs {
             }
         } else if (outcome instanceof SubmitOutcome.NotCreated notCreated) {
             LOG.warnf("Job %s not submitted, will retry: %s", held.jobId, notCreated.reason());
+            metrics.retried(JobMetrics.Retry.SUBMIT);
             Duration delay = retryDelay(held.attempts);
             Duration wait = notCreated.retryAfter().filter(after -> after.compareTo(delay) > 0).orElse(delay);
             held.submissionRefused(now.plus(wait), now, notCreated.reason());
@@ -148,6 +153,20 @@ public class SubmitQueuedJobs {
                     unknown.reason());
             held.submissionUnknown(settlement.settleAt(held), now, unknown.reason());
         }
+    }
+
+    private static JobMetrics.SubmitResult resultOf(SubmitOutcome outcome) {
+        if (outcome instanceof SubmitOutcome.Accepted) {
+            return JobMetrics.SubmitResult.CREATED;
+        }
+        if (outcome instanceof SubmitOutcome.NotCreated) {
+            return JobMetrics.SubmitResult.NOT_CREATED;
+        }
+        if (outcome instanceof SubmitOutcome.Invalid) {
+            return JobMetrics.SubmitResult.INVALID;
+        }
+        return outcome instanceof SubmitOutcome.AccountRefused ? JobMetrics.SubmitResult.ACCOUNT_REFUSED
+                : JobMetrics.SubmitResult.UNKNOWN;
     }
 
     /** WaveSpeed refuses base64 output together with a webhook, so such jobs are polled instead. */

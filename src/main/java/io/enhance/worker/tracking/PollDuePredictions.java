@@ -9,6 +9,7 @@ import org.jboss.logging.Logger;
 
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
+import io.enhance.worker.jobs.JobMetrics;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.Rounds;
@@ -28,10 +29,12 @@ public class PollDuePredictions {
     private final WaveSpeedClient wavespeed;
     private final PredictionResults results;
     private final Rounds rounds;
+    private final JobMetrics metrics;
 
     PollDuePredictions(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, PredictionResults results,
-            Rounds rounds) {
+            Rounds rounds, JobMetrics metrics) {
         this.rounds = rounds;
+        this.metrics = metrics;
         this.claims = claims;
         this.outcomes = outcomes;
         this.wavespeed = wavespeed;
@@ -61,6 +64,7 @@ public class PollDuePredictions {
                         "WaveSpeed does not know prediction " + held.predictionId + ": " + notFound.message());
             } else if (answer instanceof PollOutcome.Unavailable unavailable) {
                 LOG.debugf("Poll of job %s failed, will retry: %s", held.jobId, unavailable.reason());
+                metrics.retried(JobMetrics.Retry.POLL);
                 held.retryAt(Instant.now().plus(results.nextPollDelay(held)), Instant.now());
             }
         });

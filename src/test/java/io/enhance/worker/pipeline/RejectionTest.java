@@ -69,6 +69,13 @@ class RejectionTest {
         bad(badRequests, expectedField, "typo", "input.strenght", b -> b.input("strenght", 0.5));
         bad(badRequests, expectedField, "bucket", "output.bucket", b -> b.output("Not_A_Bucket", ""));
         bad(badRequests, expectedField, "metadata", "metadata.count", b -> b.field("metadata", Map.of("count", 3)));
+        // PostgreSQL cannot store U+0000: without a check this message would be requeued until dead-lettered, unexplained
+        bad(badRequests, expectedField, "nul-prompt", "input.prompt", b -> b.input("prompt", "sharpen\u0000"));
+        bad(badRequests, expectedField, "nul-metadata", "metadata.note", b -> b.metadata("note", "a\u0000b"));
+        bad(badRequests, expectedField, "escaping-prefix", "output.key_prefix", b -> b.output("enhanced", "../other/"));
+        String escapingJobId = "bad-escaping-id-" + run + "/../../etc";
+        badRequests.put(escapingJobId, job(escapingJobId, IMAGE).bytes());
+        expectedField.put(escapingJobId, "job_id");
         byte[] notJson = ("{not json " + run).getBytes(StandardCharsets.UTF_8);
         byte[] notAnObject = ("[\"" + run + "\"]").getBytes(StandardCharsets.UTF_8);
         byte[] badJobId = job("has spaces " + run, IMAGE).bytes();

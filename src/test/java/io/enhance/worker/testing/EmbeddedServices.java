@@ -17,6 +17,8 @@ public class EmbeddedServices implements QuarkusTestResourceLifecycleManager {
     public static final String S3_ACCESS_KEY = "test";
     public static final String S3_SECRET_KEY = "test-secret-key";
 
+    private static final String TEST_REQUESTS = "test.enhance.requests";
+    private static final String TEST_EVENTS_EXCHANGE = "test.enhance.events";
     private static WaveSpeedEmulator emulator;
     private static EmbeddedS3Store store;
 
@@ -28,6 +30,12 @@ public class EmbeddedServices implements QuarkusTestResourceLifecycleManager {
                 .setMaxLatencyMs(400));
         store = EmbeddedS3Store.inMemory(0, S3_ACCESS_KEY, S3_SECRET_KEY);
         TestS3.connect(store.endpoint()).createBuckets("enhanced", TestS3.SOURCES_BUCKET);
+        // declared afresh by the worker, so that their arguments always match the test profile's
+        try (TestBroker broker = TestBroker.listeningTo(TEST_EVENTS_EXCHANGE)) {
+            broker.deleteQueues(TEST_REQUESTS, TEST_REQUESTS + ".dlq");
+        } catch (Exception e) {
+            throw new IllegalStateException("RabbitMQ is needed for the tests", e);
+        }
         return Map.of(
                 "wavespeed.base-url", emulator.baseUrl(),
                 "s3.endpoint", store.endpoint().toString());

@@ -61,6 +61,7 @@ public final class PackagedWorkerRig implements AutoCloseable {
         env.put("S3_PATH_STYLE", "true");
         env.put("S3_ACCESS_KEY_ID", EmbeddedServices.S3_ACCESS_KEY);
         env.put("S3_SECRET_ACCESS_KEY", EmbeddedServices.S3_SECRET_KEY);
+        env.put("PIPELINE_OUTPUT_PRIVATE_HOSTS", "127.0.0.1");
         return env;
     }
 
