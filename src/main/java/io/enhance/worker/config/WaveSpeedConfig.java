@@ -26,6 +26,12 @@ public interface WaveSpeedConfig {
     @WithDefault("0.025")
     BigDecimal pricePerImage();
 
+    /** Most USD that submissions may cost per UTC day, across all workers; jobs past it wait as HELD_BUDGET until the next day. */
+    Optional<BigDecimal> dailySpendCapUsd();
+
+    /** Most USD that the submissions of one batch may cost; its jobs past it wait as HELD_BUDGET. */
+    Optional<BigDecimal> batchSpendCapUsd();
+
     /** Most predictions submitted but not yet finished at any time, across this worker's jobs. */
     @WithDefault("50")
     int maxInFlight();

@@ -80,6 +80,8 @@ public class Job extends PanacheEntityBase {
     public List<StoredOutput> outputs;
 
     public BigDecimal costUsd = BigDecimal.ZERO;
+    /** What this job's submission may cost: the price from the moment an attempt starts, unless it provably created nothing. */
+    public BigDecimal spendUsd = BigDecimal.ZERO;
     public String errorCode;
 
     @Column(columnDefinition = "text")
@@ -117,15 +119,32 @@ public class Job extends PanacheEntityBase {
     }
 
     /** Records a submit attempt before the POST leaves, so a crash mid-request is never mistaken for "not sent". */
-    public void startSubmission(Instant now, Duration lease, String owner) {
+    public void startSubmission(Instant now, Duration lease, String owner, BigDecimal price) {
         moveTo(JobStatus.SUBMITTING, now, "attempt " + (attempts + 1));
         attempts++;
         dueAt = now.plus(lease);
         leaseOwner = owner;
-        // until the request is recorded, a crash proves the POST never left
+        spendUsd = price;
+        // counted in today's spend from now on; until the request is recorded, a crash proves the POST never left
+        attemptStartedAt = now;
         submittedRequest = null;
         requestFingerprint = null;
-        attemptStartedAt = null;
+    }
+
+    /** Submitting now would pass a spending cap: wait, and look again at {@code recheckAt}. */
+    public void holdForBudget(String reason, Instant recheckAt, Instant now) {
+        if (status == JobStatus.QUEUED) {
+            moveTo(JobStatus.HELD_BUDGET, now, reason);
+        } else {
+            updatedAt = now;
+        }
+        dueAt = recheckAt;
+        leaseOwner = null;
+    }
+
+    /** The budget allows it again. */
+    public void releaseFromBudgetHold(Instant now) {
+        moveTo(JobStatus.QUEUED, now, "within the spending caps again");
     }
 
     /** The request about to be POSTed, committed before it leaves. */
@@ -150,6 +169,7 @@ public class Job extends PanacheEntityBase {
     /** The POST provably created no task (refused, rate-limited, absent from the history): queue the job again. */
     public void submissionRefused(Instant retryAt, Instant now, String reason) {
         moveTo(JobStatus.QUEUED, now, reason);
+        spendUsd = BigDecimal.ZERO;
         dueAt = retryAt;
         leaseOwner = null;
     }

@@ -1,6 +1,7 @@
 package io.enhance.worker.jobs;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -35,12 +36,17 @@ public class JobClaims {
     static final Set<JobStatus> IN_FLIGHT = Set.of(JobStatus.SUBMITTING, JobStatus.SUBMISSION_UNKNOWN,
             JobStatus.SUBMITTED, JobStatus.PROCESSING);
 
+    /** Any constant will do, as long as nothing else in the database takes this advisory lock. */
+    private static final long SUBMISSION_CLAIM_LOCK = 0x656E68616E6365L;
+
     private final PipelineConfig pipeline;
     private final WorkerIdentity worker;
+    private final SpendingCaps caps;
 
-    JobClaims(PipelineConfig pipeline, WorkerIdentity worker) {
+    JobClaims(PipelineConfig pipeline, WorkerIdentity worker, SpendingCaps caps) {
         this.pipeline = pipeline;
         this.worker = worker;
+        this.caps = caps;
     }
 
     /** Most jobs one claim hands out. */
@@ -57,14 +63,35 @@ public class JobClaims {
         return QuarkusTransaction.requiringNew().call(() -> claimDue(statuses, pipeline.batchSize()));
     }
 
-    /** Claims queued jobs for submission, no more than the free in-flight slots, recording the attempt. */
+    /**
+     * Claims queued jobs for submission, no more than the free in-flight slots and the spending caps
+     * allow, recording the attempt; a job the caps do not allow is held instead. Claims of all workers
+     * take turns (an advisory lock), so that neither cap can be passed by two claiming at once.
+     */
     public List<Job> claimForSubmission(int maxInFlight) {
         return QuarkusTransaction.requiringNew().call(() -> {
+            Job.getEntityManager().createNativeQuery("select cast(pg_advisory_xact_lock(?1) as text)")
+                    .setParameter(1, SUBMISSION_CLAIM_LOCK).getSingleResult();
             int free = (int) Math.max(0, maxInFlight - Job.count("status in ?1", IN_FLIGHT));
-            List<Job> jobs = claimDue(Set.of(JobStatus.QUEUED), Math.min(free, pipeline.batchSize()));
             Instant now = Instant.now();
-            jobs.forEach(job -> job.startSubmission(now, pipeline.leaseDuration(), worker.name()));
-            return jobs;
+            SpendingCaps.Budget budget = caps.budget(now);
+            List<Job> claimed = new ArrayList<>();
+            for (Job job : claimDue(Set.of(JobStatus.QUEUED, JobStatus.HELD_BUDGET), Math.min(free, pipeline.batchSize()))) {
+                Optional<SpendingCaps.Hold> hold = budget.reserve(job);
+                if (hold.isPresent()) {
+                    if (job.status == JobStatus.QUEUED) {
+                        LOG.warnf("Job %s held: %s", job.jobId, hold.get().reason());
+                    }
+                    job.holdForBudget(hold.get().reason(), hold.get().recheckAt(), now);
+                    continue;
+                }
+                if (job.status == JobStatus.HELD_BUDGET) {
+                    job.releaseFromBudgetHold(now);
+                }
+                job.startSubmission(now, pipeline.leaseDuration(), worker.name(), caps.price());
+                claimed.add(job);
+            }
+            return claimed;
         });
     }
 

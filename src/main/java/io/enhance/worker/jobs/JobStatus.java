@@ -11,6 +11,8 @@ import java.util.Set;
 public enum JobStatus {
     /** Stored, waiting for a submission slot. */
     QUEUED,
+    /** Waiting because submitting it would pass a spending cap; queued again once the budget allows. */
+    HELD_BUDGET,
     /** A submit POST is being sent; if the worker dies here the outcome is unknown. */
     SUBMITTING,
     /**
@@ -29,7 +31,8 @@ public enum JobStatus {
     FAILED;
 
     private static final Map<JobStatus, Set<JobStatus>> ALLOWED = Map.of(
-            QUEUED, EnumSet.of(SUBMITTING),
+            QUEUED, EnumSet.of(SUBMITTING, HELD_BUDGET),
+            HELD_BUDGET, EnumSet.of(QUEUED),
             // back to QUEUED only when the POST provably created nothing (e.g. 429, refused connection)
             SUBMITTING, EnumSet.of(QUEUED, SUBMITTED, DELIVERING, FAILED, SUBMISSION_UNKNOWN),
             // back to QUEUED only when the history proves that no task was created

@@ -50,4 +50,11 @@ class JobStatusTest {
         assertThat(EnumSet.allOf(JobStatus.class).stream().filter(s -> s.canMoveTo(JobStatus.SUBMISSION_UNKNOWN)))
                 .containsExactly(JobStatus.SUBMITTING);
     }
+
+    @Test
+    void aJobHeldByTheBudgetOnlyGoesBackToTheQueue() {
+        assertThat(JobStatus.QUEUED.canMoveTo(JobStatus.HELD_BUDGET)).isTrue();
+        assertThat(EnumSet.allOf(JobStatus.class).stream().filter(JobStatus.HELD_BUDGET::canMoveTo))
+                .containsExactly(JobStatus.QUEUED);
+    }
 }

@@ -1,0 +1,58 @@
+package io.enhance.worker.api;
+
+import static io.enhance.worker.testing.JobRequestBuilder.job;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.time.Duration;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import io.enhance.worker.config.QueuesConfig;
+import io.enhance.worker.testing.EmbeddedServices;
+import io.enhance.worker.testing.TestBroker;
+import io.enhance.worker.testing.TestImages;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** The job status API answers only to the bearer token, and shows where a job stands. */
+@QuarkusTest
+@QuarkusTestResource(EmbeddedServices.class)
+class JobsApiTest {
+
+    private static final String TOKEN = "test-admin-token";
+
+    @Inject
+    QueuesConfig queues;
+
+    @Test
+    void refusesCallsWithoutTheTokenAndShowsAJobToThoseWithIt() throws Exception {
+        String jobId = "api-" + UUID.randomUUID().toString().substring(0, 8) + "/0";
+        String source = EmbeddedServices.s3().putSource(jobId.replace('/', '-') + ".png", TestImages.card(16, 16, 4));
+        try (TestBroker broker = TestBroker.listeningTo(queues.eventsExchange())) {
+            broker.publish(queues.requests(), job(jobId, source).bytes());
+            await().atMost(Duration.ofSeconds(60)).until(() -> !broker.eventsFor(jobId).isEmpty());
+        }
+
+        given().get("/api/jobs/" + jobId).then().statusCode(401).header("WWW-Authenticate", "Bearer");
+        given().header("Authorization", "Bearer wrong-" + TOKEN).get("/api/jobs/" + jobId).then().statusCode(401);
+        given().header("Authorization", "Bearer " + TOKEN).get("/api/jobs/" + jobId).then().statusCode(200)
+                .body("job_id", equalTo(jobId)).body("status", equalTo("COMPLETED")).body("spend_usd", equalTo(0.025f))
+                .body("transitions[0].to", equalTo("QUEUED"));
+        given().header("Authorization", "Bearer " + TOKEN).get("/api/jobs/no-such-job").then().statusCode(404);
+    }
+
+    @Test
+    void comparesTheTokenWholeAndIgnoresNothingButTheSchemeCase() {
+        assertThat(JobsResource.bearerMatches("Bearer " + TOKEN, TOKEN)).isTrue();
+        assertThat(JobsResource.bearerMatches("bearer " + TOKEN, TOKEN)).isTrue();
+        assertThat(JobsResource.bearerMatches("Bearer " + TOKEN.substring(1), TOKEN)).isFalse();
+        assertThat(JobsResource.bearerMatches("Basic " + TOKEN, TOKEN)).isFalse();
+        assertThat(JobsResource.bearerMatches(null, TOKEN)).isFalse();
+    }
+}
