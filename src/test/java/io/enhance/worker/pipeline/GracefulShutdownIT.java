@@ -66,6 +66,7 @@ class GracefulShutdownIT {
                         .allMatch(e -> e.routingKey().equals("job.completed"));
             }
             assertThat(rig.emulator.submissions()).hasSize(JOBS);
+            PackagedWorkerRig.assertNoSecretsIn(log);
         }
     }
 }

@@ -48,6 +48,7 @@ class WorkerRestartIT {
                         .allMatch(e -> e.routingKey().equals("job.completed"));
             }
             assertThat(rig.emulator.submissions()).hasSize(JOBS);
+            PackagedWorkerRig.assertNoSecretsIn(log);
             assertThat(rig.emulator.submissions().stream().map(s -> s.body().path("prompt").asText()).distinct()).hasSize(JOBS);
         }
     }

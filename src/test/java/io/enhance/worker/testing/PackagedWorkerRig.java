@@ -2,11 +2,17 @@ package io.enhance.worker.testing;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.enhance.worker.emulator.EmulatorSettings;
@@ -22,25 +28,35 @@ public final class PackagedWorkerRig implements AutoCloseable {
 
     private static final String DB_URL = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
 
+    /** Distinctive, so that a test can prove they never reach a log. */
+    public static final String API_KEY = "ws-rig-key-7c2e91d04b";
+    public static final String WEBHOOK_SECRET = "whsec_rig-signing-secret-3f8a";
+
     public final WaveSpeedEmulator emulator;
-    public final EmbeddedS3Store store;
     public final TestS3 s3;
+    private final Path storeDirectory;
+    private final int storePort;
+    private EmbeddedS3Store store;
     public final TestBroker broker;
     public final String requests;
     private final String schema;
-    private final Connection db;
+    private Connection db;
 
     /** {@code name} names the schema, the queues and the exchange, so that rigs never share state. */
     public PackagedWorkerRig(String name, EmulatorSettings emulatorSettings) throws Exception {
         schema = "enhance_" + name;
         requests = name + ".enhance.requests";
-        emulator = WaveSpeedEmulator.start(emulatorSettings.setApiKey(EmbeddedServices.API_KEY));
-        store = EmbeddedS3Store.inMemory(0, EmbeddedServices.S3_ACCESS_KEY, EmbeddedServices.S3_SECRET_KEY);
-        broker = TestBroker.listeningTo(name + ".enhance.events");
+        emulator = WaveSpeedEmulator.start(emulatorSettings.setApiKey(API_KEY).setWebhookSecret(WEBHOOK_SECRET));
+        storeDirectory = Files.createTempDirectory("rig-s3-");
+        try (ServerSocket socket = new ServerSocket(0)) {
+            storePort = socket.getLocalPort();
+        }
+        startS3();
+        broker = TestBroker.listeningTo(eventsExchange());
         db = DriverManager.getConnection(DB_URL);
         db.createStatement().execute("drop schema if exists " + schema + " cascade");
         broker.deleteQueues(requests, requests + ".dlq");
-        s3 = TestS3.connect(store.endpoint()).createBuckets("enhanced", TestS3.SOURCES_BUCKET);
+        s3 = TestS3.connect(URI.create("http://127.0.0.1:" + storePort)).createBuckets("enhanced", TestS3.SOURCES_BUCKET);
     }
 
     /** The environment of a worker process using this rig; tests add their own settings to it. */
@@ -50,12 +66,12 @@ public final class PackagedWorkerRig implements AutoCloseable {
         env.put("QUARKUS_FLYWAY_SCHEMAS", schema);
         env.put("QUEUES_REQUESTS", requests);
         env.put("QUEUES_DEAD_LETTER", requests + ".dlq");
-        env.put("QUEUES_EVENTS_EXCHANGE", requests.replace(".requests", ".events"));
+        env.put("QUEUES_EVENTS_EXCHANGE", eventsExchange());
         env.put("WAVESPEED_BASE_URL", emulator.baseUrl());
-        env.put("WAVESPEED_API_KEY", EmbeddedServices.API_KEY);
+        env.put("WAVESPEED_API_KEY", API_KEY);
         env.put("WAVESPEED_FIRST_POLL_DELAY", "500ms");
         env.put("WAVESPEED_MAX_POLL_DELAY", "1s");
-        env.put("S3_ENDPOINT", store.endpoint().toString());
+        env.put("S3_ENDPOINT", "http://127.0.0.1:" + storePort);
         env.put("S3_REGION", "us-east-1");
         env.put("S3_BUCKET", "enhanced");
         env.put("S3_PATH_STYLE", "true");
@@ -69,19 +85,67 @@ public final class PackagedWorkerRig implements AutoCloseable {
         return WorkerProcess.start(environment, log);
     }
 
+    /** Takes the S3 store away: every request to it is refused until {@link #startS3()}. */
+    public void stopS3() {
+        store.close();
+    }
+
+    /** Brings the store back on the same port with the same objects (they are kept on disk). */
+    public void startS3() {
+        store = EmbeddedS3Store.onDisk(storeDirectory, storePort, EmbeddedServices.S3_ACCESS_KEY,
+                EmbeddedServices.S3_SECRET_KEY);
+    }
+
+    /** Fails if {@code log} holds the API key, the webhook secret, the S3 secret or a presigned URL's signature. */
+    public static void assertNoSecretsIn(File log) throws IOException {
+        String text = Files.readString(log.toPath());
+        for (String secret : List.of(API_KEY, WEBHOOK_SECRET, WEBHOOK_SECRET.substring("whsec_".length()),
+                EmbeddedServices.S3_SECRET_KEY, "X-Amz-Signature=", "X-Amz-Credential=")) {
+            if (text.contains(secret)) {
+                throw new AssertionError(log + " contains a secret: " + secret.substring(0, 6) + "...");
+            }
+        }
+    }
+
     /** Jobs in this rig's schema matching {@code condition} (SQL over the jobs table). */
     public long countJobs(String condition) throws SQLException {
-        try (ResultSet rows = db.createStatement().executeQuery(
-                "select count(*) from " + schema + ".jobs where " + condition)) {
-            rows.next();
-            return rows.getLong(1);
+        return ((Number) rows("select count(*) as n from jobs where " + condition).get(0).get("n")).longValue();
+    }
+
+    /** Runs {@code sql} in this rig's schema; reconnects once if the database was restarted under it. */
+    public List<Map<String, Object>> rows(String sql) throws SQLException {
+        try {
+            return query(sql);
+        } catch (SQLException connectionLost) {
+            db.close();
+            db = DriverManager.getConnection(DB_URL);
+            return query(sql);
         }
+    }
+
+    private List<Map<String, Object>> query(String sql) throws SQLException {
+        db.createStatement().execute("set search_path to " + schema);
+        List<Map<String, Object>> result = new ArrayList<>();
+        try (ResultSet rows = db.createStatement().executeQuery(sql)) {
+            while (rows.next()) {
+                Map<String, Object> row = new HashMap<>();
+                for (int column = 1; column <= rows.getMetaData().getColumnCount(); column++) {
+                    row.put(rows.getMetaData().getColumnLabel(column), rows.getObject(column));
+                }
+                result.add(row);
+            }
+        }
+        return result;
+    }
+
+    public String eventsExchange() {
+        return requests.replace(".requests", ".events");
     }
 
     @Override
     public void close() throws Exception {
-        try (Connection closingDb = db; TestBroker closingBroker = broker; EmbeddedS3Store closingStore = store;
-                WaveSpeedEmulator closingEmulator = emulator) {
+        try (Connection closingDb = db; TestBroker closingBroker = broker; WaveSpeedEmulator closingEmulator = emulator) {
+            stopS3();
             // closed in reverse order
         }
     }

@@ -25,8 +25,12 @@ public final class WorkerProcess implements AutoCloseable {
 
     /** Starts {@code target/quarkus-app/quarkus-run.jar} with {@code environment} and waits until it is ready. */
     public static WorkerProcess start(Map<String, String> environment, File log) throws IOException {
+        return start(environment, log, freePort());
+    }
+
+    /** The same on a given HTTP port, for a worker whose public URL must be known before it starts. */
+    public static WorkerProcess start(Map<String, String> environment, File log, int port) throws IOException {
         String jar = System.getProperty("worker.jar", "target/quarkus-app/quarkus-run.jar");
-        int port = freePort();
         ProcessBuilder builder = new ProcessBuilder("java", "-jar", jar)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log));
@@ -79,13 +83,17 @@ public final class WorkerProcess implements AutoCloseable {
         process.destroyForcibly().waitFor();
     }
 
+    public int httpPort() {
+        return httpPort;
+    }
+
     @Override
     public void close() throws InterruptedException {
         process.destroy();
         process.waitFor();
     }
 
-    private static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

@@ -1,0 +1,302 @@
+package io.enhance.worker.faults;
+
+import static io.enhance.worker.testing.JobRequestBuilder.job;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.enhance.worker.emulator.EmulatorSettings;
+import io.enhance.worker.testing.PackagedWorkerRig;
+import io.enhance.worker.testing.TestImages;
+import io.enhance.worker.testing.WorkerProcess;
+
+/**
+ * The fault suite: real worker processes from the packaged jar, two sharing the load, against the
+ * real PostgreSQL and RabbitMQ, an S3 store and the emulator, while things break. After each
+ * scenario the database, the emulator's ledger of created tasks, the S3 store and an independent
+ * event consumer must agree: every job has exactly one outcome and one event id, no task was
+ * created twice, and every stored output matches its sha256. Run it with
+ * {@code ./mvnw verify -Pfault-suite}; it prints a table and writes it to {@code target/fault-suite.md}.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FaultSuiteIT {
+
+    private static final List<String> TABLE = new ArrayList<>();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Random RANDOM = new Random(20261124);
+    private static final Duration SETTLE_TIMEOUT = Duration.ofMinutes(6);
+
+    @AfterAll
+    static void printTheTable() throws Exception {
+        String table = "| scenario | jobs | completed | failed | rejected | lost | duplicate submissions | duplicate events | missing S3 objects | wall time |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n" + String.join("\n", TABLE) + "\n";
+        System.out.println(table);
+        Files.writeString(Path.of("target/fault-suite.md"), table);
+    }
+
+    @Test
+    @Order(1)
+    void killsAWorkerFiveTimesAtRandomMomentsWhileTwoShareAThousandJobs() throws Exception {
+        try (Scenario run = new Scenario("fault_kill", new EmulatorSettings().setMinLatencyMs(2000).setMaxLatencyMs(6000))) {
+            run.maxInFlight = 100;
+            run.startWorkers(2);
+            run.publishGood(1000);
+            List<Long> unfinishedAtKills = new ArrayList<>();
+            for (int kill = 0; kill < 5; kill++) {
+                // a random point in the run, but always with work in flight
+                long threshold = Math.min(run.finished() + 40 + RANDOM.nextInt(80), run.goodJobs.size() - 150);
+                await().atMost(SETTLE_TIMEOUT).until(() -> run.finished() >= threshold);
+                unfinishedAtKills.add(run.goodJobs.size() - run.finished());
+                run.killAndRestartWorker(RANDOM.nextInt(2));
+            }
+            run.awaitSettled(0);
+            run.verify("5 SIGKILLs at random moments, 2 workers", 0);
+            assertThat(unfinishedAtKills).as("jobs unfinished at each kill").allMatch(unfinished -> unfinished > 0);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void dropsEveryBrokerConnectionAndRestartsPostgresqlMidRun() throws Exception {
+        try (Scenario run = new Scenario("fault_infra", new EmulatorSettings().setMinLatencyMs(500).setMaxLatencyMs(2000))) {
+            run.startWorkers(2);
+            run.publishGood(300);
+            await().atMost(SETTLE_TIMEOUT).until(() -> run.finished() >= 50);
+            shell("rabbitmqctl", "close_all_connections", "fault suite: broker connections dropped");
+            await().atMost(SETTLE_TIMEOUT).until(() -> run.finished() >= 150);
+            shell("pg_ctlcluster", "--skip-systemctl-redirect", postgresVersion(), "main", "restart");
+            run.awaitSettled(0);
+            run.verify("RabbitMQ connections closed, PostgreSQL restarted", 0);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void takesS3AwayForAMinute() throws Exception {
+        try (Scenario run = new Scenario("fault_s3", new EmulatorSettings().setMinLatencyMs(300).setMaxLatencyMs(1500))) {
+            run.startWorkers(2);
+            run.publishGood(300);
+            await().atMost(SETTLE_TIMEOUT).until(() -> run.finished() >= 30);
+            run.rig.stopS3();
+            Thread.sleep(Duration.ofSeconds(60).toMillis()); // the outage itself, not a wait for anything
+            run.rig.startS3();
+            run.awaitSettled(0);
+            run.verify("S3 refuses for 60 s", 0);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void survivesAnUpstreamThatErrorsRateLimitsDropsFailsAndLosesWebhooks() throws Exception {
+        try (Scenario run = new Scenario("fault_upstream", new EmulatorSettings().setMinLatencyMs(300).setMaxLatencyMs(1500)
+                .setRate5xx(0.2).setRate429(0.1).setDropRate(0.05).setFailureRate(0.05).setWebhookLossRate(0.2)
+                .setResultFaultRate(0.2))) {
+            run.webhooks = true;
+            run.startWorkers(2);
+            run.publishGood(300);
+            run.awaitSettled(0);
+            run.verify("20% 5xx, 10% 429, 5% drops, 5% failed, 20% lost webhooks", 0);
+        }
+    }
+
+    @Test
+    @Order(5)
+    void rejectsTenThousandHostileMessagesMixedWithGoodOnes() throws Exception {
+        try (Scenario run = new Scenario("fault_hostile", new EmulatorSettings().setMinLatencyMs(200).setMaxLatencyMs(800))) {
+            run.startWorkers(2);
+            int hostile = 10_000;
+            run.publishMixed(200, hostile);
+            run.awaitSettled(hostile);
+            run.verify("10,000 hostile messages + 200 good", hostile);
+        }
+    }
+
+    private static String postgresVersion() {
+        String[] versions = new File("/etc/postgresql").list();
+        return versions == null || versions.length == 0 ? "15" : versions[0];
+    }
+
+    private static void shell(String... command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as("%s: %s", String.join(" ", command), output).isZero();
+    }
+
+    /** One scenario's rig, its workers, its jobs, and the checks that end it. */
+    private static final class Scenario implements AutoCloseable {
+
+        final PackagedWorkerRig rig;
+        final String name;
+        final EventLedger ledger;
+        final List<WorkerProcess> workers = new ArrayList<>();
+        final List<String> goodJobs = new ArrayList<>();
+        final File log;
+        final long started = System.nanoTime();
+        boolean webhooks;
+        int maxInFlight = 300;
+
+        Scenario(String name, EmulatorSettings emulator) throws Exception {
+            this.name = name;
+            rig = new PackagedWorkerRig(name, emulator);
+            ledger = EventLedger.bindTo(rig.eventsExchange());
+            log = new File("target/" + name + ".log");
+            Files.deleteIfExists(log.toPath());
+        }
+
+        void startWorkers(int count) throws Exception {
+            for (int i = 0; i < count; i++) {
+                workers.add(startWorker());
+            }
+        }
+
+        private WorkerProcess startWorker() throws Exception {
+            Map<String, String> env = rig.environment();
+            env.put("WAVESPEED_MAX_IN_FLIGHT", String.valueOf(maxInFlight));
+            env.put("WAVESPEED_REQUEST_TIMEOUT", "10s");
+            env.put("WAVESPEED_HISTORY_MARGIN", "2s");
+            env.put("WAVESPEED_RETRY_MAX_DELAY", "5s");
+            env.put("WAVESPEED_WEBHOOK_POLL_DELAY", "20s");
+            env.put("PIPELINE_SETTLE_INTERVAL", "1s");
+            env.put("PIPELINE_LEASE_DURATION", "15s");
+            int port = WorkerProcess.freePort();
+            if (webhooks) {
+                env.put("WAVESPEED_WEBHOOK_URL", "http://127.0.0.1:" + port);
+            }
+            return WorkerProcess.start(env, log, port);
+        }
+
+        void killAndRestartWorker(int index) throws Exception {
+            workers.get(index).kill();
+            workers.set(index, startWorker());
+        }
+
+        void publishGood(int count) {
+            String source = rig.s3.putSource(name + ".png", TestImages.card(24, 24, 7));
+            for (int i = 0; i < count; i++) {
+                String jobId = name + "/" + i;
+                goodJobs.add(jobId);
+                rig.broker.publish(rig.requests, job(jobId, source).batch(name).bytes());
+            }
+        }
+
+        void publishMixed(int good, int hostile) {
+            String source = rig.s3.putSource(name + ".png", TestImages.card(24, 24, 7));
+            int every = hostile / good;
+            for (int i = 0; i < hostile; i++) {
+                rig.broker.publish(rig.requests, HostileMessages.number(i));
+                if (i % every == 0 && goodJobs.size() < good) {
+                    String jobId = name + "/" + goodJobs.size();
+                    goodJobs.add(jobId);
+                    rig.broker.publish(rig.requests, job(jobId, source).batch(name).bytes());
+                }
+            }
+        }
+
+        /** Good jobs that reached a final state. */
+        long finished() throws Exception {
+            return rig.countJobs("status in ('COMPLETED', 'FAILED')");
+        }
+
+        void awaitSettled(int expectedRejections) throws Exception {
+            await().atMost(SETTLE_TIMEOUT).pollInterval(Duration.ofSeconds(1)).until(() -> finished() == goodJobs.size()
+                    && count("select count(*) as n from rejected_messages") == expectedRejections
+                    && count("select count(*) as n from outbox_events where sent_at is null") == 0);
+        }
+
+        private long count(String sql) throws Exception {
+            return ((Number) rig.rows(sql).get(0).get("n")).longValue();
+        }
+
+        void verify(String description, int expectedRejections) throws Exception {
+            Duration wall = Duration.ofNanos(System.nanoTime() - started);
+            for (WorkerProcess worker : workers) {
+                worker.terminate();
+            }
+            List<JsonNode> events = ledger.drain();
+            Map<String, Set<String>> eventIdsByJob = new HashMap<>();
+            Set<String> rejectionIds = new HashSet<>();
+            for (JsonNode event : events) {
+                if (event.path("type").asText().endsWith("rejected")) {
+                    rejectionIds.add(event.path("id").asText());
+                } else {
+                    eventIdsByJob.computeIfAbsent(event.path("subject").asText(), job -> new HashSet<>())
+                            .add(event.path("id").asText());
+                }
+            }
+            Map<String, String> statusByJob = new HashMap<>();
+            Map<String, String> outputsByJob = new HashMap<>();
+            for (Map<String, Object> row : rig.rows("select job_id, status, outputs::text as outputs from jobs")) {
+                statusByJob.put((String) row.get("job_id"), (String) row.get("status"));
+                outputsByJob.put((String) row.get("job_id"), (String) row.get("outputs"));
+            }
+            long completed = goodJobs.stream().filter(job -> "COMPLETED".equals(statusByJob.get(job))).count();
+            long failed = goodJobs.stream().filter(job -> "FAILED".equals(statusByJob.get(job))).count();
+            long lost = goodJobs.stream().filter(job -> !Set.of("COMPLETED", "FAILED").contains(statusByJob.get(job))
+                    || !eventIdsByJob.containsKey(job)).count() + Math.max(0, expectedRejections - rejectionIds.size());
+            long duplicateEvents = eventIdsByJob.values().stream().filter(ids -> ids.size() > 1).count();
+            Map<String, Integer> tasksByPrompt = new HashMap<>();
+            rig.emulator.submissions().forEach(s -> tasksByPrompt.merge(s.body().path("prompt").asText(), 1, Integer::sum));
+            long duplicateSubmissions = tasksByPrompt.values().stream().filter(n -> n > 1).count();
+            long missingObjects = 0;
+            for (String jobId : goodJobs) {
+                if ("COMPLETED".equals(statusByJob.get(jobId))) {
+                    missingObjects += missingOrAltered(JSON.readTree(outputsByJob.get(jobId)));
+                }
+            }
+            TABLE.add(String.format("| %s | %d | %d | %d | %d | %d | %d | %d | %d | %d s |", description,
+                    goodJobs.size() + expectedRejections, completed, failed, rejectionIds.size(), lost,
+                    duplicateSubmissions, duplicateEvents, missingObjects, wall.toSeconds()));
+            PackagedWorkerRig.assertNoSecretsIn(log);
+            assertThat(lost).as("lost jobs").isZero();
+            assertThat(duplicateSubmissions).as("tasks created twice").isZero();
+            assertThat(duplicateEvents).as("jobs with two outcome events").isZero();
+            assertThat(missingObjects).as("outputs missing from S3 or not matching their sha256").isZero();
+            assertThat(rejectionIds).hasSize(expectedRejections);
+        }
+
+        private long missingOrAltered(JsonNode outputs) {
+            long missing = 0;
+            for (JsonNode output : outputs) {
+                try {
+                    byte[] bytes = rig.s3.get(output.path("bucket").asText(), output.path("key").asText());
+                    String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+                    missing += sha256.equals(output.path("sha256").asText()) ? 0 : 1;
+                } catch (Exception notThere) {
+                    missing++;
+                }
+            }
+            return missing;
+        }
+
+        @Override
+        public void close() throws Exception {
+            for (WorkerProcess worker : workers) {
+                worker.kill();
+            }
+            rig.close();
+        }
+    }
+}
