@@ -28,13 +28,14 @@ class WorkerRestartIT {
             environment.put("PIPELINE_LEASE_DURATION", "5s");
             File log = new File("target/worker-restart-it.log");
 
-            WorkerProcess first = rig.startWorker(environment, log);
-            for (int i = 0; i < JOBS; i++) {
-                String source = rig.s3.putSource("restart/" + i + ".png", TestImages.card(24, 24, i));
-                rig.broker.publish(rig.requests, job("restart/" + i, source).batch("restart").bytes());
+            try (WorkerProcess first = rig.startWorker(environment, log)) {
+                for (int i = 0; i < JOBS; i++) {
+                    String source = rig.s3.putSource("restart/" + i + ".png", TestImages.card(24, 24, i));
+                    rig.broker.publish(rig.requests, job("restart/" + i, source).batch("restart").bytes());
+                }
+                await().atMost(Duration.ofSeconds(60)).until(() -> rig.countJobs("status in ('SUBMITTED', 'PROCESSING')") == JOBS);
+                first.kill();
             }
-            await().atMost(Duration.ofSeconds(60)).until(() -> rig.countJobs("status in ('SUBMITTED', 'PROCESSING')") == JOBS);
-            first.kill();
             assertThat(rig.countJobs("status = 'COMPLETED'")).isZero();
             assertThat(rig.emulator.predictionCount()).isEqualTo(JOBS);
 
