@@ -20,7 +20,7 @@ import io.enhance.worker.testing.TestImages;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
-/** The job status API answers only to the bearer token, and shows where a job stands. */
+/** The job status API and the metrics answer only to the bearer token; the job API shows where a job stands. */
 @QuarkusTest
 @QuarkusTestResource(EmbeddedServices.class)
 class JobsApiTest {
@@ -45,14 +45,16 @@ class JobsApiTest {
                 .body("job_id", equalTo(jobId)).body("status", equalTo("COMPLETED")).body("spend_usd", equalTo(0.025f))
                 .body("transitions[0].to", equalTo("QUEUED"));
         given().header("Authorization", "Bearer " + TOKEN).get("/api/jobs/no-such-job").then().statusCode(404);
+        given().get("/q/metrics").then().statusCode(401);
+        given().get("/q/health/ready").then().statusCode(200);
     }
 
     @Test
     void comparesTheTokenWholeAndIgnoresNothingButTheSchemeCase() {
-        assertThat(JobsResource.bearerMatches("Bearer " + TOKEN, TOKEN)).isTrue();
-        assertThat(JobsResource.bearerMatches("bearer " + TOKEN, TOKEN)).isTrue();
-        assertThat(JobsResource.bearerMatches("Bearer " + TOKEN.substring(1), TOKEN)).isFalse();
-        assertThat(JobsResource.bearerMatches("Basic " + TOKEN, TOKEN)).isFalse();
-        assertThat(JobsResource.bearerMatches(null, TOKEN)).isFalse();
+        assertThat(ProtectedEndpoints.bearerMatches("Bearer " + TOKEN, TOKEN)).isTrue();
+        assertThat(ProtectedEndpoints.bearerMatches("bearer " + TOKEN, TOKEN)).isTrue();
+        assertThat(ProtectedEndpoints.bearerMatches("Bearer " + TOKEN.substring(1), TOKEN)).isFalse();
+        assertThat(ProtectedEndpoints.bearerMatches("Basic " + TOKEN, TOKEN)).isFalse();
+        assertThat(ProtectedEndpoints.bearerMatches(null, TOKEN)).isFalse();
     }
 }

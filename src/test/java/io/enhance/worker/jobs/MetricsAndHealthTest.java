@@ -2,6 +2,7 @@ package io.enhance.worker.jobs;
 
 import static io.enhance.worker.testing.JobRequestBuilder.job;
 import static io.restassured.RestAssured.get;
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -66,7 +67,8 @@ class MetricsAndHealthTest {
 
     /** The value of the first sample whose name and labels match {@code selector}; fails if there is none. */
     private static double metric(String selector) {
-        String text = get("/q/metrics").then().statusCode(200).extract().asString();
+        String text = given().header("Authorization", "Bearer test-admin-token").get("/q/metrics").then().statusCode(200)
+                .extract().asString();
         Matcher sample = Pattern.compile("(?m)^" + selector + " ([0-9.eE+-]+)$").matcher(text);
         assertThat(sample.find()).as("metric %s in%n%s", selector, text).isTrue();
         return Double.parseDouble(sample.group(1));
