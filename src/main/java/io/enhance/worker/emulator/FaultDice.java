@@ -16,6 +16,10 @@ final class FaultDice {
     record Fate(boolean fails, long latencyMs, boolean webhookLost) {
     }
 
+    /** What the dice decided for one submit: its fault, and the fate of the prediction if it creates one. */
+    record SubmitRoll(InjectedFault fault, Fate fate) {
+    }
+
     private final EmulatorSettings settings;
     private Random random;
     private long seededWith;
@@ -27,13 +31,20 @@ final class FaultDice {
         reseedIfChanged(true);
     }
 
-    /** A 5xx or a dropped connection creates the task first half of the time, as a real one may. */
-    synchronized InjectedFault rollSubmit() {
+    /**
+     * A 5xx or a dropped connection creates the task first half of the time, as a real one may. The fate
+     * is drawn whether or not a prediction comes of it, so faults and scripts never shift what follows.
+     */
+    synchronized SubmitRoll rollSubmit() {
         reseedIfChanged(false);
         double tooMany = random.nextDouble();
         double serverError = random.nextDouble();
         double drop = random.nextDouble();
         boolean afterCreating = random.nextBoolean();
+        return new SubmitRoll(submitFault(tooMany, serverError, drop, afterCreating), rollFate());
+    }
+
+    private InjectedFault submitFault(double tooMany, double serverError, double drop, boolean afterCreating) {
         if (tooMany < settings.getRate429()) {
             return InjectedFault.status(429, false);
         }
@@ -54,8 +65,7 @@ final class FaultDice {
         return fault < settings.getResultFaultRate() ? RESULT_FAULTS.get(kind) : InjectedFault.NONE;
     }
 
-    synchronized Fate rollFate() {
-        reseedIfChanged(false);
+    private Fate rollFate() {
         boolean fails = random.nextDouble() < settings.getFailureRate();
         long min = settings.getMinLatencyMs();
         long max = Math.max(min, settings.getMaxLatencyMs());

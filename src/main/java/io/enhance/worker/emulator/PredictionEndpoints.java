@@ -42,7 +42,8 @@ final class PredictionEndpoints {
 
     void submit(Call call) throws IOException {
         byte[] body = call.body(JSON_LIMIT);
-        InjectedFault fault = settings.nextScriptedSubmitFault().orElseGet(dice::rollSubmit);
+        FaultDice.SubmitRoll rolled = dice.rollSubmit(); // even when a script decides, so a seed replays the same sequence
+        InjectedFault fault = settings.nextScriptedSubmitFault().orElse(rolled.fault());
         if (!fault.afterCreating()) {
             fault.strike();
         }
@@ -52,10 +53,9 @@ final class PredictionEndpoints {
             throw ApiException.badRequest("webhook must be an http or https URL");
         }
         SubmitRequest request = SubmitValidator.validate(input, webhook);
-        FaultDice.Fate fate = dice.rollFate();
         String id = UUID.randomUUID().toString().replace("-", "");
         Prediction prediction = store.create(sequence ->
-                new Prediction(id, MODEL, input, request, webhook, call.baseUrl(), sequence, fate));
+                new Prediction(id, MODEL, input, request, webhook, call.baseUrl(), sequence, rolled.fate()));
         runner.start(prediction);
         fault.strike();
         answerLateIf(fault);
@@ -96,7 +96,8 @@ final class PredictionEndpoints {
     }
 
     void result(Call call) throws IOException {
-        InjectedFault fault = settings.nextScriptedResultFault().orElseGet(dice::rollResult);
+        InjectedFault rolled = dice.rollResult(); // even when a script decides, so a seed replays the same sequence
+        InjectedFault fault = settings.nextScriptedResultFault().orElse(rolled);
         fault.strike();
         answerLateIf(fault);
         Prediction prediction = store.find(call.pathPart(1))
