@@ -88,9 +88,14 @@ public final class EmulatorSettings {
         readers.put("EMULATOR_WEBHOOK_RETRY_BASE_MS", v -> setWebhookRetryBaseMs(Long.parseLong(v)));
         readers.put("EMULATOR_SLOW_RESPONSE_MS", v -> setSlowResponseMs(Long.parseLong(v)));
         readers.put("EMULATOR_DROP_RATE", v -> setDropRate(Double.parseDouble(v)));
-        readers.put("EMULATOR_SUBMIT_SCRIPT", v -> scriptSubmits(v.split(",")));
-        readers.put("EMULATOR_RESULT_SCRIPT", v -> scriptResults(v.split(",")));
+        readers.put("EMULATOR_SUBMIT_SCRIPT", v -> scriptSubmits(scriptTokens(v)));
+        readers.put("EMULATOR_RESULT_SCRIPT", v -> scriptResults(scriptTokens(v)));
         return readers;
+    }
+
+    /** An empty variable scripts nothing, so a compose file may leave it blank. */
+    private static String[] scriptTokens(String commaSeparated) {
+        return commaSeparated.isBlank() ? new String[0] : commaSeparated.split(",");
     }
 
     private static String argumentName(String variable) {
@@ -262,13 +267,20 @@ public final class EmulatorSettings {
      * {@code 429}, {@code 500}, {@code 502}, {@code 503}, {@code 504}, {@code drop} (nothing created),
      * {@code created+500}, {@code created+502}, {@code created+504}, {@code created+drop} (the task
      * exists, the client cannot know), {@code slow} (the task exists, the answer comes late).
+     *
+     * @throws IllegalArgumentException naming an unknown token and the allowed ones; then none is queued
      */
     public EmulatorSettings scriptSubmits(String... faults) {
         submitScript.addAll(parseAll(faults, InjectedFault.SUBMIT_TOKENS));
         return this;
     }
 
-    /** Queues faults for the next result GETs: {@code ok}, {@code 429}, {@code 5xx}, {@code drop}, {@code slow}. */
+    /**
+     * Queues faults for the next result GETs, one per call and ahead of the random ones: {@code ok},
+     * {@code 429}, {@code 500}, {@code 502}, {@code 503}, {@code 504}, {@code drop}, {@code slow}.
+     *
+     * @throws IllegalArgumentException naming an unknown token and the allowed ones; then none is queued
+     */
     public EmulatorSettings scriptResults(String... faults) {
         resultScript.addAll(parseAll(faults, InjectedFault.RESULT_TOKENS));
         return this;
