@@ -16,12 +16,15 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.Optional;
+import java.util.Set;
 
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import io.enhance.worker.config.PipelineConfig;
 
@@ -44,9 +47,9 @@ class OutputFetcher {
     private final long maxBytes;
     private final OutputAddressPolicy addresses;
 
-    @jakarta.inject.Inject
+    @Inject
     OutputFetcher(PipelineConfig pipeline) {
-        this(pipeline.maxOutputBytes(), new OutputAddressPolicy(pipeline.outputPrivateHosts().orElse(java.util.Set.of())));
+        this(pipeline.maxOutputBytes(), new OutputAddressPolicy(pipeline.outputPrivateHosts().orElse(Set.of())));
     }
 
     OutputFetcher(long maxBytes, OutputAddressPolicy addresses) {
@@ -70,8 +73,9 @@ class OutputFetcher {
             HttpResponse<InputStream> response = get(uri);
             try (InputStream body = response.body()) {
                 int status = response.statusCode();
-                if (status / 100 == 3 && response.headers().firstValue("Location").isPresent()) {
-                    uri = uri.resolve(response.headers().firstValue("Location").get());
+                Optional<String> location = response.headers().firstValue("Location");
+                if (status / 100 == 3 && location.isPresent()) {
+                    uri = uri.resolve(location.get());
                     continue;
                 }
                 if (status == 404 || status == 410 || status == 403) {
