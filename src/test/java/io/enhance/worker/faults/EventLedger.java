@@ -8,7 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
-import com.rabbitmq.client.GetResponse;
+
+import io.enhance.worker.testing.TestBroker;
 
 /**
  * An independent consumer of the outcome events: a durable queue bound to the events exchange,
@@ -18,9 +19,11 @@ import com.rabbitmq.client.GetResponse;
 final class EventLedger {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private final String exchange;
     private final String queue;
 
-    private EventLedger(String queue) {
+    private EventLedger(String exchange, String queue) {
+        this.exchange = exchange;
         this.queue = queue;
     }
 
@@ -32,15 +35,15 @@ final class EventLedger {
             channel.queueDeclare(queue, true, false, false, null);
             channel.queueBind(queue, exchange, "job.#");
         }
-        return new EventLedger(queue);
+        return new EventLedger(exchange, queue);
     }
 
     /** Every event received so far, as CloudEvents; takes them off the queue. */
     List<JsonNode> drain() throws Exception {
         List<JsonNode> events = new ArrayList<>();
-        try (Connection connection = factory().newConnection("fault-suite ledger"); Channel channel = connection.createChannel()) {
-            for (GetResponse response; (response = channel.basicGet(queue, true)) != null;) {
-                events.add(JSON.readTree(response.getBody()));
+        try (TestBroker broker = TestBroker.listeningTo(exchange)) {
+            for (byte[] body : broker.drain(queue)) {
+                events.add(JSON.readTree(body));
             }
         }
         return events;

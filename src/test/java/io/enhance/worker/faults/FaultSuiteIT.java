@@ -48,6 +48,7 @@ class FaultSuiteIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Random RANDOM = new Random(20261124);
     private static final Duration SETTLE_TIMEOUT = Duration.ofMinutes(6);
+    private static final Duration S3_OUTAGE = Duration.ofSeconds(60);
 
     @AfterAll
     static void printTheTable() throws Exception {
@@ -101,7 +102,9 @@ class FaultSuiteIT {
             run.publishGood(300);
             await().atMost(SETTLE_TIMEOUT).until(() -> run.finished() >= 30);
             run.rig.stopS3();
-            Thread.sleep(Duration.ofSeconds(60).toMillis()); // the outage itself, not a wait for anything
+            // S3 stays away for a full minute, and the outage must bite: finished predictions wait to be delivered
+            await().pollDelay(S3_OUTAGE).atMost(S3_OUTAGE.plusSeconds(30))
+                    .until(() -> run.rig.countJobs("status = 'DELIVERING'") > 0);
             run.rig.startS3();
             run.awaitSettled(0);
             run.verify("S3 refuses for 60 s", 0);

@@ -5,9 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import jakarta.inject.Inject;
@@ -19,6 +17,7 @@ import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobTransition;
 import io.enhance.worker.testing.EmbeddedServices;
+import io.enhance.worker.testing.ModelInputs;
 import io.enhance.worker.testing.TestBroker;
 import io.enhance.worker.testing.TestImages;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -41,7 +40,7 @@ class BudgetReleaseTest {
             // held the moment it is stored, its recheck due in a few seconds; this profile has no caps, so it is let go
             QuarkusTransaction.requiringNew().run(() -> {
                 Instant now = Instant.now();
-                Job job = Job.accept(jobId, null, input(jobId, source), "enhanced", "", null, now);
+                Job job = Job.accept(jobId, null, ModelInputs.withDefaults("enhance " + jobId, source), "enhanced", "", null, now);
                 job.holdForBudget("daily spending cap of $0.00 reached (test)", now.plusSeconds(3), now);
             });
             await().atMost(Duration.ofSeconds(60)).until(() -> !broker.eventsFor(jobId).isEmpty());
@@ -52,20 +51,5 @@ class BudgetReleaseTest {
                 .map(step -> step.toStatus).toList());
         assertThat(path).startsWith(JobStatus.QUEUED.name(), JobStatus.HELD_BUDGET.name(), JobStatus.QUEUED.name(),
                 JobStatus.SUBMITTING.name());
-    }
-
-    /** The parameters as intake stores them, defaults filled in. */
-    private static Map<String, Object> input(String jobId, String source) {
-        Map<String, Object> input = new LinkedHashMap<>();
-        input.put("prompt", "enhance " + jobId);
-        input.put("image", source);
-        input.put("strength", 0.8);
-        input.put("num_inference_steps", 28);
-        input.put("seed", -1);
-        input.put("guidance_scale", 3.5);
-        input.put("output_format", "jpeg");
-        input.put("enable_base64_output", false);
-        input.put("enable_sync_mode", false);
-        return input;
     }
 }

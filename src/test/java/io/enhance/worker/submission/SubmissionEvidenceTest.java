@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.enhance.worker.submission.SubmissionEvidence.Verdict;
+import io.enhance.worker.testing.ModelInputs;
 import io.enhance.worker.wavespeed.History;
 
 /** The history's verdict on an unanswered submission, against the documented history listing. */
@@ -28,17 +29,8 @@ class SubmissionEvidenceTest {
 
     /** What the worker sent for the fixture's first prediction: random seed, a signature since expired. */
     private static Map<String, Object> sent() {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("prompt", "restore");
-        body.put("image", "https://photos.example.com/cat.png?X-Amz-Signature=old");
-        body.put("strength", 0.8);
-        body.put("num_inference_steps", 28);
-        body.put("seed", -1);
-        body.put("guidance_scale", 3.5);
-        body.put("output_format", "jpeg");
-        body.put("enable_base64_output", false);
-        body.put("enable_sync_mode", false);
-        return SubmissionEvidence.remembered(body);
+        return SubmissionEvidence.remembered(
+                ModelInputs.withDefaults("restore", "https://photos.example.com/cat.png?X-Amz-Signature=old"));
     }
 
     @Test
