@@ -17,8 +17,10 @@ public class EmbeddedServices implements QuarkusTestResourceLifecycleManager {
     public static final String S3_ACCESS_KEY = "test";
     public static final String S3_SECRET_KEY = "test-secret-key";
 
-    private static final String TEST_REQUESTS = "test.enhance.requests";
-    private static final String TEST_EVENTS_EXCHANGE = "test.enhance.events";
+    /** Names this checkout's schema and queues (system property {@code enhance.test-namespace}, as in the test profile). */
+    public static final String NAMESPACE = System.getProperty("enhance.test-namespace", "test");
+    private static final String TEST_REQUESTS = NAMESPACE + ".enhance.requests";
+    private static final String TEST_EVENTS_EXCHANGE = NAMESPACE + ".enhance.events";
     private static WaveSpeedEmulator emulator;
     private static EmbeddedS3Store store;
 

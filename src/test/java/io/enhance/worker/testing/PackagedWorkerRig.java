@@ -44,8 +44,9 @@ public final class PackagedWorkerRig implements AutoCloseable {
 
     /** {@code name} names the schema, the queues and the exchange, so that rigs never share state. */
     public PackagedWorkerRig(String name, EmulatorSettings emulatorSettings) throws Exception {
-        schema = "enhance_" + name;
-        requests = name + ".enhance.requests";
+        String scoped = EmbeddedServices.NAMESPACE.equals("test") ? name : EmbeddedServices.NAMESPACE + "_" + name;
+        schema = "enhance_" + scoped;
+        requests = scoped + ".enhance.requests";
         emulator = WaveSpeedEmulator.start(emulatorSettings.setApiKey(API_KEY).setWebhookSecret(WEBHOOK_SECRET));
         storeDirectory = Files.createTempDirectory("rig-s3-");
         try (ServerSocket socket = new ServerSocket(0)) {
