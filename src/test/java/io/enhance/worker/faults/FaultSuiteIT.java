@@ -49,6 +49,7 @@ class FaultSuiteIT {
     private static final Random RANDOM = new Random(20261124);
     private static final Duration SETTLE_TIMEOUT = Duration.ofMinutes(6);
     private static final Duration S3_OUTAGE = Duration.ofSeconds(60);
+    private static final Duration POSTGRES_OUTAGE = Duration.ofSeconds(60);
 
     @AfterAll
     static void printTheTable() throws Exception {
@@ -137,6 +138,39 @@ class FaultSuiteIT {
         }
     }
 
+    @Test
+    @Order(6)
+    void keepsValidJobsOutOfTheDeadLetterQueueWhilePostgresqlIsDownLongerThanTheDeliveryLimitAllows() throws Exception {
+        try (Scenario run = new Scenario("fault_pgdown", new EmulatorSettings().setMinLatencyMs(300).setMaxLatencyMs(1500))) {
+            // four deliveries, 1 s requeue pause doubling: a worker that requeued would dead-letter after about 15 s
+            run.settings.put("QUEUES_DELIVERY_LIMIT", "4");
+            run.settings.put("PIPELINE_REQUEUE_DELAY", "1s");
+            run.startWorkers(2);
+            run.publishGood(150);
+            await().atMost(SETTLE_TIMEOUT).until(() -> run.finished() >= 30);
+            shell("pg_ctlcluster", "--skip-systemctl-redirect", postgresVersion(), "main", "stop");
+            try {
+                run.publishGood(150);
+                // the outage lasts its full length, and every worker says it is not ready at its end
+                await().pollDelay(POSTGRES_OUTAGE).atMost(POSTGRES_OUTAGE.plusSeconds(20))
+                        .until(() -> run.workers.stream().allMatch(FaultSuiteIT::notReady));
+            } finally {
+                shell("pg_ctlcluster", "--skip-systemctl-redirect", postgresVersion(), "main", "start");
+            }
+            run.awaitSettled(0);
+            assertThat(run.rig.broker.drain(run.rig.requests + ".dlq")).as("dead-lettered requests").isEmpty();
+            run.verify("PostgreSQL stopped for 60 s (4 deliveries allowed)", 0);
+        }
+    }
+
+    private static boolean notReady(WorkerProcess worker) {
+        try {
+            return worker.readiness() == 503;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     private static String postgresVersion() {
         String[] versions = new File("/etc/postgresql").list();
         return versions == null || versions.length == 0 ? "15" : versions[0];
@@ -160,6 +194,8 @@ class FaultSuiteIT {
         final long started = System.nanoTime();
         boolean webhooks;
         int maxInFlight = 300;
+        /** The scenario's own worker settings, on top of the suite's. */
+        final Map<String, String> settings = new HashMap<>();
 
         Scenario(String name, EmulatorSettings emulator) throws Exception {
             this.name = name;
@@ -184,6 +220,7 @@ class FaultSuiteIT {
             env.put("WAVESPEED_WEBHOOK_POLL_DELAY", "20s");
             env.put("PIPELINE_SETTLE_INTERVAL", "1s");
             env.put("PIPELINE_LEASE_DURATION", "15s");
+            env.putAll(settings);
             int port = WorkerProcess.freePort();
             if (webhooks) {
                 env.put("WAVESPEED_WEBHOOK_URL", "http://127.0.0.1:" + port);

@@ -83,6 +83,12 @@ public final class WorkerProcess implements AutoCloseable {
         process.destroyForcibly().waitFor();
     }
 
+    /** The HTTP status of {@code /q/health/ready}: 200 ready, 503 not. */
+    public int readiness() throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
     public int httpPort() {
         return httpPort;
     }
