@@ -94,7 +94,8 @@ class JobRequestParserTest {
 
     @Test
     void countsTheKeyPrefixLimitInUtf8Bytes() {
-        JobRequestParser.Parsed tooLong = parser.parse(job("j", IMAGE).output("enhanced", "é".repeat(300) + "/").bytes());
+        JobRequestParser.Parsed tooLong = parser.parse(job("j", IMAGE).output("enhanced", "é".repeat(300) + "/")
+                .bytes());
         JobRequestParser.Parsed fits = parser.parse(job("j", IMAGE).output("enhanced", "é".repeat(255) + "/").bytes());
 
         assertThat(tooLong.problems()).containsExactly(
@@ -106,7 +107,8 @@ class JobRequestParserTest {
     void rejectsAPrefixAndJobIdWhoseOutputKeysWouldPassTheS3LimitOf1024Bytes() {
         String slashes = "a" + "/".repeat(199); // 598 bytes once each slash is %2F
 
-        JobRequestParser.Parsed tooLong = parser.parse(job(slashes, IMAGE).output("enhanced", "p".repeat(420) + "/").bytes());
+        JobRequestParser.Parsed tooLong = parser.parse(job(slashes, IMAGE).output("enhanced", "p".repeat(420) + "/")
+                .bytes());
 
         assertThat(tooLong.problems()).containsExactly(new Problem("output.key_prefix",
                 "with this job_id gives output keys of up to 1027 bytes in UTF-8; S3 allows 1024"));

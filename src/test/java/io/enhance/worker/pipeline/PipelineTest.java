@@ -129,7 +129,8 @@ class PipelineTest {
         JsonNode plain = broker.eventsFor(run).get(0).data().path("outputs").get(0);
         for (JsonNode output : List.of(nested, plain)) {
             byte[] stored = s3.get("enhanced", output.path("key").asText());
-            assertThat(TestImages.sha256(stored)).as(output.path("key").asText()).isEqualTo(output.path("sha256").asText());
+            assertThat(TestImages.sha256(stored)).as(output.path("key").asText())
+                    .isEqualTo(output.path("sha256").asText());
         }
         assertThat(nested.path("key").asText()).isEqualTo(prefix + "x%2F" + run + "/0.jpg");
         assertThat(plain.path("key").asText()).isEqualTo(prefix + "x/" + run + "/0.jpg");
