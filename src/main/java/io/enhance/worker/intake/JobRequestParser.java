@@ -139,12 +139,13 @@ public class JobRequestParser {
     /** Without S3_ALLOWED_BUCKETS every bucket is; with it, those listed and the default S3_BUCKET. */
     private boolean allowedBucket(String bucket) {
         return s3.allowedBuckets()
-                .map(allowed -> allowed.contains(bucket) || s3.bucket().filter(bucket::equals).isPresent())
+                .map(allowed -> allowed.stream().anyMatch(name -> name.trim().equals(bucket))
+                        || s3.bucket().filter(bucket::equals).isPresent())
                 .orElse(true);
     }
 
     /**
-     * Why {@code part} may not go into an S3 key ({@code key_prefix + job_id + "/0.jpg"}): a leading
+     * Why {@code part} may not go into an S3 key (see {@link OutputKeys}): a leading
      * slash, a {@code .} or {@code ..} segment, a backslash or a control character.
      */
     private static Optional<String> unsafeKeyPart(String part) {

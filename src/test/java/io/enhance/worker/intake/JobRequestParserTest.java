@@ -117,7 +117,7 @@ class JobRequestParserTest {
 
     @Test
     void acceptsOnlyTheAllowedBucketsAndTheDefaultOneWhenBucketsAreRestricted() {
-        JobRequestParser restricted = parserWith("s3.allowed-buckets", "enhanced-2,sources");
+        JobRequestParser restricted = parserWith("s3.allowed-buckets", "enhanced-2, sources");
 
         assertThat(restricted.parse(job("out", IMAGE).output("elsewhere", "").bytes()).problems()).containsExactly(
                 new Problem("output.bucket", "\"elsewhere\" is not a bucket this worker may use (S3_ALLOWED_BUCKETS)"));
