@@ -1,6 +1,7 @@
 package io.enhance.worker.config;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
@@ -18,6 +19,12 @@ public interface S3Config {
 
     /** Bucket for outputs when a job names none; required outside local mode. */
     Optional<String> bucket();
+
+    /**
+     * Buckets that requests may name for outputs and {@code s3://} sources, besides {@code bucket};
+     * unset means any bucket the credentials reach.
+     */
+    Optional<List<String>> allowedBuckets();
 
     /** Use path-style addressing (needed by most S3-compatible stores). */
     @WithDefault("false")

@@ -119,7 +119,7 @@ public class DeliverFinishedPredictions {
     }
 
     private StoredOutput upload(Job job, int index, FetchedOutput output) throws DeliveryException {
-        String key = job.outputKeyPrefix + job.jobId + "/" + index + "." + output.type().extension;
+        String key = OutputKeys.of(job.outputKeyPrefix, job.jobId, index, output.type().extension);
         try {
             s3.putObject(PutObjectRequest.builder()
                     .bucket(job.outputBucket)

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.config.S3Config;
+import io.enhance.worker.delivery.OutputKeys;
 import io.enhance.worker.events.JobEvents.Problem;
 
 /** Turns a raw request message into a {@link JobRequest}, or into the full list of what is wrong with it. */
@@ -26,7 +28,6 @@ public class JobRequestParser {
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
     private static final Set<String> FIELDS = Set.of("job_id", "batch_id", "input", "output", "metadata");
     private static final Set<String> OUTPUT_FIELDS = Set.of("bucket", "key_prefix");
-    private static final int MAX_KEY_PREFIX = 512;
 
     /** The outcome of parsing: a request, or problems (with whatever ids could still be read). */
     public record Parsed(JobRequest request, String jobId, String batchId, List<Problem> problems) {
@@ -82,6 +83,7 @@ public class JobRequestParser {
             problems.add(new Problem("input", "must be an object"));
         } else {
             input = ModelParameters.validate(inputNode, problems);
+            unlistedSourceBucket(input).ifPresent(problems::add);
         }
 
         String bucket = s3.bucket().orElse(null);
@@ -98,16 +100,19 @@ public class JobRequestParser {
                 });
                 bucket = textOr(output, "bucket", bucket, problems);
                 keyPrefix = textOr(output, "key_prefix", keyPrefix, problems);
-                if (keyPrefix.length() > MAX_KEY_PREFIX) {
-                    problems.add(new Problem("output.key_prefix", "must be at most " + MAX_KEY_PREFIX + " characters"));
-                }
                 unsafeKeyPart(keyPrefix).ifPresent(why -> problems.add(new Problem("output.key_prefix", why)));
             }
         }
+        // the prefix is checked with the job id, because their sum must fit S3's key limit
+        OutputKeys.problemWith(keyPrefix, jobId == null ? "" : jobId)
+                .ifPresent(why -> problems.add(new Problem("output.key_prefix", why)));
         if (bucket == null) {
             problems.add(new Problem("output.bucket", "is required because no default bucket (S3_BUCKET) is set"));
         } else if (!BUCKET.matcher(bucket).matches()) {
             problems.add(new Problem("output.bucket", "is not a valid S3 bucket name: \"" + bucket + "\""));
+        } else if (!allowedBucket(bucket)) {
+            problems.add(new Problem("output.bucket", "\"" + bucket + "\" is not a bucket this worker may use"
+                    + " (S3_ALLOWED_BUCKETS)"));
         }
 
         Map<String, String> metadata = metadata(root.get("metadata"), problems);
@@ -118,23 +123,44 @@ public class JobRequestParser {
                 List.of());
     }
 
+    /** Any publisher could otherwise have the worker read any bucket its credentials reach. */
+    private Optional<Problem> unlistedSourceBucket(Map<String, Object> input) {
+        if (!(input.get("image") instanceof String image) || SourceImage.problemWith(image).isPresent()) {
+            return Optional.empty();
+        }
+        SourceImage source = SourceImage.of(image);
+        if (!source.inS3() || allowedBucket(source.bucket())) {
+            return Optional.empty();
+        }
+        return Optional.of(new Problem("input.image", "bucket \"" + source.bucket()
+                + "\" is not a bucket this worker may use (S3_ALLOWED_BUCKETS)"));
+    }
+
+    /** Without S3_ALLOWED_BUCKETS every bucket is; with it, those listed and the default S3_BUCKET. */
+    private boolean allowedBucket(String bucket) {
+        return s3.allowedBuckets()
+                .map(allowed -> allowed.stream().anyMatch(name -> name.trim().equals(bucket))
+                        || s3.bucket().filter(bucket::equals).isPresent())
+                .orElse(true);
+    }
+
     /**
-     * Why {@code part} may not go into an S3 key ({@code key_prefix + job_id + "/0.jpg"}): a leading
+     * Why {@code part} may not go into an S3 key (see {@link OutputKeys}): a leading
      * slash, a {@code .} or {@code ..} segment, a backslash or a control character.
      */
-    private static java.util.Optional<String> unsafeKeyPart(String part) {
+    private static Optional<String> unsafeKeyPart(String part) {
         if (part.startsWith("/")) {
-            return java.util.Optional.of("must not start with / (it becomes part of the S3 key)");
+            return Optional.of("must not start with / (it becomes part of the S3 key)");
         }
         for (String segment : part.split("/", -1)) {
             if (segment.equals(".") || segment.equals("..")) {
-                return java.util.Optional.of("must not contain . or .. path segments (it becomes part of the S3 key)");
+                return Optional.of("must not contain . or .. path segments (it becomes part of the S3 key)");
             }
         }
         if (part.chars().anyMatch(c -> c == '\\' || Character.isISOControl(c))) {
-            return java.util.Optional.of("must not contain backslashes or control characters (it becomes part of the S3 key)");
+            return Optional.of("must not contain backslashes or control characters (it becomes part of the S3 key)");
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     /** PostgreSQL cannot store U+0000 in text or JSON, so a message carrying one could never be stored. */

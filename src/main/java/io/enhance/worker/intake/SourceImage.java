@@ -1,6 +1,7 @@
 package io.enhance.worker.intake;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.Optional;
 
 /** Where a job's source image lives: an http(s) URL handed to WaveSpeed as is, or an object in S3. */
@@ -26,9 +27,10 @@ public record SourceImage(URI uri) {
     static Optional<String> problemWith(String value) {
         URI uri;
         try {
-            uri = URI.create(value);
-        } catch (IllegalArgumentException e) {
-            return Optional.of("is not a valid URL: " + e.getMessage());
+            uri = new URI(value);
+        } catch (URISyntaxException e) {
+            // the reason and position only: the whole message would quote the URL, signature and all
+            return Optional.of("is not a valid URL: " + e.getReason() + " at index " + e.getIndex());
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme();
         switch (scheme) {

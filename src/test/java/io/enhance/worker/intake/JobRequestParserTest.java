@@ -3,16 +3,25 @@ package io.enhance.worker.intake;
 import static io.enhance.worker.testing.JobRequestBuilder.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 
 import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.enhance.worker.config.QueuesConfig;
+import io.enhance.worker.config.S3Config;
 import io.enhance.worker.events.JobEvents.Problem;
 import io.enhance.worker.testing.EmbeddedServices;
+import io.quarkus.runtime.configuration.DurationConverter;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
 
 @QuarkusTest
 @QuarkusTestResource(EmbeddedServices.class)
@@ -70,5 +79,77 @@ class JobRequestParserTest {
         JobRequestParser.Parsed parsed = parser.parse(huge);
 
         assertThat(parsed.problems()).containsExactly(new Problem("$", "message is 262145 bytes; the limit is 262144"));
+    }
+
+    @Test
+    void rejectsAKeyPrefixThatDoesNotEndWithASlashBecauseItWouldRunIntoTheJobId() {
+        // vp/v + j and vp/ + vj both made vp/vj/0.jpg
+        JobRequestParser.Parsed runsIn = parser.parse(job("j", IMAGE).output("enhanced", "vp/v").bytes());
+        JobRequestParser.Parsed folder = parser.parse(job("vj", IMAGE).output("enhanced", "vp/").bytes());
+
+        assertThat(runsIn.problems()).containsExactly(new Problem("output.key_prefix",
+                "must be empty or end with / (outputs go to {key_prefix}{job_id}/{index}.{ext})"));
+        assertThat(folder.problems()).isEmpty();
+    }
+
+    @Test
+    void countsTheKeyPrefixLimitInUtf8Bytes() {
+        JobRequestParser.Parsed tooLong = parser.parse(job("j", IMAGE).output("enhanced", "é".repeat(300) + "/")
+                .bytes());
+        JobRequestParser.Parsed fits = parser.parse(job("j", IMAGE).output("enhanced", "é".repeat(255) + "/").bytes());
+
+        assertThat(tooLong.problems()).containsExactly(
+                new Problem("output.key_prefix", "must be at most 512 bytes in UTF-8, got 601"));
+        assertThat(fits.problems()).isEmpty();
+    }
+
+    @Test
+    void rejectsAPrefixAndJobIdWhoseOutputKeysWouldPassTheS3LimitOf1024Bytes() {
+        String slashes = "a" + "/".repeat(199); // 598 bytes once each slash is %2F
+
+        JobRequestParser.Parsed tooLong = parser.parse(job(slashes, IMAGE).output("enhanced", "p".repeat(420) + "/")
+                .bytes());
+
+        assertThat(tooLong.problems()).containsExactly(new Problem("output.key_prefix",
+                "with this job_id gives output keys of up to 1027 bytes in UTF-8; S3 allows 1024"));
+        assertThat(parser.parse(job(slashes, IMAGE).output("enhanced", "p/").bytes()).problems()).isEmpty();
+    }
+
+    @Test
+    void acceptsOnlyTheAllowedBucketsAndTheDefaultOneWhenBucketsAreRestricted() {
+        JobRequestParser restricted = parserWith("s3.allowed-buckets", "enhanced-2, sources");
+
+        assertThat(restricted.parse(job("out", IMAGE).output("elsewhere", "").bytes()).problems()).containsExactly(
+                new Problem("output.bucket", "\"elsewhere\" is not a bucket this worker may use (S3_ALLOWED_BUCKETS)"));
+        assertThat(restricted.parse(job("in", "s3://elsewhere/in.jpg").bytes()).problems()).containsExactly(
+                new Problem("input.image", "bucket \"elsewhere\" is not a bucket this worker may use (S3_ALLOWED_BUCKETS)"));
+        assertThat(restricted.parse(job("listed", "s3://sources/in.jpg").output("enhanced-2", "").bytes()).problems())
+                .isEmpty();
+        assertThat(restricted.parse(job("default", "s3://enhanced/in.jpg").output("enhanced", "").bytes()).problems())
+                .isEmpty();
+        assertThat(parserWith().parse(job("any", "s3://elsewhere/in.jpg")
+                .output("elsewhere-2", "").bytes()).problems()).isEmpty();
+    }
+
+    @Test
+    void describesAnInvalidImageUrlWithoutQuotingItsSignature() {
+        String presigned = "https://images.example.com/in.jpg?X-Amz-Signature=secret-signature x";
+
+        JobRequestParser.Parsed parsed = parser.parse(job("signed", presigned).bytes());
+
+        assertThat(parsed.problems()).containsExactly(
+                new Problem("input.image", "is not a valid URL: Illegal character in query at index 66"));
+    }
+
+    /** A parser on its own settings: the application's default bucket, plus {@code settings}. */
+    private static JobRequestParser parserWith(String... settings) {
+        Map<String, String> values = new HashMap<>(Map.of("s3.bucket", "enhanced"));
+        for (int i = 0; i < settings.length; i += 2) {
+            values.put(settings[i], settings[i + 1]);
+        }
+        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(S3Config.class).withMapping(QueuesConfig.class)
+                .withConverter(Duration.class, 100, new DurationConverter()).withDefaultValues(values).build();
+        return new JobRequestParser(new ObjectMapper(), config.getConfigMapping(S3Config.class),
+                config.getConfigMapping(QueuesConfig.class));
     }
 }

@@ -88,7 +88,7 @@ class PipelineTest {
             assertThat(data.path("outputs")).hasSize(1);
 
             JsonNode output = data.path("outputs").get(0);
-            assertThat(output.path("key").asText()).isEqualTo(jobId + "/0.jpg");
+            assertThat(output.path("key").asText()).isEqualTo(jobId.replace("/", "%2F") + "/0.jpg");
             byte[] stored = s3.get(output.path("bucket").asText(), output.path("key").asText());
             assertThat(TestImages.sha256(stored)).isEqualTo(output.path("sha256").asText());
             assertThat((long) stored.length).isEqualTo(output.path("size").asLong());
@@ -111,6 +111,29 @@ class PipelineTest {
         await().atMost(PIPELINE_TIMEOUT).until(() -> broker.eventsFor(jobId).size() == 1);
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() ->
                 broker.eventsFor(jobId).size() == 1 && submissionsOf(jobId) == 1 && jobsNamed(jobId) == 1);
+    }
+
+    @Test
+    void storesTwoJobsWhosePrefixAndIdOnceJoinedIntoOneKeyAsTwoObjects() {
+        // p/ + x/{run} and p/x/ + {run} both used to make p/x/{run}/0.jpg: the second overwrote the first
+        String prefix = "p-" + run + "/";
+        String nestedSource = s3.putSource("x-" + run + ".png", TestImages.card(20, 20, 1));
+        String plainSource = s3.putSource("plain-" + run + ".png", TestImages.card(24, 24, 2));
+        Map<String, JobRequestBuilder> jobs = Map.of(
+                "x/" + run, job("x/" + run, nestedSource).output("enhanced", prefix),
+                run, job(run, plainSource).output("enhanced", prefix + "x/"));
+        jobs.values().forEach(request -> broker.publish(queues.requests(), request.bytes()));
+
+        await().atMost(PIPELINE_TIMEOUT).until(() -> jobs.keySet().stream().allMatch(id -> broker.eventsFor(id).size() == 1));
+        JsonNode nested = broker.eventsFor("x/" + run).get(0).data().path("outputs").get(0);
+        JsonNode plain = broker.eventsFor(run).get(0).data().path("outputs").get(0);
+        for (JsonNode output : List.of(nested, plain)) {
+            byte[] stored = s3.get("enhanced", output.path("key").asText());
+            assertThat(TestImages.sha256(stored)).as(output.path("key").asText())
+                    .isEqualTo(output.path("sha256").asText());
+        }
+        assertThat(nested.path("key").asText()).isEqualTo(prefix + "x%2F" + run + "/0.jpg");
+        assertThat(plain.path("key").asText()).isEqualTo(prefix + "x/" + run + "/0.jpg");
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,6 +25,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.testing.EmbeddedServices;
+import io.enhance.worker.testing.LogCapture;
 import io.enhance.worker.testing.TestBroker;
 import io.enhance.worker.testing.TestBroker.ReceivedEvent;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -39,6 +41,9 @@ class RejectionTest {
 
     @Inject
     QueuesConfig queues;
+
+    @Inject
+    EntityManager entityManager;
 
     private final String run = UUID.randomUUID().toString().substring(0, 8);
     private TestBroker broker;
@@ -107,6 +112,27 @@ class RejectionTest {
         assertThat(EmbeddedServices.emulator().submissions())
                 .noneMatch(s -> s.body().path("prompt").asText().contains(run));
         assertThat(QuarkusTransaction.requiringNew().call(() -> Job.count("jobId like ?1", "%" + run + "%"))).isZero();
+    }
+
+    @Test
+    void keepsAPresignedSignatureOutOfTheRejectionItsEventAndTheLog() {
+        String signature = "secret-signature-" + run;
+        String jobId = "signed-" + run;
+        try (LogCapture log = LogCapture.start()) {
+            broker.publish(queues.requests(), job(jobId, IMAGE + "?X-Amz-Signature=" + signature + " x").bytes());
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> broker.eventsFor(jobId).size() == 1);
+            JsonNode data = broker.eventsFor(jobId).get(0).data();
+            assertThat(fields(data)).containsExactly("input.image");
+            assertThat(data.toString()).doesNotContain(signature);
+            String stored = QuarkusTransaction.requiringNew().call(() -> (String) entityManager.createNativeQuery(
+                    "select cast(problems as text) from rejected_messages where job_id = ?1")
+                    .setParameter(1, jobId).getSingleResult());
+            assertThat(stored).contains("is not a valid URL").doesNotContain(signature);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> log.lines().stream().anyMatch(line -> line.contains("Rejected request " + jobId)));
+            assertThat(log.lines()).noneMatch(line -> line.contains(signature));
+        }
     }
 
     private void bad(Map<String, byte[]> requests, Map<String, String> expectedField, String name, String field,

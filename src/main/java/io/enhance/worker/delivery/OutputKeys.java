@@ -1,0 +1,53 @@
+package io.enhance.worker.delivery;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * S3 keys of a job's outputs: {@code {key_prefix}{job_id, "/" as "%2F"}/{index}.{jpg|png}}.
+ *
+ * <p>Two different (key_prefix, job_id, index) never share a key: read from the right, the last
+ * segment is the index, the one before it is the job id (encoded, it holds no {@code /}, and
+ * {@code %} is not a job_id character, so the encoding is reversible), and the rest is the
+ * prefix. That only holds if the prefix ends where a segment ends, which is why a non-empty
+ * key_prefix must end with {@code /}: otherwise {@code vp/v} + {@code j} and {@code vp/} + {@code vj}
+ * would both give {@code vp/vj/0.jpg}.
+ */
+public final class OutputKeys {
+
+    /** Most UTF-8 bytes of a key_prefix. */
+    public static final int MAX_PREFIX_BYTES = 512;
+    /** S3's limit for a whole key, in UTF-8 bytes. */
+    public static final int MAX_KEY_BYTES = 1024;
+    /** The longest file name a job's outputs get: up to 1,000 outputs, every extension three letters. */
+    private static final String LONGEST_FILE_NAME = "/999.jpg";
+
+    private OutputKeys() {
+    }
+
+    /** The key of output {@code index}, stored with the file extension {@code extension}. */
+    public static String of(String keyPrefix, String jobId, int index, String extension) {
+        return keyPrefix + jobSegment(jobId) + "/" + index + "." + extension;
+    }
+
+    /** Why {@code keyPrefix} with {@code jobId} cannot name outputs, if it cannot. */
+    public static Optional<String> problemWith(String keyPrefix, String jobId) {
+        int prefixBytes = keyPrefix.getBytes(StandardCharsets.UTF_8).length;
+        if (prefixBytes > MAX_PREFIX_BYTES) {
+            return Optional.of("must be at most " + MAX_PREFIX_BYTES + " bytes in UTF-8, got " + prefixBytes);
+        }
+        if (!keyPrefix.isEmpty() && !keyPrefix.endsWith("/")) {
+            return Optional.of("must be empty or end with / (outputs go to {key_prefix}{job_id}/{index}.{ext})");
+        }
+        int keyBytes = (keyPrefix + jobSegment(jobId) + LONGEST_FILE_NAME).getBytes(StandardCharsets.UTF_8).length;
+        if (keyBytes > MAX_KEY_BYTES) {
+            return Optional.of("with this job_id gives output keys of up to " + keyBytes
+                    + " bytes in UTF-8; S3 allows " + MAX_KEY_BYTES);
+        }
+        return Optional.empty();
+    }
+
+    private static String jobSegment(String jobId) {
+        return jobId.replace("/", "%2F");
+    }
+}
