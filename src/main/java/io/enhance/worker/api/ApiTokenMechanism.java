@@ -6,6 +6,7 @@ import java.util.Set;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.enhance.worker.config.ApiConfig;
+import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.credential.TokenCredential;
 import io.quarkus.security.identity.IdentityProviderManager;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -43,7 +44,9 @@ public class ApiTokenMechanism implements HttpAuthenticationMechanism {
             return Uni.createFrom().optional(Optional.empty());
         }
         TokenAuthenticationRequest request = new TokenAuthenticationRequest(new TokenCredential(token.get(), SCHEME));
-        return identities.authenticate(HttpSecurityUtils.setRoutingContextAttribute(request, context));
+        // a wrong token counts as none: the open paths stay open, the others answer the challenge
+        return identities.authenticate(HttpSecurityUtils.setRoutingContextAttribute(request, context))
+                .onFailure(AuthenticationFailedException.class).recoverWithNull();
     }
 
     /** The token after a case-insensitive {@code Bearer } scheme, if the header has one. */

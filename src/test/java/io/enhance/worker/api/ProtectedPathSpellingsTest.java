@@ -94,9 +94,11 @@ class ProtectedPathSpellingsTest {
     @Test
     void leavesTheHealthProbesAndTheWebhookOpen() throws Exception {
         for (String probe : List.of("/q/health", "/q/health/live", "/q/health/ready")) {
-            HttpResponse<String> health = get(probe, null);
-            assertThat(health.statusCode()).as(probe).isIn(200, 503);
-            assertThat(health.body()).as(probe).contains("\"status\"");
+            for (String token : new String[] {null, "wrong-" + TOKEN}) {
+                HttpResponse<String> health = get(probe, token);
+                assertThat(health.statusCode()).as(probe).isIn(200, 503);
+                assertThat(health.body()).as(probe).contains("\"status\"");
+            }
         }
 
         HttpResponse<String> webhook = http.send(request("/webhooks/wavespeed", null)
