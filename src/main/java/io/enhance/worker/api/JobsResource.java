@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -16,10 +17,11 @@ import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobTransition;
 
 /**
- * Where a job stands, for operators: {@code GET /api/jobs/{job_id}}. {@link ProtectedEndpoints}
- * lets only calls with the bearer token through.
+ * Where a job stands, for operators: {@code GET /api/jobs/{job_id}}, only with the bearer token
+ * ({@link ApiTokenMechanism}).
  */
 @Path("/api/jobs")
+@RolesAllowed(ApiTokenIdentityProvider.ROLE)
 public class JobsResource {
 
     @GET

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
+import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -25,6 +26,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * {@link ApplyWebhookDeliveries} applies it.
  */
 @Path("/webhooks/wavespeed")
+@PermitAll
 public class WebhookResource {
 
     private static final Logger LOG = Logger.getLogger(WebhookResource.class);

@@ -51,10 +51,12 @@ class JobsApiTest {
 
     @Test
     void comparesTheTokenWholeAndIgnoresNothingButTheSchemeCase() {
-        assertThat(ProtectedEndpoints.bearerMatches("Bearer " + TOKEN, TOKEN)).isTrue();
-        assertThat(ProtectedEndpoints.bearerMatches("bearer " + TOKEN, TOKEN)).isTrue();
-        assertThat(ProtectedEndpoints.bearerMatches("Bearer " + TOKEN.substring(1), TOKEN)).isFalse();
-        assertThat(ProtectedEndpoints.bearerMatches("Basic " + TOKEN, TOKEN)).isFalse();
-        assertThat(ProtectedEndpoints.bearerMatches(null, TOKEN)).isFalse();
+        assertThat(ApiTokenMechanism.bearerToken("Bearer " + TOKEN)).hasValue(TOKEN);
+        assertThat(ApiTokenMechanism.bearerToken("bearer " + TOKEN)).hasValue(TOKEN);
+        assertThat(ApiTokenMechanism.bearerToken("Basic " + TOKEN)).isEmpty();
+        assertThat(ApiTokenMechanism.bearerToken(null)).isEmpty();
+        assertThat(ApiTokenIdentityProvider.matches(TOKEN, TOKEN)).isTrue();
+        assertThat(ApiTokenIdentityProvider.matches(TOKEN.substring(1), TOKEN)).isFalse();
+        assertThat(ApiTokenIdentityProvider.matches(TOKEN + "x", TOKEN)).isFalse();
     }
 }
