@@ -56,6 +56,14 @@ public interface WaveSpeedConfig {
     @WithDefault("1m")
     Duration retryMaxDelay();
 
+    /**
+     * A job whose submissions created no task (429, 503, unreachable, source not prepared) for this long,
+     * counted from its first attempt since it was accepted or released from a budget hold, fails
+     * ({@code submission_not_created}). A refused account and a budget hold are deliberate waits, not counted.
+     */
+    @WithDefault("24h")
+    Duration submissionDeadline();
+
     /** While WaveSpeed refuses the account, how often the free balance call checks whether it accepts it again. */
     @WithDefault("30s")
     Duration accountProbeInterval();
