@@ -40,6 +40,14 @@ public interface WaveSpeedConfig {
     @WithDefault("60s")
     Duration requestTimeout();
 
+    /**
+     * A pooled connection to WaveSpeed unused this long is closed (milliseconds, in whole seconds, at least
+     * 1000). Below common server keep-alives (Node 5 s, ALB 60 s, nginx 75 s), so that a request is never sent
+     * on a connection the server is closing: a submit lost that way could only be settled from the history.
+     */
+    @WithDefault("4000")
+    int idleConnectionTimeoutMs();
+
     /** Delay between a submission and its first result poll. */
     @WithDefault("2s")
     Duration firstPollDelay();
