@@ -107,6 +107,17 @@ public interface WaveSpeedConfig {
     /** Secret that signs webhooks ({@code whsec_...}); unset means it is fetched from WaveSpeed at start. */
     Optional<String> webhookSecret();
 
+    /**
+     * After repeated signature mismatches, a fetched webhook secret is fetched again, at most this often,
+     * in case it was rotated (a configured {@code webhookSecret} never is).
+     */
+    @WithDefault("1m")
+    Duration webhookSecretRefetchInterval();
+
+    /** After the fetched webhook secret changes, deliveries signed with the previous one are still accepted this long. */
+    @WithDefault("1h")
+    Duration webhookSecretGrace();
+
     /** Delay between safety-net polls of a prediction that will report back by webhook. */
     @WithDefault("1m")
     Duration webhookPollDelay();
