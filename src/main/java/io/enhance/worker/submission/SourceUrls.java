@@ -72,16 +72,24 @@ class SourceUrls {
         } catch (IOException e) {
             throw new UncheckedIOException("source " + source.uri() + " not copied for upload", e);
         } catch (S3Exception e) {
-            if (e.statusCode() == 403 || e.statusCode() == 404) {
-                throw new SourceUnavailableException("source " + source.uri() + " cannot be read: "
-                        + (e.awsErrorDetails() == null ? "HTTP " + e.statusCode()
-                                : e.awsErrorDetails().errorCode() + " (" + e.statusCode() + ")"), e);
-            }
-            throw e;
+            throw classified(source, e);
         } finally {
             if (copy != null) {
                 copy.toFile().delete();
             }
         }
+    }
+
+    /**
+     * A missing ({@code NoSuchKey}, {@code NoSuchBucket}) or forbidden ({@code AccessDenied}) source, which no
+     * retry will help, as a {@link SourceUnavailableException}; any other S3 error as it is, to be retried.
+     */
+    static RuntimeException classified(SourceImage source, S3Exception e) {
+        if (e.statusCode() != 403 && e.statusCode() != 404) {
+            return e;
+        }
+        String error = e.awsErrorDetails() == null || e.awsErrorDetails().errorCode() == null ? "HTTP " + e.statusCode()
+                : e.awsErrorDetails().errorCode() + " (" + e.statusCode() + ")";
+        return new SourceUnavailableException("source " + source.uri() + " cannot be read: " + error, e);
     }
 }
