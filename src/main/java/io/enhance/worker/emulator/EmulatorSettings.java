@@ -264,10 +264,7 @@ public final class EmulatorSettings {
         return this;
     }
 
-    /**
-     * A keep-alive connection idle longer than this is treated as closed by the server: its next request
-     * is dropped unanswered, the race a client loses when it reuses a connection as the server closes it (0 = off).
-     */
+    /** A request on a keep-alive connection idle longer than this is dropped unanswered (0 = off): see {@link IdleConnections}. */
     public long getIdleTimeoutMs() {
         return idleTimeoutMs;
     }
