@@ -15,6 +15,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 
@@ -25,6 +26,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.enhance.worker.config.WaveSpeedConfig;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -57,6 +59,14 @@ public class WaveSpeedClient {
         this.api = api;
         this.config = config;
         this.json = json;
+    }
+
+    /** The REST client's pool counts whole seconds, and 0 seconds would keep idle connections forever. */
+    void checkIdleConnectionTimeout(@Observes StartupEvent event) {
+        if (config.idleConnectionTimeoutMs() < 1000) {
+            throw new IllegalStateException("WAVESPEED_IDLE_CONNECTION_TIMEOUT_MS must be at least 1000, was "
+                    + config.idleConnectionTimeoutMs());
+        }
     }
 
     public Uni<SubmitOutcome> submit(Map<String, Object> parameters, String webhookUrl) {
