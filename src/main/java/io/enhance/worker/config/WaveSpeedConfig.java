@@ -40,6 +40,14 @@ public interface WaveSpeedConfig {
     @WithDefault("60s")
     Duration requestTimeout();
 
+    /**
+     * A pooled connection to WaveSpeed unused this long is closed (milliseconds, in whole seconds, at least
+     * 1000). Below common server keep-alives (Node 5 s, ALB 60 s, nginx 75 s), so that a request is never sent
+     * on a connection the server is closing: a submit lost that way could only be settled from the history.
+     */
+    @WithDefault("4000")
+    int idleConnectionTimeoutMs();
+
     /** Delay between a submission and its first result poll. */
     @WithDefault("2s")
     Duration firstPollDelay();
@@ -55,6 +63,14 @@ public interface WaveSpeedConfig {
     /** Cap of that delay; the actual delay is drawn at random between zero and it (full jitter). */
     @WithDefault("1m")
     Duration retryMaxDelay();
+
+    /**
+     * A job whose submissions created no task (429, 503, unreachable, source not prepared) for this long,
+     * counted from its first attempt since it was accepted or released from a budget hold, fails
+     * ({@code submission_not_created}). A refused account and a budget hold are deliberate waits, not counted.
+     */
+    @WithDefault("24h")
+    Duration submissionDeadline();
 
     /** While WaveSpeed refuses the account, how often the free balance call checks whether it accepts it again. */
     @WithDefault("30s")
@@ -90,6 +106,17 @@ public interface WaveSpeedConfig {
 
     /** Secret that signs webhooks ({@code whsec_...}); unset means it is fetched from WaveSpeed at start. */
     Optional<String> webhookSecret();
+
+    /**
+     * After repeated signature mismatches, a fetched webhook secret is fetched again, at most this often,
+     * in case it was rotated (a configured {@code webhookSecret} never is).
+     */
+    @WithDefault("1m")
+    Duration webhookSecretRefetchInterval();
+
+    /** After the fetched webhook secret changes, deliveries signed with the previous one are still accepted this long. */
+    @WithDefault("1h")
+    Duration webhookSecretGrace();
 
     /** Delay between safety-net polls of a prediction that will report back by webhook. */
     @WithDefault("1m")

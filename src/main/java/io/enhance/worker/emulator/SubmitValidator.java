@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 final class SubmitValidator {
 
     private static final Set<String> OUTPUT_FORMATS = Set.of("jpeg", "png");
+    /** A limit of our own [guess]: its error quotes the prompt, as validation errors of real APIs often do. */
+    static final int MAX_PROMPT_CHARS = 2000;
 
     private SubmitValidator() {
     }
@@ -54,6 +56,11 @@ final class SubmitValidator {
         }
         if (!prompt.isTextual() || prompt.asText().isBlank()) {
             throw ApiException.badRequest("prompt must be a non-empty string");
+        }
+        String text = prompt.asText();
+        if (text.length() > MAX_PROMPT_CHARS) {
+            throw ApiException.badRequest("prompt must be at most " + MAX_PROMPT_CHARS + " characters, got "
+                    + text.length() + ": \"" + text.substring(0, 40) + "...\"");
         }
         return prompt.asText();
     }

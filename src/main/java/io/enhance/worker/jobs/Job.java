@@ -36,6 +36,9 @@ public class Job extends PanacheEntityBase {
     @SequenceGenerator(name = "jobs_seq", sequenceName = "jobs_seq", allocationSize = 50)
     public Long id;
 
+    /** Starts the transition detail of a job queued again because the account was refused. */
+    static final String ACCOUNT_PAUSE = "account paused: ";
+
     public String jobId;
     public String batchId;
 
@@ -172,6 +175,11 @@ public class Job extends PanacheEntityBase {
         spendUsd = BigDecimal.ZERO;
         dueAt = retryAt;
         leaseOwner = null;
+    }
+
+    /** WaveSpeed refuses the account: queued again, to wait (however long) until it is accepted. */
+    public void accountPaused(Instant now, String reason) {
+        submissionRefused(now, now, ACCOUNT_PAUSE + reason);
     }
 
     /** WaveSpeed created {@code predictionId} for the recorded request (answered, or found in its history). */

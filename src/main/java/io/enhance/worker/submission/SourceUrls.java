@@ -16,12 +16,14 @@ import io.enhance.worker.wavespeed.WaveSpeedClient;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
  * Turns a job's stored parameters into the body WaveSpeed gets. An {@code s3://} source becomes a
  * presigned GET URL, or, with {@code WAVESPEED_UPLOAD_SOURCES=true}, the URL of a copy uploaded
- * through WaveSpeed's media API (for buckets WaveSpeed cannot reach).
+ * through WaveSpeed's media API (for buckets WaveSpeed cannot reach). A missing or forbidden
+ * source throws {@link SourceUnavailableException}; any other failure is worth another try.
  */
 @ApplicationScoped
 class SourceUrls {
@@ -69,10 +71,25 @@ class SourceUrls {
                     : object.contentType()).await().atMost(config.requestTimeout().plusSeconds(1));
         } catch (IOException e) {
             throw new UncheckedIOException("source " + source.uri() + " not copied for upload", e);
+        } catch (S3Exception e) {
+            throw classified(source, e);
         } finally {
             if (copy != null) {
                 copy.toFile().delete();
             }
         }
+    }
+
+    /**
+     * A missing ({@code NoSuchKey}, {@code NoSuchBucket}) or forbidden ({@code AccessDenied}) source, which no
+     * retry will help, as a {@link SourceUnavailableException}; any other S3 error as it is, to be retried.
+     */
+    static RuntimeException classified(SourceImage source, S3Exception e) {
+        if (e.statusCode() != 403 && e.statusCode() != 404) {
+            return e;
+        }
+        String error = e.awsErrorDetails() == null || e.awsErrorDetails().errorCode() == null ? "HTTP " + e.statusCode()
+                : e.awsErrorDetails().errorCode() + " (" + e.statusCode() + ")";
+        return new SourceUnavailableException("source " + source.uri() + " cannot be read: " + error, e);
     }
 }

@@ -17,6 +17,7 @@ import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobMetrics;
 import io.enhance.worker.jobs.JobOutcomes;
+import io.enhance.worker.jobs.JobTransition;
 import io.enhance.worker.jobs.Rounds;
 import io.enhance.worker.tracking.PredictionResults;
 import io.enhance.worker.wavespeed.SubmitOutcome;
@@ -81,7 +82,9 @@ public class SubmitQueuedJobs {
         Instant now = Instant.now();
         Set<Integer> recorded = claims.updateAll(claimed, (i, held) -> {
             Request request = requests.get(i);
-            if (request.body() == null) {
+            if (request.sourceUnavailable()) {
+                outcomes.fail(held, "source_unavailable", request.problem());
+            } else if (request.body() == null) {
                 record(held, new SubmitOutcome.NotCreated("source not prepared: " + request.problem()));
             } else {
                 Map<String, Object> remembered = SubmissionEvidence.remembered(request.body());
@@ -99,15 +102,17 @@ public class SubmitQueuedJobs {
         return claimed.size();
     }
 
-    /** The body to POST, or why there is none (a source that could not be presigned or uploaded). */
-    private record Request(Map<String, Object> body, String webhook, String problem) {
+    /** The body to POST, or why there is none (a source that could not be presigned or uploaded, maybe for good). */
+    private record Request(Map<String, Object> body, String webhook, String problem, boolean sourceUnavailable) {
     }
 
     private Request prepare(Job job) {
         try {
-            return new Request(sources.submissionBody(job.input), webhookCallback(job).orElse(null), null);
+            return new Request(sources.submissionBody(job.input), webhookCallback(job).orElse(null), null, false);
+        } catch (SourceUnavailableException e) {
+            return new Request(null, null, e.getMessage(), true);
         } catch (RuntimeException e) {
-            return new Request(null, null, e.getMessage());
+            return new Request(null, null, e.getMessage(), false);
         }
     }
 
@@ -137,6 +142,10 @@ public class SubmitQueuedJobs {
             if (accepted.prediction().completed() || accepted.prediction().failed()) {
                 results.apply(held, accepted.prediction());
             }
+        } else if (outcome instanceof SubmitOutcome.NotCreated notCreated
+                && now.isAfter(JobTransition.firstAttemptSinceRelease(held).plus(config.submissionDeadline()))) {
+            outcomes.fail(held, "submission_not_created", "no task created in " + config.submissionDeadline()
+                    + " of attempts; the last: " + notCreated.reason());
         } else if (outcome instanceof SubmitOutcome.NotCreated notCreated) {
             LOG.warnf("Job %s not submitted, will retry: %s", held.jobId, notCreated.reason());
             metrics.retried(JobMetrics.Retry.SUBMIT);
@@ -145,13 +154,15 @@ public class SubmitQueuedJobs {
             held.submissionRefused(now.plus(wait), now, notCreated.reason());
         } else if (outcome instanceof SubmitOutcome.AccountRefused refused) {
             account.refused(refused.reason());
-            held.submissionRefused(now, now, refused.reason());
+            held.accountPaused(now, refused.reason());
         } else if (outcome instanceof SubmitOutcome.Invalid invalid) {
             outcomes.fail(held, "invalid_parameters", "WaveSpeed refused the parameters: " + invalid.message());
         } else if (outcome instanceof SubmitOutcome.Unknown unknown) {
             LOG.warnf("Job %s: submission outcome unknown, WaveSpeed's history will settle it: %s", held.jobId,
                     unknown.reason());
             held.submissionUnknown(settlement.settleAt(held), now, unknown.reason());
+        } else {
+            throw new IllegalStateException("unhandled submit outcome " + outcome);
         }
     }
 

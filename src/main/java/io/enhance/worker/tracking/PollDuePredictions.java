@@ -1,6 +1,5 @@
 package io.enhance.worker.tracking;
 
-import java.time.Instant;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -65,7 +64,9 @@ public class PollDuePredictions {
             } else if (answer instanceof PollOutcome.Unavailable unavailable) {
                 LOG.debugf("Poll of job %s failed, will retry: %s", held.jobId, unavailable.reason());
                 metrics.retried(JobMetrics.Retry.POLL);
-                held.retryAt(Instant.now().plus(results.nextPollDelay(held)), Instant.now());
+                results.unanswered(held, unavailable.reason());
+            } else {
+                throw new IllegalStateException("unhandled poll outcome " + answer);
             }
         });
         return jobs.size();

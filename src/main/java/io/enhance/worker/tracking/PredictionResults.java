@@ -36,12 +36,28 @@ public class PredictionResults {
         } else if (prediction.failed()) {
             String reason = prediction.error().isBlank() ? "no reason given" : prediction.error();
             outcomes.fail(job, "prediction_" + prediction.status(), "WaveSpeed reports " + prediction.status() + ": " + reason);
-        } else if (job.submittedAt != null && now.isAfter(job.submittedAt.plus(config.predictionDeadline()))) {
+        } else if (pastDeadline(job, now)) {
             outcomes.fail(job, "prediction_deadline_exceeded", "WaveSpeed still reports " + prediction.status()
                     + " " + config.predictionDeadline() + " after submission");
         } else {
             job.stillRunning(prediction.processing(), now.plus(nextPollDelay(job)), now);
         }
+    }
+
+    /** A poll that got no answer: polled again later, unless the deadline has passed, which no error may postpone. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void unanswered(Job job, String reason) {
+        Instant now = Instant.now();
+        if (pastDeadline(job, now)) {
+            outcomes.fail(job, "prediction_deadline_exceeded", "no answer from WaveSpeed "
+                    + config.predictionDeadline() + " after submission; the last poll got: " + reason);
+        } else {
+            job.retryAt(now.plus(nextPollDelay(job)), now);
+        }
+    }
+
+    private boolean pastDeadline(Job job, Instant now) {
+        return job.submittedAt != null && now.isAfter(job.submittedAt.plus(config.predictionDeadline()));
     }
 
     /**

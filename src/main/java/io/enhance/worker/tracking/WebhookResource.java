@@ -46,11 +46,10 @@ public class WebhookResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response receive(@HeaderParam("webhook-id") String id, @HeaderParam("webhook-timestamp") String timestamp,
             @HeaderParam("webhook-signature") String signature, byte[] body) {
-        Optional<String> key = secret.current();
-        if (key.isEmpty()) {
+        if (secret.current().isEmpty()) {
             return answer(Response.Status.SERVICE_UNAVAILABLE, "webhook secret not known yet");
         }
-        Optional<String> problem = WebhookSignatures.problem(key.get(), id, timestamp, signature, body, Instant.now());
+        Optional<String> problem = secret.problem(id, timestamp, signature, body, Instant.now());
         if (problem.isPresent()) {
             LOG.warnf("Refused a webhook delivery: %s", problem.get());
             return answer(Response.Status.UNAUTHORIZED, problem.get());

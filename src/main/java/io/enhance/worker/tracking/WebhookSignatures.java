@@ -20,6 +20,8 @@ import javax.crypto.spec.SecretKeySpec;
 public final class WebhookSignatures {
 
     public static final Duration TOLERANCE = Duration.ofSeconds(300);
+    /** The problem of a well-formed, fresh delivery signed with another secret. */
+    public static final String MISMATCH = "signature does not match";
     private static final String SECRET_PREFIX = "whsec_";
     private static final String VERSION = "v3,";
 
@@ -49,7 +51,7 @@ public final class WebhookSignatures {
                 return Optional.empty();
             }
         }
-        return Optional.of("signature does not match");
+        return Optional.of(MISMATCH);
     }
 
     /** The lowercase hex signature (without the {@code v3,} label). */

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 
@@ -25,6 +26,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.enhance.worker.config.WaveSpeedConfig;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -35,7 +37,15 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class WaveSpeedClient {
 
-    private static final Pattern BALANCE = Pattern.compile("(?i)balance|insufficient|credit");
+    /**
+     * A 4xx that says the account cannot pay: its {@code error_code} (an identifier, never user text)
+     * says so, or its message starts by saying so. A parameter error quoting a prompt that mentions
+     * "credit" must fail that job alone, not pause every submission.
+     */
+    private static final Pattern BALANCE_CODE = Pattern.compile("(?i)balance|credit|funds|quota");
+    private static final Pattern BALANCE_MESSAGE = Pattern.compile("(?i)^\\W*((your|the) )?(account )?("
+            + "insufficient (account )?(balance|credits?|funds)|(balance|credits?) (is )?(insufficient|too low|not enough"
+            + "|exhausted)|not enough (balance|credits?|funds)|out of credits?)");
     /** The history call's largest page. */
     private static final int HISTORY_PAGE_SIZE = 100;
     /** A window holding more predictions than this is searched no further (and proves no absence). */
@@ -49,6 +59,14 @@ public class WaveSpeedClient {
         this.api = api;
         this.config = config;
         this.json = json;
+    }
+
+    /** The REST client's pool counts whole seconds, and 0 seconds would keep idle connections forever. */
+    void checkIdleConnectionTimeout(@Observes StartupEvent event) {
+        if (config.idleConnectionTimeoutMs() < 1000) {
+            throw new IllegalStateException("WAVESPEED_IDLE_CONNECTION_TIMEOUT_MS must be at least 1000, was "
+                    + config.idleConnectionTimeoutMs());
+        }
     }
 
     public Uni<SubmitOutcome> submit(Map<String, Object> parameters, String webhookUrl) {
@@ -142,13 +160,13 @@ public class WaveSpeedClient {
         if (answer.prediction() != null) {
             return new SubmitOutcome.Accepted(answer.prediction());
         }
-        return classifySubmitStatus(answer.status(), answer.message());
+        return classifySubmitStatus(answer);
     }
 
     private SubmitOutcome classifySubmitFailure(Throwable failure) {
         if (failure instanceof WebApplicationException http) {
             Answer answer = Answer.read(http.getResponse(), json);
-            SubmitOutcome outcome = classifySubmitStatus(answer.status(), answer.message());
+            SubmitOutcome outcome = classifySubmitStatus(answer);
             if (outcome instanceof SubmitOutcome.NotCreated notCreated) {
                 return new SubmitOutcome.NotCreated(notCreated.reason(),
                         retryAfter(http.getResponse().getHeaderString("Retry-After")));
@@ -181,8 +199,10 @@ public class WaveSpeedClient {
         }
     }
 
-    private static SubmitOutcome classifySubmitStatus(int status, String message) {
-        if (status / 100 == 4 && BALANCE.matcher(message).find()) {
+    private static SubmitOutcome classifySubmitStatus(Answer answer) {
+        int status = answer.status();
+        String message = answer.message();
+        if (status / 100 == 4 && refusesTheBalance(answer)) {
             return new SubmitOutcome.AccountRefused("balance refused (" + status + "): " + message);
         }
         return switch (status) {
@@ -193,6 +213,10 @@ public class WaveSpeedClient {
                     ? new SubmitOutcome.Invalid(message)
                     : new SubmitOutcome.Unknown("HTTP " + status + ": " + message);
         };
+    }
+
+    private static boolean refusesTheBalance(Answer answer) {
+        return BALANCE_CODE.matcher(answer.errorCode()).find() || BALANCE_MESSAGE.matcher(answer.message()).find();
     }
 
     private PollOutcome readPollAnswer(Response response) {
@@ -230,8 +254,8 @@ public class WaveSpeedClient {
         return false;
     }
 
-    /** A response read once: its HTTP status, the envelope's message and, on success, the prediction. */
-    private record Answer(int status, String message, Prediction prediction) {
+    /** A response read once: its HTTP status, the envelope's message and error code and, on success, the prediction. */
+    private record Answer(int status, String message, String errorCode, Prediction prediction) {
 
         static Answer read(Response response, ObjectMapper json) {
             int status = response.getStatus();
@@ -240,7 +264,7 @@ public class WaveSpeedClient {
             try {
                 root = body.isBlank() ? json.nullNode() : json.readTree(body);
             } catch (IOException notJson) {
-                return new Answer(status, Redaction.withoutUrlQueries(abbreviate(body)), null); // gateways answer HTML
+                return new Answer(status, Redaction.withoutUrlQueries(abbreviate(body)), "", null); // gateways answer HTML
             }
             int code = root.path("code").asInt(status);
             String message = Redaction.withoutUrlQueries(
@@ -248,7 +272,7 @@ public class WaveSpeedClient {
             JsonNode data = root.path("data");
             boolean success = status / 100 == 2 && code == 200 && data.isObject() && data.hasNonNull("id");
             return new Answer(success ? status : (status / 100 == 2 ? code : status), message,
-                    success ? Prediction.from(data) : null);
+                    root.path("error_code").asText(""), success ? Prediction.from(data) : null);
         }
 
         private static String abbreviate(String text) {

@@ -23,7 +23,10 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
-/** A refused API key stops submissions without failing a job; health says why; work resumes on its own. */
+/**
+ * A refused API key stops submissions without failing a job; health says why; work resumes on its own.
+ * A 400 that merely mentions credit is one job's parameter error, not a refused account.
+ */
 @QuarkusTest
 @QuarkusTestResource(EmbeddedServices.class)
 class AccountRefusalTest {
@@ -58,6 +61,31 @@ class AccountRefusalTest {
             assertThat(get("/q/health/ready").statusCode()).isEqualTo(200);
         } finally {
             EmbeddedServices.emulator().settings().setApiKey(EmbeddedServices.API_KEY);
+        }
+    }
+
+    @Test
+    void failsOnlyTheJobWhoseParameterErrorQuotesAPromptAboutCreditAndKeepsSubmittingTheOthers() throws Exception {
+        String batch = "quoting-" + UUID.randomUUID().toString().substring(0, 8);
+        String source = EmbeddedServices.s3().putSource(batch + ".png", TestImages.card(16, 16, 6));
+        String quoting = batch + "/too-long";
+        try (TestBroker broker = TestBroker.listeningTo(queues.eventsExchange())) {
+            broker.publish(queues.requests(), job(quoting, source).batch(batch)
+                    .input("prompt", "Insufficient credit history shown on a faded bank letter, " + "sharp ".repeat(400))
+                    .bytes());
+            for (int i = 0; i < JOBS; i++) {
+                broker.publish(queues.requests(), job(batch + "/" + i, source).batch(batch).bytes());
+            }
+
+            await().atMost(Duration.ofSeconds(40)).until(() -> broker.events().stream()
+                    .filter(e -> e.data().path("batch_id").asText().equals(batch)).count() == JOBS + 1);
+            assertThat(broker.eventsFor(quoting).get(0).routingKey()).isEqualTo("job.failed");
+            assertThat(broker.eventsFor(quoting).get(0).data().path("error").path("code").asText())
+                    .isEqualTo("invalid_parameters");
+            assertThat(broker.events().stream().filter(e -> e.data().path("batch_id").asText().equals(batch)
+                    && !e.event().path("subject").asText().equals(quoting))).hasSize(JOBS)
+                    .allMatch(e -> e.routingKey().equals("job.completed"));
+            assertThat(get("/q/health/ready").statusCode()).isEqualTo(200);
         }
     }
 

@@ -151,14 +151,27 @@ class WaveSpeedClientTest {
     }
 
     @Test
-    void classifiesARefusedKeyOrBalanceAsAccountRefused() throws Exception {
+    void classifiesARefusedKeyPaymentOrBalanceAsAccountRefused() throws Exception {
         stub.answer(401, "error-401.json");
         assertThat(clientFor(stub.baseUri()).submit(PARAMETERS, null).await().atMost(WAIT))
                 .isEqualTo(new SubmitOutcome.AccountRefused("account refused (401): Invalid API key"));
 
-        stub.answer(400, "error-balance.json");
-        assertThat(clientFor(stub.baseUri()).submit(PARAMETERS, null).await().atMost(WAIT))
-                .isInstanceOf(SubmitOutcome.AccountRefused.class);
+        for (var answer : Map.of("error-balance.json", 400, "error-balance-code.json", 400, "error-402.json", 402,
+                "error-403.json", 403).entrySet()) {
+            stub.answer(answer.getValue(), answer.getKey());
+            assertThat(clientFor(stub.baseUri()).submit(PARAMETERS, null).await().atMost(WAIT))
+                    .as(answer.getKey()).isInstanceOf(SubmitOutcome.AccountRefused.class);
+        }
+    }
+
+    @Test
+    void classifiesAParameterErrorThatQuotesAPromptMentioningCreditAsInvalidNotAsARefusedAccount() throws Exception {
+        stub.answer(400, "error-400-quoting-credit.json");
+
+        SubmitOutcome outcome = clientFor(stub.baseUri()).submit(PARAMETERS, null).await().atMost(WAIT);
+
+        assertThat(outcome).isInstanceOf(SubmitOutcome.Invalid.class);
+        assertThat(((SubmitOutcome.Invalid) outcome).message()).contains("credit union");
     }
 
     @Test
