@@ -15,6 +15,7 @@ import org.jboss.logging.Logger;
 import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.jobs.Rounds;
+import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.reactive.messaging.annotations.Blocking;
@@ -94,7 +95,7 @@ public class JobRequestListener {
                 .ifNoItem().after(MAX_HOLD).fail()
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .chain(() -> Uni.createFrom().completionStage(() -> receive(message)))
-                .onFailure().recoverWithUni(heldTooLong -> Uni.createFrom().completionStage(
+                .onFailure(TimeoutException.class).recoverWithUni(heldTooLong -> Uni.createFrom().completionStage(
                         requeue(message, new IllegalStateException("database down for over " + MAX_HOLD))))
                 .subscribeAsCompletionStage();
     }
