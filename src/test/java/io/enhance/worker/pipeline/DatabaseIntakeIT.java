@@ -1,6 +1,7 @@
 package io.enhance.worker.pipeline;
 
 import static io.enhance.worker.testing.JobRequestBuilder.job;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -55,9 +56,9 @@ class DatabaseIntakeIT {
                         .until(() -> worker.readiness() == 503);
                 database.restore();
 
-                List<byte[]> deadLettered = new ArrayList<>();
+                List<String> deadLettered = new ArrayList<>();
                 await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> {
-                    deadLettered.addAll(rig.broker.drain(rig.requests + ".dlq"));
+                    rig.broker.drain(rig.requests + ".dlq").forEach(body -> deadLettered.add(new String(body, UTF_8)));
                     assertThat(deadLettered).as("dead-lettered requests").isEmpty();
                     assertThat(rig.rows("select job_id from rejected_messages")).as("rejected messages").isEmpty();
                     assertThat(rig.broker.events()).as("events").hasSizeGreaterThanOrEqualTo(jobs.size());
