@@ -43,9 +43,13 @@ public class JobIntake {
     /**
      * @param messageId the AMQP message-id, if the sender set one: it tells a deliberate resend of the
      *        same bad bytes (a new rejection) from a redelivery of one message (the same rejection)
+     * @param redelivered the broker delivered the message before, so failed attempts may be counted for it
      */
     @Transactional
-    public Result accept(byte[] body, String messageId) {
+    public Result accept(byte[] body, String messageId, boolean redelivered) {
+        if (redelivered) {
+            forgetFailures(body, messageId); // handled now, whatever the outcome: earlier failures no longer matter
+        }
         JobRequestParser.Parsed parsed = parser.parse(body);
         if (!parsed.valid()) {
             return reject(body, messageId, parsed);
@@ -106,10 +110,14 @@ public class JobIntake {
         JobRequestParser.Parsed read = parser.parse(body);
         List<Problem> problems = List.of(new Problem("$", "could not be stored after " + failures + " attempts: "
                 + error.getClass().getSimpleName()));
+        forgetFailures(body, messageId);
+        return reject(body, messageId, new JobRequestParser.Parsed(null, read.jobId(), read.batchId(), problems));
+    }
+
+    private void forgetFailures(byte[] body, String messageId) {
         entityManager.createNativeQuery("delete from intake_failures where id = ?1")
                 .setParameter(1, rejectionId(body, messageId))
                 .executeUpdate();
-        return reject(body, messageId, new JobRequestParser.Parsed(null, read.jobId(), read.batchId(), problems));
     }
 
     private Result reject(byte[] body, String messageId, JobRequestParser.Parsed parsed) {

@@ -61,11 +61,12 @@ public class JobRequestListener {
     }
 
     private CompletionStage<Void> handle(Message<byte[]> message) {
-        String messageId = message.getMetadata(IncomingRabbitMQMetadata.class)
-                .flatMap(IncomingRabbitMQMetadata::getMessageId).orElse(null);
+        Optional<IncomingRabbitMQMetadata> rabbit = message.getMetadata(IncomingRabbitMQMetadata.class);
+        String messageId = rabbit.flatMap(IncomingRabbitMQMetadata::getMessageId).orElse(null);
+        boolean redelivered = rabbit.map(IncomingRabbitMQMetadata::isRedeliver).orElse(false);
         JobIntake.Result result;
         try {
-            result = intake.accept(message.getPayload(), messageId);
+            result = intake.accept(message.getPayload(), messageId, redelivered);
         } catch (RuntimeException e) {
             return notStored(message, messageId, e);
         }
