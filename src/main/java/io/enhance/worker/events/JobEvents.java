@@ -3,6 +3,7 @@ package io.enhance.worker.events;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -47,7 +48,7 @@ public class JobEvents {
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void jobFinished(Job job) {
-        String outcome = job.status.name().toLowerCase();
+        String outcome = outcome(job);
         ObjectNode data = json.createObjectNode();
         data.put("job_id", job.jobId);
         data.put("batch_id", job.batchId);
@@ -74,7 +75,29 @@ public class JobEvents {
                         .put("code", e.code())
                         .put("message", e.message()))
                 .orElse(json.nullNode()));
-        write(stableId("job/" + job.jobId + "/" + outcome), "job." + outcome, job.jobId, data);
+        write(finishedId(job), "job." + outcome, job.jobId, data, job.finishedAt);
+    }
+
+    /**
+     * Publishes a finished job's outcome event again, with the same id: its outbox row is re-armed,
+     * or re-written from the job if it was already purged.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void republishFinished(Job job) {
+        int rearmed = entityManager.createNativeQuery("update outbox_events set sent_at = null where id = ?1")
+                .setParameter(1, finishedId(job))
+                .executeUpdate();
+        if (rearmed == 0) {
+            jobFinished(job);
+        }
+    }
+
+    private static UUID finishedId(Job job) {
+        return stableId("job/" + job.jobId + "/" + outcome(job));
+    }
+
+    private static String outcome(Job job) {
+        return job.status.name().toLowerCase(Locale.ROOT);
     }
 
     /**
@@ -98,18 +121,17 @@ public class JobEvents {
                 .put("code", "invalid_request")
                 .put("message", String.join("; ", problems.stream().map(Problem::toString).toList())));
         data.set("problems", json.valueToTree(problems));
-        write(eventId, "job.rejected", jobId, data);
+        write(eventId, "job.rejected", jobId, data, Instant.now());
     }
 
-    private void write(UUID id, String routingKey, String subject, ObjectNode data) {
-        Instant now = Instant.now();
+    private void write(UUID id, String routingKey, String subject, ObjectNode data, Instant time) {
         ObjectNode event = json.createObjectNode()
                 .put("specversion", "1.0")
                 .put("id", id.toString())
                 .put("source", queues.eventSource())
                 .put("type", "enhance." + routingKey)
                 .put("subject", subject)
-                .put("time", now.toString())
+                .put("time", time.toString())
                 .put("datacontenttype", "application/json");
         event.set("data", data);
         entityManager.createNativeQuery("""
@@ -120,7 +142,7 @@ public class JobEvents {
                 .setParameter(2, routingKey)
                 .setParameter(3, subject)
                 .setParameter(4, event.toString())
-                .setParameter(5, now)
+                .setParameter(5, Instant.now())
                 .executeUpdate();
     }
 

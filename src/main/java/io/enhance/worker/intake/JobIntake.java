@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -46,41 +47,89 @@ public class JobIntake {
     /**
      * @param messageId the AMQP message-id, if the sender set one: it tells a deliberate resend of the
      *        same bad bytes (a new rejection) from a redelivery of one message (the same rejection)
+     * @param redelivered the broker delivered the message before, so failed attempts may be counted for it
      */
     @Transactional
-    public Result accept(byte[] body, String messageId) {
+    public Result accept(byte[] body, String messageId, boolean redelivered) {
+        if (redelivered) {
+            forgetFailures(body, messageId); // handled now, whatever the outcome: earlier failures no longer matter
+        }
         JobRequestParser.Parsed parsed = parser.parse(body);
         if (!parsed.valid()) {
-            byte[] sha256 = sha256(body);
-            UUID rejectionId = rejectionId(sha256, messageId);
-            keepRejected(rejectionId, parsed, body, sha256);
-            events.jobRejected(rejectionId, parsed.jobId(), parsed.batchId(), parsed.problems());
-            return new Result(Outcome.REJECTED, parsed.jobId(), parsed.problems());
+            return reject(body, messageId, parsed);
         }
         JobRequest request = parsed.request();
-        if (Job.findByJobId(request.jobId()).isPresent()) {
-            return new Result(Outcome.DUPLICATE, request.jobId(), List.of());
+        String digest = request.digest();
+        Optional<Job> existing = Job.findByJobId(request.jobId());
+        if (existing.isPresent()) {
+            return duplicate(existing.get(), digest, body, messageId, parsed);
         }
         Job.accept(request.jobId(), request.batchId(), request.input(), request.outputBucket(),
-                request.outputKeyPrefix(), request.metadata(), Instant.now());
+                request.outputKeyPrefix(), request.metadata(), digest, Instant.now());
         return new Result(Outcome.ACCEPTED, request.jobId(), List.of());
     }
 
     /**
-     * The last delivery of a message that could not be stored however often it was tried: keep it
-     * as rejected, with the error, so that its sender hears why before it is dead-lettered.
+     * The same request again changes nothing, except that a finished job's outcome event goes out
+     * again (same id) for a sender that missed it. A different request under the job's id is
+     * rejected, because its sender would otherwise wait for an outcome that never comes.
+     */
+    private Result duplicate(Job job, String digest, byte[] body, String messageId, JobRequestParser.Parsed parsed) {
+        if (job.requestDigest != null && !job.requestDigest.equals(digest)) {
+            List<Problem> problems = List.of(new Problem("job_id", "job_id reused with a different request; job "
+                    + job.jobId + " keeps the request it was accepted with"));
+            return reject(body, messageId, new JobRequestParser.Parsed(null, job.jobId, parsed.batchId(), problems));
+        }
+        if (job.status.isTerminal()) {
+            events.republishFinished(job);
+        }
+        return new Result(Outcome.DUPLICATE, job.jobId, List.of());
+    }
+
+    /**
+     * Counts a failed attempt to store this message, in a transaction of its own so that it outlives
+     * the failed one. Only failures while the database is healthy are counted: they are the message's fault.
+     *
+     * @return how many attempts have failed so far
+     */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public int countFailure(byte[] body, String messageId, RuntimeException error) {
+        return ((Number) entityManager.createNativeQuery("""
+                insert into intake_failures (id, failures, last_error, updated_at) values (?1, 1, ?2, ?3)
+                on conflict (id) do update set failures = intake_failures.failures + 1,
+                    last_error = excluded.last_error, updated_at = excluded.updated_at
+                returning failures""")
+                .setParameter(1, rejectionId(sha256(body), messageId))
+                .setParameter(2, error.toString())
+                .setParameter(3, Instant.now())
+                .getSingleResult()).intValue();
+    }
+
+    /**
+     * A message that could not be stored however often it was tried: keep it as rejected, with the
+     * error, so that its sender hears why before it is dead-lettered.
      */
     @Transactional
-    public Result giveUp(byte[] body, String messageId, int deliveries, RuntimeException error) {
+    public Result giveUp(byte[] body, String messageId, int failures, RuntimeException error) {
         JobRequestParser.Parsed read = parser.parse(body);
-        List<Problem> problems = List.of(new Problem("$", "could not be stored after " + deliveries + " deliveries: "
+        List<Problem> problems = List.of(new Problem("$", "could not be stored after " + failures + " attempts: "
                 + error.getClass().getSimpleName()));
-        JobRequestParser.Parsed parsed = new JobRequestParser.Parsed(null, read.jobId(), read.batchId(), problems);
+        forgetFailures(body, messageId);
+        return reject(body, messageId, new JobRequestParser.Parsed(null, read.jobId(), read.batchId(), problems));
+    }
+
+    private void forgetFailures(byte[] body, String messageId) {
+        entityManager.createNativeQuery("delete from intake_failures where id = ?1")
+                .setParameter(1, rejectionId(sha256(body), messageId))
+                .executeUpdate();
+    }
+
+    private Result reject(byte[] body, String messageId, JobRequestParser.Parsed parsed) {
         byte[] sha256 = sha256(body);
         UUID rejectionId = rejectionId(sha256, messageId);
         keepRejected(rejectionId, parsed, body, sha256);
-        events.jobRejected(rejectionId, parsed.jobId(), parsed.batchId(), problems);
-        return new Result(Outcome.REJECTED, parsed.jobId(), problems);
+        events.jobRejected(rejectionId, parsed.jobId(), parsed.batchId(), parsed.problems());
+        return new Result(Outcome.REJECTED, parsed.jobId(), parsed.problems());
     }
 
     private void keepRejected(UUID id, JobRequestParser.Parsed parsed, byte[] body, byte[] sha256) {
@@ -98,7 +147,7 @@ public class JobIntake {
                 .executeUpdate();
     }
 
-    /** A redelivered bad message gets the same id, so it yields one record and one event. */
+    /** A redelivered message gets the same id, so it yields one record, one event and one failure count. */
     private static UUID rejectionId(byte[] sha256, String messageId) {
         return UUID.nameUUIDFromBytes(("rejected/" + HexFormat.of().formatHex(sha256) + "/"
                 + (messageId == null ? "" : messageId)).getBytes(StandardCharsets.UTF_8));

@@ -1,8 +1,38 @@
 package io.enhance.worker.intake;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 
 /** A request that passed validation, with the model's defaults filled in. */
 public record JobRequest(String jobId, String batchId, Map<String, Object> input, String outputBucket,
         String outputKeyPrefix, Map<String, String> metadata) {
+
+    /** Map keys sorted, so that field order in the message never changes the digest. */
+    private static final ObjectMapper CANONICAL = new ObjectMapper()
+            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+
+    /**
+     * SHA-256 (hex) of everything the job was asked to do, defaults applied: two messages with the
+     * same digest are the same request however they were written.
+     */
+    public String digest() {
+        Map<String, Object> canonical = new LinkedHashMap<>();
+        canonical.put("job_id", jobId);
+        canonical.put("batch_id", batchId);
+        canonical.put("input", input);
+        canonical.put("output", Map.of("bucket", outputBucket, "key_prefix", outputKeyPrefix));
+        canonical.put("metadata", metadata);
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(CANONICAL.writeValueAsBytes(canonical)));
+        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException("a validated request always serialises, and SHA-256 is part of every JDK", e);
+        }
+    }
 }

@@ -15,35 +15,46 @@ import org.jboss.logging.Logger;
 import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.jobs.Rounds;
-import io.smallrye.reactive.messaging.annotations.Blocking;
+import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.reactive.messaging.rabbitmq.IncomingRabbitMQMetadata;
 import io.smallrye.reactive.messaging.rabbitmq.RabbitMQRejectMetadata;
 
 /**
  * Consumes {@code enhance.requests}. A message is acked only after its job is committed; a rejected
- * one is nacked without requeue so the broker moves it to the dead-letter queue; a message that
- * met an infrastructure error goes back to the queue after a pause.
+ * one is nacked without requeue so the broker moves it to the dead-letter queue. While the database
+ * is down, messages are held unacked and intake pauses ({@link JobStoreOutage}); a message that
+ * fails while the database is healthy goes back to the queue after a pause, and is given up on
+ * after its {@code QUEUES_DELIVERY_LIMIT}th such failure, counted by the worker itself.
  */
 @ApplicationScoped
 public class JobRequestListener {
 
+    public static final String CHANNEL = "job-requests";
+
     private static final Logger LOG = Logger.getLogger(JobRequestListener.class);
     private static final Duration MAX_REQUEUE_PAUSE = Duration.ofMinutes(1);
+    /** Below RabbitMQ's consumer_timeout (30 min), which would close the channel over a message held longer. */
+    private static final Duration MAX_HOLD = Duration.ofMinutes(20);
 
     private final JobIntake intake;
+    private final JobStoreOutage outage;
     private final PipelineConfig pipeline;
     private final QueuesConfig queues;
     private final Rounds rounds;
 
-    JobRequestListener(JobIntake intake, PipelineConfig pipeline, QueuesConfig queues, Rounds rounds) {
+    JobRequestListener(JobIntake intake, JobStoreOutage outage, PipelineConfig pipeline, QueuesConfig queues,
+            Rounds rounds) {
         this.intake = intake;
+        this.outage = outage;
         this.pipeline = pipeline;
         this.queues = queues;
         this.rounds = rounds;
     }
 
-    @Incoming("job-requests")
+    @Incoming(CHANNEL)
     @Blocking(ordered = false)
     public CompletionStage<Void> receive(Message<byte[]> message) {
         return rounds.during(() -> handle(message));
@@ -52,23 +63,49 @@ public class JobRequestListener {
     private CompletionStage<Void> handle(Message<byte[]> message) {
         Optional<IncomingRabbitMQMetadata> rabbit = message.getMetadata(IncomingRabbitMQMetadata.class);
         String messageId = rabbit.flatMap(IncomingRabbitMQMetadata::getMessageId).orElse(null);
+        boolean redelivered = rabbit.map(IncomingRabbitMQMetadata::isRedeliver).orElse(false);
         JobIntake.Result result;
         try {
-            result = intake.accept(message.getPayload(), messageId);
+            result = intake.accept(message.getPayload(), messageId, redelivered);
         } catch (RuntimeException e) {
-            int deliveries = earlierDeliveries(rabbit) + 1;
-            if (deliveries < queues.deliveryLimit()) {
-                Duration pause = requeuePause(deliveries);
-                LOG.warnf("Request not stored (delivery %d of %d), requeueing it in %s: %s", deliveries,
-                        queues.deliveryLimit(), pause, e.toString());
-                return Uni.createFrom().voidItem()
-                        .onItem().delayIt().by(pause)
-                        .chain(() -> Uni.createFrom().completionStage(
-                                message.nack(e, Metadata.of(new RabbitMQRejectMetadata(true)))))
-                        .subscribeAsCompletionStage();
-            }
-            result = lastDelivery(message.getPayload(), messageId, deliveries, e);
+            return notStored(message, messageId, e);
         }
+        return settle(message, result);
+    }
+
+    private CompletionStage<Void> notStored(Message<byte[]> message, String messageId, RuntimeException error) {
+        if (outage.explains(error)) {
+            return holdUntilRecovered(message);
+        }
+        Optional<Integer> failures = countFailure(message.getPayload(), messageId, error);
+        if (failures.isPresent() && failures.get() >= queues.deliveryLimit()) {
+            return settle(message, lastAttempt(message.getPayload(), messageId, failures.get(), error));
+        }
+        Duration pause = requeuePause(failures.orElse(1));
+        LOG.warnf("Request not stored (failed attempt %s of %d), requeueing it in %s: %s",
+                failures.map(String::valueOf).orElse("?"), queues.deliveryLimit(), pause, error.toString());
+        return Uni.createFrom().voidItem()
+                .onItem().delayIt().by(pause)
+                .chain(() -> Uni.createFrom().completionStage(requeue(message, error)))
+                .subscribeAsCompletionStage();
+    }
+
+    /** Unacked, so no delivery is spent; handled again once jobs can be stored, or requeued before the broker's timeout. */
+    private CompletionStage<Void> holdUntilRecovered(Message<byte[]> message) {
+        return Uni.createFrom().completionStage(outage.recovered())
+                .ifNoItem().after(MAX_HOLD).fail()
+                .emitOn(Infrastructure.getDefaultWorkerPool())
+                .chain(() -> Uni.createFrom().completionStage(() -> receive(message)))
+                .onFailure(TimeoutException.class).recoverWithUni(heldTooLong -> Uni.createFrom().completionStage(
+                        requeue(message, new IllegalStateException("database down for over " + MAX_HOLD))))
+                .subscribeAsCompletionStage();
+    }
+
+    private static CompletionStage<Void> requeue(Message<byte[]> message, Throwable reason) {
+        return message.nack(reason, Metadata.of(new RabbitMQRejectMetadata(true)));
+    }
+
+    private CompletionStage<Void> settle(Message<byte[]> message, JobIntake.Result result) {
         if (result.outcome() == JobIntake.Outcome.REJECTED) {
             LOG.infof("Rejected request %s: %s", result.jobId() == null ? "without a valid job_id" : result.jobId(),
                     result.problems());
@@ -81,26 +118,30 @@ public class JobRequestListener {
         return message.ack();
     }
 
-    /** The delivery limit is reached: record the message as rejected if the database lets us, then dead-letter it. */
-    private JobIntake.Result lastDelivery(byte[] body, String messageId, int deliveries, RuntimeException error) {
-        LOG.errorf("Request not stored after %d deliveries, dead-lettering it: %s", deliveries, error.toString());
+    /** Empty if even the count could not be written: the message is requeued uncounted. */
+    private Optional<Integer> countFailure(byte[] body, String messageId, RuntimeException error) {
         try {
-            return intake.giveUp(body, messageId, deliveries, error);
+            return Optional.of(intake.countFailure(body, messageId, error));
+        } catch (RuntimeException countNotWritten) {
+            LOG.warnf("Failed attempt not counted: %s", countNotWritten.toString());
+            return Optional.empty();
+        }
+    }
+
+    /** The limit is reached: record the message as rejected if the database lets us, then dead-letter it. */
+    private JobIntake.Result lastAttempt(byte[] body, String messageId, int failures, RuntimeException error) {
+        LOG.errorf("Request not stored after %d attempts, dead-lettering it: %s", failures, error.toString());
+        try {
+            return intake.giveUp(body, messageId, failures, error);
         } catch (RuntimeException alsoFailed) {
             LOG.errorf("Request dead-lettered without a rejection record: %s", alsoFailed.toString());
             return new JobIntake.Result(JobIntake.Outcome.REJECTED, null, List.of());
         }
     }
 
-    /** Quorum queues count earlier deliveries in {@code x-delivery-count}. */
-    private static int earlierDeliveries(Optional<IncomingRabbitMQMetadata> rabbit) {
-        return rabbit.flatMap(metadata -> metadata.getHeader("x-delivery-count", Number.class))
-                .map(Number::intValue).orElse(0);
-    }
-
-    /** Doubles from the configured pause with each delivery, up to a minute, so an outage of minutes uses few deliveries. */
-    private Duration requeuePause(int deliveries) {
-        long millis = pipeline.requeueDelay().toMillis() << Math.min(deliveries - 1, 16);
+    /** Doubles from the configured pause with each failure, up to a minute. */
+    private Duration requeuePause(int failures) {
+        long millis = pipeline.requeueDelay().toMillis() << Math.min(failures - 1, 16);
         return Duration.ofMillis(Math.min(millis, MAX_REQUEUE_PAUSE.toMillis()));
     }
 }

@@ -51,6 +51,8 @@ public class Job extends PanacheEntityBase {
 
     public String outputBucket;
     public String outputKeyPrefix;
+    /** SHA-256 of the validated request the job was accepted with; null for jobs stored before it was kept. */
+    public String requestDigest;
 
     @JdbcTypeCode(SqlTypes.JSON)
     public Map<String, String> metadata;
@@ -100,8 +102,9 @@ public class Job extends PanacheEntityBase {
 
     /** Stores a new job, queued for submission now. */
     public static Job accept(String jobId, String batchId, Map<String, Object> input, String outputBucket,
-            String outputKeyPrefix, Map<String, String> metadata, Instant now) {
+            String outputKeyPrefix, Map<String, String> metadata, String requestDigest, Instant now) {
         Job job = new Job();
+        job.requestDigest = requestDigest;
         job.jobId = jobId;
         job.batchId = batchId;
         job.input = input;

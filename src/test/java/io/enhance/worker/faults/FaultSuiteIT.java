@@ -166,7 +166,8 @@ class FaultSuiteIT {
     private static boolean notReady(WorkerProcess worker) {
         try {
             return worker.readiness() == 503;
-        } catch (Exception e) {
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
     }

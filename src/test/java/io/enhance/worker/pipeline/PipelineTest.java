@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.enhance.worker.config.QueuesConfig;
+import io.enhance.worker.events.OutboxEvent;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.JobRequestBuilder;
@@ -105,8 +106,8 @@ class PipelineTest {
         String source = s3.putSource(jobId + ".png", TestImages.card(32, 32, 7));
         byte[] request = job(jobId, source).bytes();
         broker.publish(queues.requests(), request);
-        broker.publish(queues.requests(), request);
-        broker.publish(queues.requests(), job(jobId, source).input("strength", 0.3).bytes());
+        // the same request written differently: other field order, a default spelled out
+        broker.publish(queues.requests(), job(jobId, source).input("strength", 0.8).bytes());
 
         await().atMost(PIPELINE_TIMEOUT).until(() -> broker.eventsFor(jobId).size() == 1);
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() ->
@@ -134,6 +135,32 @@ class PipelineTest {
         }
         assertThat(nested.path("key").asText()).isEqualTo(prefix + "x%2F" + run + "/0.jpg");
         assertThat(plain.path("key").asText()).isEqualTo(prefix + "x/" + run + "/0.jpg");
+    }
+
+    @Test
+    void aDuplicateOfAFinishedJobPublishesItsOutcomeAgainWithTheSameEventId() {
+        String jobId = "redo-" + run;
+        byte[] request = job(jobId, s3.putSource(jobId + ".png", TestImages.card(20, 20, 4))).bytes();
+        broker.publish(queues.requests(), request);
+        await().atMost(PIPELINE_TIMEOUT).until(() -> broker.eventsFor(jobId).size() == 1);
+        awaitNoUnsentEvents(jobId);
+        ReceivedEvent first = broker.eventsFor(jobId).get(0);
+
+        broker.publish(queues.requests(), request);
+        await().atMost(Duration.ofSeconds(30)).until(() -> broker.eventsFor(jobId).size() == 2);
+        // once the sent event has been purged from the outbox, it is written again from the job
+        QuarkusTransaction.requiringNew().run(() -> OutboxEvent.delete("subject", jobId));
+        broker.publish(queues.requests(), request);
+        await().atMost(Duration.ofSeconds(30)).until(() -> broker.eventsFor(jobId).size() == 3);
+
+        assertThat(broker.eventsFor(jobId)).allSatisfy(again -> {
+            assertThat(again.routingKey()).isEqualTo("job.completed");
+            assertThat(again.messageId()).isEqualTo(first.messageId());
+            assertThat(again.event().path("id")).isEqualTo(first.event().path("id"));
+            assertThat(again.data().path("outputs")).isEqualTo(first.data().path("outputs"));
+        });
+        assertThat(submissionsOf(jobId)).isEqualTo(1);
+        assertThat(jobsNamed(jobId)).isEqualTo(1);
     }
 
     @Test
@@ -185,7 +212,7 @@ class PipelineTest {
 
     private void awaitNoUnsentEvents(String subjectPrefix) {
         await().atMost(Duration.ofSeconds(30)).until(() -> QuarkusTransaction.requiringNew().call(() ->
-                io.enhance.worker.events.OutboxEvent.count("sentAt is null and subject like ?1", subjectPrefix + "%")) == 0);
+                OutboxEvent.count("sentAt is null and subject like ?1", subjectPrefix + "%")) == 0);
     }
 
     private static long submissionsOf(String jobId) {

@@ -79,7 +79,7 @@ class PoisonMessageTest {
             JsonNode rejection = broker.eventsFor(poison).get(0).data();
             assertThat(broker.eventsFor(poison)).hasSize(1).allMatch(e -> e.routingKey().equals("job.rejected"));
             assertThat(rejection.path("error").path("message").asText())
-                    .startsWith("$: could not be stored after " + queues.deliveryLimit() + " deliveries");
+                    .startsWith("$: could not be stored after " + queues.deliveryLimit() + " attempts");
             assertThat(broker.eventsFor(good)).extracting(TestBroker.ReceivedEvent::routingKey)
                     .containsExactly("job.completed");
             List<byte[]> deadLettered = new ArrayList<>();

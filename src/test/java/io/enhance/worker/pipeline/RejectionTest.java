@@ -28,6 +28,7 @@ import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.LogCapture;
 import io.enhance.worker.testing.TestBroker;
 import io.enhance.worker.testing.TestBroker.ReceivedEvent;
+import io.enhance.worker.testing.TestImages;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -133,6 +134,38 @@ class RejectionTest {
                     .until(() -> log.lines().stream().anyMatch(line -> line.contains("Rejected request " + jobId)));
             assertThat(log.lines()).noneMatch(line -> line.contains(signature));
         }
+    }
+
+    @Test
+    void rejectsAReusedJobIdWithADifferentRequestOnceAndLeavesTheJobAlone() throws Exception {
+        String jobId = "reused-" + run;
+        String source = EmbeddedServices.s3().putSource(jobId + ".png", TestImages.card(16, 16, 2));
+        broker.publish(queues.requests(), job(jobId, source).bytes());
+        await().atMost(Duration.ofSeconds(60)).until(() -> broker.eventsFor(jobId).size() == 1);
+
+        byte[] other = job(jobId, source).input("strength", 0.3).bytes();
+        broker.publish(queues.requests(), other);
+        await().atMost(Duration.ofSeconds(30)).until(() -> broker.eventsFor(jobId).size() == 2);
+
+        List<ReceivedEvent> rejected = broker.eventsFor(jobId).stream()
+                .filter(e -> e.routingKey().equals("job.rejected")).toList();
+        assertThat(rejected).singleElement().satisfies(e -> {
+            assertThat(e.data().path("job_id").asText()).isEqualTo(jobId);
+            assertThat(fields(e.data())).containsExactly("job_id");
+            assertThat(e.data().path("error").path("message").asText())
+                    .startsWith("job_id: job_id reused with a different request");
+        });
+        List<byte[]> deadLettered = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            deadLettered.addAll(broker.drain(queues.deadLetter()));
+            return contains(deadLettered, other);
+        });
+        Job job = QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(jobId).orElseThrow());
+        assertThat(job.status.name()).isEqualTo("COMPLETED");
+        assertThat(job.input.get("strength")).isEqualTo(0.8);
+        assertThat(EmbeddedServices.emulator().submissions())
+                .filteredOn(s -> s.body().path("prompt").asText().equals("enhance " + jobId)).hasSize(1);
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> broker.eventsFor(jobId).size() == 2);
     }
 
     private void bad(Map<String, byte[]> requests, Map<String, String> expectedField, String name, String field,

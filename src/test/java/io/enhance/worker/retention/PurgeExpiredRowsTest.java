@@ -86,7 +86,7 @@ class PurgeExpiredRowsTest {
         byte[] marker = run.getBytes(StandardCharsets.UTF_8);
         System.arraycopy(marker, 0, oversized, 0, marker.length);
 
-        assertThat(intake.accept(oversized, "oversized-" + run).outcome()).isEqualTo(JobIntake.Outcome.REJECTED);
+        assertThat(intake.accept(oversized, "oversized-" + run, false).outcome()).isEqualTo(JobIntake.Outcome.REJECTED);
 
         Object[] kept = QuarkusTransaction.requiringNew().call(() -> (Object[]) entityManager.createNativeQuery(
                 "select body, body_size from rejected_messages where body_sha256 = ?1")

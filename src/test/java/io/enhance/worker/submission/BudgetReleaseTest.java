@@ -40,7 +40,7 @@ class BudgetReleaseTest {
             // held the moment it is stored, its recheck due in a few seconds; this profile has no caps, so it is let go
             QuarkusTransaction.requiringNew().run(() -> {
                 Instant now = Instant.now();
-                Job job = Job.accept(jobId, null, ModelInputs.withDefaults("enhance " + jobId, source), "enhanced", "", null, now);
+                Job job = Job.accept(jobId, null, ModelInputs.withDefaults("enhance " + jobId, source), "enhanced", "", null, null, now);
                 job.holdForBudget("daily spending cap of $0.00 reached (test)", now.plusSeconds(3), now);
             });
             await().atMost(Duration.ofSeconds(60)).until(() -> !broker.eventsFor(jobId).isEmpty());

@@ -63,7 +63,7 @@ public final class PackagedWorkerRig implements AutoCloseable {
     /** The environment of a worker process using this rig; tests add their own settings to it. */
     public Map<String, String> environment() {
         Map<String, String> env = new HashMap<>();
-        env.put("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://127.0.0.1:5432/postgres?currentSchema=" + schema);
+        env.put("QUARKUS_DATASOURCE_JDBC_URL", plainJdbcUrl(5432) + "?currentSchema=" + schema);
         env.put("QUARKUS_FLYWAY_SCHEMAS", schema);
         env.put("QUEUES_REQUESTS", requests);
         env.put("QUEUES_DEAD_LETTER", requests + ".dlq");
@@ -80,6 +80,11 @@ public final class PackagedWorkerRig implements AutoCloseable {
         env.put("S3_SECRET_ACCESS_KEY", EmbeddedServices.S3_SECRET_KEY);
         env.put("PIPELINE_OUTPUT_PRIVATE_HOSTS", "127.0.0.1");
         return env;
+    }
+
+    /** The URL of the PostgreSQL database behind 127.0.0.1:{@code port}, naming no schema, as users write it. */
+    public static String plainJdbcUrl(int port) {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
     }
 
     public WorkerProcess startWorker(Map<String, String> environment, File log) throws IOException {

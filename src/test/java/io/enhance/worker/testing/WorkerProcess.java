@@ -15,6 +15,9 @@ import java.util.Map;
 /** The packaged worker jar running as its own OS process, as in production. */
 public final class WorkerProcess implements AutoCloseable {
 
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Duration READINESS_TIMEOUT = Duration.ofSeconds(10);
+
     private final Process process;
     private final int httpPort;
 
@@ -37,19 +40,23 @@ public final class WorkerProcess implements AutoCloseable {
         builder.environment().putAll(environment);
         builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
         WorkerProcess worker = new WorkerProcess(builder.start(), port);
-        HttpClient http = HttpClient.newHttpClient();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
             if (!worker.process.isAlive()) {
                 throw new AssertionError("worker exited with " + worker.process.exitValue() + "; see " + log);
             }
-            try {
-                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
-                        .build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-            } catch (IOException notYet) {
-                return false;
-            }
+            return worker.readiness() == 200;
         });
         return worker;
+    }
+
+    /** The HTTP status of {@code /q/health/ready} now (200 ready, 503 not), or -1 if it does not answer. */
+    public int readiness() throws InterruptedException {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready"))
+                    .timeout(READINESS_TIMEOUT).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException notAnswering) {
+            return -1;
+        }
     }
 
     /** Runs the jar with {@code environment} (and without {@code unset}) until it exits; returns its exit code. */
@@ -81,12 +88,6 @@ public final class WorkerProcess implements AutoCloseable {
     /** SIGKILL: no shutdown hook, no graceful anything. */
     public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor();
-    }
-
-    /** The HTTP status of {@code /q/health/ready}: 200 ready, 503 not. */
-    public int readiness() throws IOException, InterruptedException {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     public int httpPort() {

@@ -43,7 +43,7 @@ class WebhookEndpointTest {
         QuarkusTransaction.requiringNew().run(() -> {
             Instant now = Instant.now();
             Job job = Job.accept(jobId, null, Map.of("prompt", "p", "image", "https://x.test/a.png"), "enhanced", "",
-                    null, now);
+                    null, null, now);
             job.startSubmission(now, Duration.ofMinutes(1), "test", java.math.BigDecimal.ZERO);
             job.sending(job.input, "test", true, now);
             job.submitted(predictionId, now.plus(Duration.ofHours(1)), now, "test");
