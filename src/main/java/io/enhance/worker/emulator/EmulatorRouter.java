@@ -91,7 +91,9 @@ final class EmulatorRouter implements HttpHandler {
         } catch (Exception e) {
             answerError(exchange, call, 500, "Internal server error: " + e.getClass().getSimpleName());
         } finally {
-            exchange.close();
+            if (call == null || !call.held()) {
+                exchange.close();
+            }
         }
     }
 

@@ -32,6 +32,7 @@ public final class EmulatorSettings {
     private volatile long webhookRetryBaseMs = 1_000;
     private volatile long slowResponseMs = 15_000;
     private volatile double dropRate = 0.0;
+    private volatile double outputStallRate = 0.0;
     private final Queue<InjectedFault> submitScript = new ConcurrentLinkedQueue<>();
     private final Queue<InjectedFault> resultScript = new ConcurrentLinkedQueue<>();
 
@@ -88,6 +89,7 @@ public final class EmulatorSettings {
         readers.put("EMULATOR_WEBHOOK_RETRY_BASE_MS", v -> setWebhookRetryBaseMs(Long.parseLong(v)));
         readers.put("EMULATOR_SLOW_RESPONSE_MS", v -> setSlowResponseMs(Long.parseLong(v)));
         readers.put("EMULATOR_DROP_RATE", v -> setDropRate(Double.parseDouble(v)));
+        readers.put("EMULATOR_OUTPUT_STALL_RATE", v -> setOutputStallRate(Double.parseDouble(v)));
         readers.put("EMULATOR_SUBMIT_SCRIPT", v -> scriptSubmits(scriptTokens(v)));
         readers.put("EMULATOR_RESULT_SCRIPT", v -> scriptResults(scriptTokens(v)));
         return readers;
@@ -262,6 +264,16 @@ public final class EmulatorSettings {
         return this;
     }
 
+    /** Probability that an output download sends its headers and a few bytes, then nothing until the client gives up. */
+    public double getOutputStallRate() {
+        return outputStallRate;
+    }
+
+    public EmulatorSettings setOutputStallRate(double outputStallRate) {
+        this.outputStallRate = probability("outputStallRate", outputStallRate);
+        return this;
+    }
+
     /**
      * Queues faults for the next submits, one per call and ahead of the random ones: {@code ok},
      * {@code 429}, {@code 500}, {@code 502}, {@code 503}, {@code 504}, {@code drop} (nothing created),
@@ -324,7 +336,7 @@ public final class EmulatorSettings {
         return "EmulatorSettings[host=" + host + ", port=" + port + ", apiKey=" + (apiKey == null ? "none" : "***")
                 + ", latency=" + minLatencyMs + ".." + maxLatencyMs + "ms, failureRate=" + failureRate
                 + ", rate429=" + rate429 + ", webhookLossRate=" + webhookLossRate + ", resultFaultRate=" + resultFaultRate + ", rate5xx=" + rate5xx
-                + ", dropRate=" + dropRate + ", slowResponseMs=" + slowResponseMs + ", scripted=" + submitScript.size()
+                + ", dropRate=" + dropRate + ", outputStallRate=" + outputStallRate + ", slowResponseMs=" + slowResponseMs + ", scripted=" + submitScript.size()
                 + "/" + resultScript.size() + ", randomSeed=" + randomSeed + "]";
     }
 }
