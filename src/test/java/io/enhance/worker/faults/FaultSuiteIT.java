@@ -184,6 +184,9 @@ class FaultSuiteIT {
             env.put("WAVESPEED_WEBHOOK_POLL_DELAY", "20s");
             env.put("PIPELINE_SETTLE_INTERVAL", "1s");
             env.put("PIPELINE_LEASE_DURATION", "15s");
+            // a lease must outlast a download plus an upload
+            env.put("PIPELINE_DOWNLOAD_TIMEOUT", "6s");
+            env.put("S3_CALL_TIMEOUT", "6s");
             int port = WorkerProcess.freePort();
             if (webhooks) {
                 env.put("WAVESPEED_WEBHOOK_URL", "http://127.0.0.1:" + port);
