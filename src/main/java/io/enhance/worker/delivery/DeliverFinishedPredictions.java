@@ -73,9 +73,13 @@ public class DeliverFinishedPredictions {
 
     /** A lease that ran out mid-transfer would let a second worker copy the same outputs. */
     void checkLeaseCoversTransfers(@Observes StartupEvent event, S3Config s3) {
-        Duration transfer = pipeline.downloadTimeout().plus(s3.callTimeout());
-        if (pipeline.leaseDuration().compareTo(transfer) <= 0) {
-            throw new IllegalStateException("PIPELINE_LEASE_DURATION (" + pipeline.leaseDuration()
+        checkLeaseCoversTransfers(pipeline.leaseDuration(), pipeline.downloadTimeout(), s3.callTimeout());
+    }
+
+    static void checkLeaseCoversTransfers(Duration lease, Duration download, Duration upload) {
+        Duration transfer = download.plus(upload);
+        if (lease.compareTo(transfer) <= 0) {
+            throw new IllegalStateException("PIPELINE_LEASE_DURATION (" + lease
                     + ") must be longer than PIPELINE_DOWNLOAD_TIMEOUT plus S3_CALL_TIMEOUT (" + transfer + ")");
         }
     }
