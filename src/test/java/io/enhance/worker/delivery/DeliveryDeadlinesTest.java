@@ -12,6 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.inject.Inject;
 
@@ -38,7 +41,7 @@ import io.quarkus.test.junit.TestProfile;
 @TestProfile(DeliveryDeadlinesTest.ShortDeadlines.class)
 class DeliveryDeadlinesTest {
 
-    static final Duration DOWNLOAD_TIMEOUT = Duration.ofSeconds(3);
+    static final Duration DOWNLOAD_TIMEOUT = Duration.ofSeconds(4);
     static final Duration DELIVERY_DEADLINE = Duration.ofSeconds(10);
 
     public static class ShortDeadlines implements QuarkusTestProfile {
@@ -109,6 +112,45 @@ class DeliveryDeadlinesTest {
             assertThat(Duration.between(delivering, failed.finishedAt)).isGreaterThanOrEqualTo(DELIVERY_DEADLINE);
         } finally {
             busy.stop(0);
+        }
+    }
+
+    @Test
+    void aJobWhoseDownloadStallsHoldsUpNoJobBehindItAndFailsAtTheDeliveryDeadline() throws Exception {
+        AtomicReference<Instant> stalledAt = new AtomicReference<>();
+        HttpServer outputs = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        outputs.createContext("/stall.png", exchange -> {
+            stalledAt.compareAndSet(null, Instant.now()); // the headers and a few bytes, then nothing
+            exchange.sendResponseHeaders(200, 1000);
+            exchange.getResponseBody().write(new byte[16]);
+            exchange.getResponseBody().flush();
+        });
+        byte[] image = TestImages.card(8, 8, 4);
+        outputs.createContext("/out.png", exchange -> {
+            exchange.sendResponseHeaders(200, image.length);
+            exchange.getResponseBody().write(image);
+            exchange.close();
+        });
+        ExecutorService answering = Executors.newCachedThreadPool();
+        outputs.setExecutor(answering);
+        outputs.start();
+        String base = "http://127.0.0.1:" + outputs.getAddress().getPort();
+        try {
+            deliveringJob("stalls-" + run, base + "/stall.png");
+            await().atMost(Duration.ofSeconds(10)).until(() -> stalledAt.get() != null);
+
+            deliveringJob("behind-" + run, base + "/out.png");
+
+            // claimed and delivered while the first job's download still hangs
+            await().atMost(Duration.between(Instant.now(), stalledAt.get().plus(DOWNLOAD_TIMEOUT)))
+                    .until(() -> status("behind-" + run) == JobStatus.COMPLETED);
+            await().atMost(DELIVERY_DEADLINE.plusSeconds(30)).until(() -> status("stalls-" + run) == JobStatus.FAILED);
+            Job failed = QuarkusTransaction.requiringNew().call(() -> Job.findByJobId("stalls-" + run).orElseThrow());
+            assertThat(failed.errorCode).isEqualTo("delivery_deadline_exceeded");
+            assertThat(failed.errorMessage).endsWith("output download did not finish within " + DOWNLOAD_TIMEOUT);
+        } finally {
+            outputs.stop(0);
+            answering.shutdownNow();
         }
     }
 
