@@ -96,8 +96,13 @@ public class DeliverFinishedPredictions {
         if (free == 0) {
             return 0;
         }
-        List<Job> jobs = claims.claim(JobStatus.DELIVERING, free);
-        freeTransfers.release(free - jobs.size());
+        List<Job> jobs = List.of();
+        try {
+            jobs = claims.claim(JobStatus.DELIVERING, free);
+        } finally {
+            // slots that found no job, or all of them if the claim failed (the database may be away)
+            freeTransfers.release(free - jobs.size());
+        }
         for (Job job : jobs) {
             try {
                 transfers.execute(() -> {
