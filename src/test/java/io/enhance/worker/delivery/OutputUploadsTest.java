@@ -2,6 +2,7 @@ package io.enhance.worker.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.sun.net.httpserver.HttpServer;
 
+import io.enhance.worker.config.S3Config;
 import io.enhance.worker.local.EmbeddedS3Store;
 import io.enhance.worker.testing.TestImages;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -111,6 +114,61 @@ class OutputUploadsTest {
             answer.set(passing);
             DeliveryException failure = putFailure(stubbed(), "enhanced", "job/0.png");
             assertThat(failure.permanent).as(passing.toString()).isFalse();
+        }
+    }
+
+    @Test
+    void anUploadToAStoreThatNeverAnswersEndsAtTheCallDeadline() {
+        stub.createContext("/silent/", exchange -> exchange.getRequestBody().readAllBytes()); // and no answer
+        S3Client s3 = new S3Clients().s3Client(new StubConfig(URI.create("http://127.0.0.1:" + stub.getAddress().getPort())));
+
+        DeliveryException failure = assertTimeoutPreemptively(Duration.ofSeconds(20),
+                () -> putFailure(s3, "silent", "job/0.png"));
+
+        assertThat(failure.permanent).isFalse();
+        assertThat(requests).as("calls that reached the answering stub rather than the silent one").hasValue(0);
+    }
+
+    /** The worker's S3 settings against the stub, with short deadlines. */
+    private record StubConfig(URI stub) implements S3Config {
+        public Optional<String> endpoint() {
+            return Optional.of(stub.toString());
+        }
+
+        public Optional<String> region() {
+            return Optional.of("us-east-1");
+        }
+
+        public Optional<String> bucket() {
+            return Optional.empty();
+        }
+
+        public boolean pathStyle() {
+            return true;
+        }
+
+        public Optional<String> accessKeyId() {
+            return Optional.of("test");
+        }
+
+        public Optional<String> secretAccessKey() {
+            return Optional.of("test-secret-key");
+        }
+
+        public Duration callTimeout() {
+            return Duration.ofSeconds(3);
+        }
+
+        public Duration attemptTimeout() {
+            return Duration.ofSeconds(1);
+        }
+
+        public Duration connectTimeout() {
+            return Duration.ofSeconds(1);
+        }
+
+        public Duration sourceUrlExpiry() {
+            return Duration.ofHours(1);
         }
     }
 
