@@ -51,6 +51,17 @@ public interface PipelineConfig {
     @WithDefault("16")
     int deliveryThreads();
 
+    /**
+     * Longest one output download may take, headers and body, redirects included; must leave room within
+     * the lease for the upload as well.
+     */
+    @WithDefault("45s")
+    Duration downloadTimeout();
+
+    /** A job that could not be delivered this long after it entered DELIVERING fails ({@code delivery_deadline_exceeded}). */
+    @WithDefault("1h")
+    Duration deliveryDeadline();
+
     /** Host names whose loopback or private addresses output downloads may reach (an emulator's); none by default. */
     Optional<Set<String>> outputPrivateHosts();
 

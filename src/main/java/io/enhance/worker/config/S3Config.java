@@ -36,6 +36,18 @@ public interface S3Config {
     /** Secret key that goes with {@code access-key-id}. */
     Optional<String> secretAccessKey();
 
+    /** Longest one S3 call may take, its retries included. */
+    @WithDefault("45s")
+    Duration callTimeout();
+
+    /** Longest one attempt of an S3 call may take, and longest wait for the next bytes on its socket. */
+    @WithDefault("20s")
+    Duration attemptTimeout();
+
+    /** Longest wait for a connection to S3. */
+    @WithDefault("10s")
+    Duration connectTimeout();
+
     /** Lifetime of the presigned GET URL handed to WaveSpeed for an {@code s3://} source. */
     @WithDefault("1h")
     Duration sourceUrlExpiry();

@@ -1,22 +1,24 @@
 package io.enhance.worker.delivery;
 
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.PipelineConfig;
+import io.enhance.worker.config.S3Config;
 import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
@@ -25,61 +27,111 @@ import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.Rounds;
 import io.enhance.worker.jobs.StoredOutput;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
-import software.amazon.awssdk.services.s3.model.PutObjectRequest;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Copies the outputs of finished predictions into S3 under {@code {key_prefix}{job_id}/{index}.{ext}},
  * then completes the job together with its event. One file at a time per job, never a batch in memory.
+ * Each job is a transfer of its own that writes its own result: a round claims only as many jobs as
+ * there are free transfer slots and never waits for a slow one. A job that keeps failing for reasons
+ * that may pass is tried again later, ever less often, and fails at {@code PIPELINE_DELIVERY_DEADLINE}.
  */
 @ApplicationScoped
 public class DeliverFinishedPredictions {
 
     private static final Logger LOG = Logger.getLogger(DeliverFinishedPredictions.class);
-    private static final Duration RETRY_DELAY = Duration.ofSeconds(5);
+    private static final Duration MIN_RETRY_DELAY = Duration.ofSeconds(2);
+    private static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(1);
+    /** How long a round waits for a transfer slot to come free before it ends. */
+    private static final Duration SLOT_WAIT = Duration.ofSeconds(1);
 
     private final JobClaims claims;
     private final JobOutcomes outcomes;
     private final OutputFetcher fetcher;
-    private final S3Client s3;
+    private final OutputUploads uploads;
     private final WaveSpeedConfig wavespeed;
+    private final PipelineConfig pipeline;
     private final ExecutorService transfers;
+    private final Semaphore freeTransfers;
     private final Rounds rounds;
     private final JobMetrics metrics;
 
-    DeliverFinishedPredictions(JobClaims claims, JobOutcomes outcomes, OutputFetcher fetcher, S3Client s3,
+    DeliverFinishedPredictions(JobClaims claims, JobOutcomes outcomes, OutputFetcher fetcher, OutputUploads uploads,
             WaveSpeedConfig wavespeed, PipelineConfig pipeline, Rounds rounds, JobMetrics metrics) {
         this.rounds = rounds;
         this.metrics = metrics;
         this.claims = claims;
         this.outcomes = outcomes;
         this.fetcher = fetcher;
-        this.s3 = s3;
+        this.uploads = uploads;
         this.wavespeed = wavespeed;
+        this.pipeline = pipeline;
         this.transfers = Executors.newFixedThreadPool(pipeline.deliveryThreads());
+        this.freeTransfers = new Semaphore(pipeline.deliveryThreads());
+    }
+
+    /** A lease that ran out mid-transfer would let a second worker copy the same outputs. */
+    void checkLeaseCoversTransfers(@Observes StartupEvent event, S3Config s3) {
+        checkLeaseCoversTransfers(pipeline.leaseDuration(), pipeline.downloadTimeout(), s3.callTimeout());
+    }
+
+    static void checkLeaseCoversTransfers(Duration lease, Duration download, Duration upload) {
+        Duration transfer = download.plus(upload);
+        if (lease.compareTo(transfer) <= 0) {
+            throw new IllegalStateException("PIPELINE_LEASE_DURATION (" + lease
+                    + ") must be longer than PIPELINE_DOWNLOAD_TIMEOUT plus S3_CALL_TIMEOUT (" + transfer + ")");
+        }
     }
 
     @Scheduled(every = "${pipeline.deliver-interval:1s}", skipExecutionIf = Rounds.Idle.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void deliverDue() {
-        rounds.repeatWhileFull(claims.batchSize(), this::deliverBatch);
+        rounds.repeatWhileFull(1, this::startDeliveries);
     }
 
-    private int deliverBatch() {
-        List<Job> jobs = claims.claim(JobStatus.DELIVERING);
-        CompletableFuture.allOf(jobs.stream()
-                .map(job -> CompletableFuture.runAsync(() -> deliver(job), transfers))
-                .toArray(CompletableFuture[]::new))
-                .join();
-        return jobs.size();
+    /** Claims a job per free transfer slot and starts them; answers 1 when every slot found a job, as more may wait. */
+    private int startDeliveries() {
+        int free = takeFreeSlots();
+        if (free == 0) {
+            return 0;
+        }
+        List<Job> jobs = List.of();
+        try {
+            jobs = claims.claim(JobStatus.DELIVERING, free);
+        } finally {
+            // slots that found no job, or all of them if the claim failed (the database may be away)
+            freeTransfers.release(free - jobs.size());
+        }
+        for (Job job : jobs) {
+            try {
+                transfers.execute(() -> {
+                    try {
+                        rounds.during(() -> deliver(job));
+                    } finally {
+                        freeTransfers.release();
+                    }
+                });
+            } catch (RejectedExecutionException stopping) {
+                freeTransfers.release(); // its lease runs out and another worker takes it
+            }
+        }
+        return jobs.size() == free ? 1 : 0;
     }
 
-    private void deliver(Job job) {
+    private int takeFreeSlots() {
+        try {
+            if (!freeTransfers.tryAcquire(SLOT_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                return 0;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+        return 1 + freeTransfers.drainPermits();
+    }
+
+    private Void deliver(Job job) {
         try {
             List<StoredOutput> stored = copyOutputs(job);
             BigDecimal cost = wavespeed.pricePerImage().multiply(BigDecimal.valueOf(stored.size()));
@@ -88,18 +140,39 @@ public class DeliverFinishedPredictions {
             if (e.permanent) {
                 claims.update(job.id, JobStatus.DELIVERING, held -> outcomes.fail(held, e.code, e.getMessage()));
             } else {
-                retryLater(job, e.getMessage());
+                retryOrGiveUp(job, e.getMessage());
             }
         } catch (RuntimeException unexpected) {
             // never leave a claimed job to wait out its whole lease
-            retryLater(job, unexpected.toString());
+            retryOrGiveUp(job, unexpected.toString());
         }
+        return null;
     }
 
-    private void retryLater(Job job, String reason) {
-        LOG.warnf("Delivery of job %s failed, retrying in %s: %s", job.jobId, RETRY_DELAY, reason);
-        metrics.retried(JobMetrics.Retry.DELIVERY);
-        claims.update(job.id, JobStatus.DELIVERING, held -> held.retryAt(Instant.now().plus(RETRY_DELAY), Instant.now()));
+    private void retryOrGiveUp(Job job, String reason) {
+        claims.update(job.id, JobStatus.DELIVERING, held -> {
+            Instant now = Instant.now();
+            Duration delivering = Duration.between(held.enteredAt(JobStatus.DELIVERING).orElse(held.updatedAt), now);
+            Duration deadline = pipeline.deliveryDeadline();
+            if (delivering.compareTo(deadline) >= 0) {
+                LOG.warnf("Delivery of job %s failed for %s, giving up: %s", job.jobId, delivering, reason);
+                outcomes.fail(held, "delivery_deadline_exceeded",
+                        "outputs not delivered within " + deadline + " (PIPELINE_DELIVERY_DEADLINE); last error: " + reason);
+                return;
+            }
+            Duration delay = retryDelay(delivering, deadline);
+            LOG.warnf("Delivery of job %s failed, retrying in %s: %s", job.jobId, delay, reason);
+            metrics.retried(JobMetrics.Retry.DELIVERY);
+            held.retryAt(now.plus(delay), now);
+        });
+    }
+
+    /** A quarter of the time spent so far, within bounds, and never past the deadline, where it gives up. */
+    static Duration retryDelay(Duration delivering, Duration deadline) {
+        Duration delay = delivering.dividedBy(4);
+        delay = delay.compareTo(MIN_RETRY_DELAY) < 0 ? MIN_RETRY_DELAY : delay.compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : delay;
+        Duration left = deadline.minus(delivering);
+        return delay.compareTo(left) > 0 ? left : delay;
     }
 
     private List<StoredOutput> copyOutputs(Job job) throws DeliveryException {
@@ -120,26 +193,7 @@ public class DeliverFinishedPredictions {
 
     private StoredOutput upload(Job job, int index, FetchedOutput output) throws DeliveryException {
         String key = OutputKeys.of(job.outputKeyPrefix, job.jobId, index, output.type().extension);
-        try {
-            s3.putObject(PutObjectRequest.builder()
-                    .bucket(job.outputBucket)
-                    .key(key)
-                    .contentType(output.type().contentType)
-                    .contentLength(output.size())
-                    .metadata(Map.of("sha256", output.sha256(), "job-id", job.jobId))
-                    .build(), RequestBody.fromFile(output.file()));
-        } catch (NoSuchBucketException e) {
-            throw DeliveryException.permanent("output_bucket_not_found", "bucket " + job.outputBucket + " does not exist");
-        } catch (S3Exception e) {
-            if (e.statusCode() == 403) {
-                throw DeliveryException.permanent("output_bucket_forbidden",
-                        "access to bucket " + job.outputBucket + " denied: " + e.awsErrorDetails().errorMessage());
-            }
-            throw DeliveryException.transientFailure("S3 refused the upload: " + e.getMessage(), e);
-        } catch (SdkException | UncheckedIOException e) {
-            // the URL-connection client lets some socket errors escape unwrapped
-            throw DeliveryException.transientFailure("S3 unavailable: " + e.getMessage(), e);
-        }
+        uploads.put(job.outputBucket, key, output, job.jobId);
         return new StoredOutput(job.outputBucket, key, output.type().contentType, output.size(), output.sha256(),
                 output.width(), output.height());
     }

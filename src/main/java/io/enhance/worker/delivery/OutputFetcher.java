@@ -1,59 +1,70 @@
 package io.enhance.worker.delivery;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HexFormat;
-import java.util.Iterator;
-import java.util.Optional;
+import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
-
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import io.enhance.worker.config.PipelineConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 
 /**
- * Streams one output (a URL, or a base64 string) into a temporary file while hashing it, then checks
- * that it really is a JPEG or PNG and reads its size from the header, without decoding the pixels.
+ * Streams one output (a URL, or a base64 string) into a checked temporary file. A download connects
+ * to the very address {@link OutputAddressPolicy} checked (Host header, SNI and certificate check
+ * still use the name), follows redirects by hand so every hop is checked, never from https to
+ * http, and is abandoned at {@code PIPELINE_DOWNLOAD_TIMEOUT}, headers and body together: a server
+ * that sends its headers and then nothing cannot hold a delivery thread.
  */
 @ApplicationScoped
 class OutputFetcher {
 
-    private static final Duration DOWNLOAD_TIMEOUT = Duration.ofMinutes(2);
-
     private static final int MAX_REDIRECTS = 5;
+    private static final Duration MAX_CONNECT_TIME = Duration.ofSeconds(10);
 
-    // redirects are followed by hand, so that every hop passes the address policy
-    private final HttpClient http = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(10))
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    private final HttpClient http;
     private final long maxBytes;
+    private final Duration timeout;
     private final OutputAddressPolicy addresses;
 
     @Inject
-    OutputFetcher(PipelineConfig pipeline) {
-        this(pipeline.maxOutputBytes(), new OutputAddressPolicy(pipeline.outputPrivateHosts().orElse(Set.of())));
+    OutputFetcher(Vertx vertx, PipelineConfig pipeline) {
+        this(vertx, new HttpClientOptions(), pipeline.deliveryThreads(), pipeline.maxOutputBytes(),
+                pipeline.downloadTimeout(), new OutputAddressPolicy(pipeline.outputPrivateHosts().orElse(Set.of())));
     }
 
-    OutputFetcher(long maxBytes, OutputAddressPolicy addresses) {
+    /** {@code options} lets a test trust its own certificate. */
+    OutputFetcher(Vertx vertx, HttpClientOptions options, int connections, long maxBytes, Duration timeout,
+            OutputAddressPolicy addresses) {
+        long connectMillis = Math.min(timeout.toMillis(), MAX_CONNECT_TIME.toMillis());
+        // one connection per request: an abandoned answer never leaves a half-read connection in the pool
+        this.http = vertx.createHttpClient(options.setConnectTimeout((int) connectMillis).setKeepAlive(false),
+                new PoolOptions().setHttp1MaxSize(Math.max(1, connections)));
         this.maxBytes = maxBytes;
+        this.timeout = timeout;
         this.addresses = addresses;
     }
 
@@ -62,118 +73,164 @@ class OutputFetcher {
     }
 
     private FetchedOutput download(String url) throws DeliveryException {
-        URI uri;
-        try {
-            uri = URI.create(url);
-        } catch (IllegalArgumentException e) {
-            throw DeliveryException.permanent("output_unavailable", "output is not a URL");
-        }
+        URI uri = parse(url, null);
+        long deadline = System.nanoTime() + timeout.toNanos();
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-            addresses.check(uri);
-            HttpResponse<InputStream> response = get(uri);
-            try (InputStream body = response.body()) {
-                int status = response.statusCode();
-                Optional<String> location = response.headers().firstValue("Location");
-                if (status / 100 == 3 && location.isPresent()) {
-                    uri = uri.resolve(location.get());
-                    continue;
-                }
-                if (status == 404 || status == 410 || status == 403) {
-                    throw DeliveryException.permanent("output_unavailable",
-                            "output URL answered HTTP " + status + " (outputs expire after 7 days)");
-                }
-                if (status != 200) {
-                    throw DeliveryException.transientFailure("output URL answered HTTP " + status, null);
-                }
-                return store(body);
-            } catch (IOException e) {
-                throw DeliveryException.transientFailure("output download failed: " + e, e);
+            InetAddress address = addresses.check(uri);
+            Hop answer = get(uri, address, deadline);
+            if (answer.output() != null) {
+                return answer.output();
             }
+            URI next = parse(answer.location(), uri);
+            if (scheme(uri).equals("https") && scheme(next).equals("http")) {
+                throw DeliveryException.permanent("output_refused", "output URL redirects from https to http");
+            }
+            uri = next;
         }
         throw DeliveryException.permanent("output_unavailable", "output URL redirects more than " + MAX_REDIRECTS + " times");
     }
 
-    private HttpResponse<InputStream> get(URI uri) throws DeliveryException {
-        try {
-            return http.send(HttpRequest.newBuilder(uri).timeout(DOWNLOAD_TIMEOUT).GET().build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
+    /** One request: the output, or where a redirect points. */
+    private record Hop(FetchedOutput output, String location) {
+    }
+
+    private Hop get(URI uri, InetAddress address, long deadline) throws DeliveryException {
+        int port = uri.getPort() != -1 ? uri.getPort() : scheme(uri).equals("https") ? 443 : 80;
+        RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(uri.toString())
+                .setServer(SocketAddress.inetSocketAddress(port, address.getHostAddress())).setFollowRedirects(false);
+        OutputFile file = openFile();
+        try (file) {
+            Transfer transfer = new Transfer(file);
+            HttpClientResponse response = transfer.await(http.request(request)
+                    .compose(transfer::started).map(transfer::receive), deadline);
+            int status = response.statusCode();
+            String location = response.getHeader("Location");
+            if (status / 100 == 3 && location != null) {
+                transfer.abandon();
+                return new Hop(null, location);
+            }
+            if (status != 200) {
+                transfer.abandon();
+                throw statusFailure(status);
+            }
+            transfer.await(transfer.bodyEnd, deadline);
+            return new Hop(file.finish(), null);
         } catch (IOException e) {
             throw DeliveryException.transientFailure("output download failed: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw DeliveryException.transientFailure("interrupted", e);
         }
     }
 
+    private static DeliveryException statusFailure(int status) {
+        if (status / 100 == 4 && status != 408 && status != 429) {
+            return DeliveryException.permanent("output_unavailable",
+                    "output URL answered HTTP " + status + " (outputs expire after 7 days)");
+        }
+        return DeliveryException.transientFailure("output URL answered HTTP " + status, null);
+    }
+
+    /** One request under way, written into {@code file} on the event loop and waited for with a deadline. */
+    private final class Transfer {
+        private final OutputFile file;
+        private final AtomicReference<HttpClientRequest> request = new AtomicReference<>();
+        private final AtomicBoolean abandoned = new AtomicBoolean();
+        private final AtomicReference<DeliveryException> refused = new AtomicReference<>();
+        /** Set with the handler, on the event loop: asked for later, a short body would already have ended. */
+        private volatile Future<Void> bodyEnd;
+
+        Transfer(OutputFile file) {
+            this.file = file;
+        }
+
+        Future<HttpClientResponse> started(HttpClientRequest sent) {
+            request.set(sent);
+            if (abandoned.get()) {
+                sent.reset();
+            }
+            return sent.send();
+        }
+
+        /** Runs on the event loop as the headers arrive, before any of the body is handed out. */
+        HttpClientResponse receive(HttpClientResponse response) {
+            if (response.statusCode() == 200) {
+                response.handler(buffer -> {
+                    try {
+                        file.write(buffer.getBytes(), 0, buffer.length());
+                    } catch (IOException e) {
+                        refused.compareAndSet(null, DeliveryException.transientFailure("output not stored: " + e, e));
+                        abandon();
+                    } catch (DeliveryException e) {
+                        refused.compareAndSet(null, e);
+                        abandon();
+                    }
+                });
+                bodyEnd = response.end();
+            }
+            return response;
+        }
+
+        <T> T await(Future<T> step, long deadline) throws DeliveryException {
+            try {
+                return step.toCompletionStage().toCompletableFuture()
+                        .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                abandon();
+                throw DeliveryException.transientFailure("output download did not finish within " + timeout, e);
+            } catch (ExecutionException e) {
+                abandon();
+                if (refused.get() != null) {
+                    throw refused.get();
+                }
+                throw DeliveryException.transientFailure("output download failed: " + e.getCause(), e.getCause());
+            } catch (InterruptedException e) {
+                abandon();
+                Thread.currentThread().interrupt();
+                throw DeliveryException.transientFailure("interrupted", e);
+            }
+        }
+
+        /** Closes the connection: nothing more of this answer is read. */
+        void abandon() {
+            abandoned.set(true);
+            HttpClientRequest sent = request.get();
+            if (sent != null) {
+                sent.reset();
+            }
+        }
+    }
+
+    private OutputFile openFile() throws DeliveryException {
+        try {
+            return new OutputFile(maxBytes);
+        } catch (IOException e) {
+            throw DeliveryException.transientFailure("no temporary file for the output: " + e, e);
+        }
+    }
+
+    private static URI parse(String url, URI base) throws DeliveryException {
+        try {
+            return base == null ? URI.create(url) : base.resolve(url);
+        } catch (IllegalArgumentException e) {
+            throw DeliveryException.permanent("output_unavailable", base == null ? "output is not a URL"
+                    : "output URL redirects to something that is not a URL");
+        }
+    }
+
+    private static String scheme(URI uri) {
+        return uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    }
+
     private FetchedOutput decode(String base64) throws DeliveryException {
-        try (InputStream body = Base64.getMimeDecoder().wrap(
-                new java.io.ByteArrayInputStream(base64.getBytes(java.nio.charset.StandardCharsets.US_ASCII)))) {
-            return store(body);
+        try (InputStream body = Base64.getMimeDecoder().wrap(new ByteArrayInputStream(base64.getBytes(StandardCharsets.US_ASCII)));
+                OutputFile file = openFile()) {
+            file.writeAll(body);
+            return file.finish();
         } catch (IllegalArgumentException | IOException e) {
             throw DeliveryException.permanent("output_invalid", "base64 output cannot be decoded: " + e.getMessage());
         }
     }
 
-    private FetchedOutput store(InputStream body) throws IOException, DeliveryException {
-        Path file = Files.createTempFile("enhance-output-", ".img");
-        try {
-            MessageDigest sha256 = sha256();
-            long size;
-            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(file), sha256)) {
-                size = copyAtMost(body, out);
-            }
-            FetchedOutput fetched = inspect(file, size, HexFormat.of().formatHex(sha256.digest()));
-            file = null; // now owned by the caller
-            return fetched;
-        } finally {
-            if (file != null) {
-                Files.deleteIfExists(file);
-            }
-        }
-    }
-
-    private long copyAtMost(InputStream in, OutputStream out) throws IOException, DeliveryException {
-        byte[] buffer = new byte[64 * 1024];
-        long total = 0;
-        for (int n; (n = in.read(buffer)) != -1;) {
-            total += n;
-            if (total > maxBytes) {
-                throw DeliveryException.permanent("output_invalid", "output is larger than " + maxBytes + " bytes");
-            }
-            out.write(buffer, 0, n);
-        }
-        return total;
-    }
-
-    private static FetchedOutput inspect(Path file, long size, String sha256) throws IOException, DeliveryException {
-        byte[] head;
-        try (InputStream in = Files.newInputStream(file)) {
-            head = in.readNBytes(ImageType.SIGNATURE_BYTES);
-        }
-        ImageType type = ImageType.detect(head).orElseThrow(() -> DeliveryException.permanent("output_invalid",
-                "output is neither a JPEG nor a PNG (" + size + " bytes)"));
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw DeliveryException.permanent("output_invalid", "output image cannot be read");
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                return new FetchedOutput(file, type, size, sha256, reader.getWidth(0), reader.getHeight(0));
-            } catch (IOException e) {
-                throw DeliveryException.permanent("output_invalid", "output image is damaged: " + e.getMessage());
-            } finally {
-                reader.dispose();
-            }
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+    @PreDestroy
+    void stop() {
+        http.close();
     }
 }

@@ -19,7 +19,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
-/** Builds the S3 client and presigner from {@link S3Config}; unset values fall back to the AWS SDK's chains. */
+/**
+ * Builds the S3 client and presigner from {@link S3Config}; unset values fall back to the AWS SDK's chains.
+ * Every call of the client has a deadline ({@code S3_CALL_TIMEOUT}, {@code S3_ATTEMPT_TIMEOUT}).
+ */
 @ApplicationScoped
 public class S3Clients {
 
@@ -27,7 +30,12 @@ public class S3Clients {
     @ApplicationScoped
     S3Client s3Client(S3Config config) {
         var builder = S3Client.builder()
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                // every call ends: a stalled store must not hold a delivery beyond its lease
+                .httpClientBuilder(UrlConnectionHttpClient.builder()
+                        .connectionTimeout(config.connectTimeout())
+                        .socketTimeout(config.attemptTimeout()))
+                .overrideConfiguration(call -> call.apiCallTimeout(config.callTimeout())
+                        .apiCallAttemptTimeout(config.attemptTimeout()))
                 .credentialsProvider(credentials(config))
                 .forcePathStyle(config.pathStyle())
                 // The URL-connection client's handling of "Expect: 100-continue" fails now and then with

@@ -21,6 +21,7 @@ final class Call {
     private final Matcher path;
     private final String baseUrl;
     private boolean answered;
+    private boolean held;
 
     Call(HttpExchange exchange, Matcher path, String baseUrl) {
         this.exchange = exchange;
@@ -107,6 +108,32 @@ final class Call {
         try (OutputStream out = exchange.getResponseBody()) {
             Files.copy(file, out);
         }
+    }
+
+    /**
+     * Starts answering with {@code file} but sends only its first bytes, then nothing: the exchange stays
+     * open, past the handler, until {@link #close} or the client gives up.
+     */
+    void stall(Path file, String contentType, int sentBytes) throws IOException {
+        byte[] head;
+        try (InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(sentBytes);
+        }
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        answered = true;
+        held = true;
+        exchange.sendResponseHeaders(200, Files.size(file));
+        exchange.getResponseBody().write(head);
+        exchange.getResponseBody().flush();
+    }
+
+    /** Whether the exchange outlives the handler (a stalled answer), so the router must not close it. */
+    boolean held() {
+        return held;
+    }
+
+    void close() {
+        exchange.close();
     }
 
     void setHeader(String name, String value) {

@@ -95,9 +95,11 @@ final class EmulatorRouter implements HttpHandler {
         } catch (Exception e) {
             answerError(exchange, call, 500, "Internal server error: " + e.getClass().getSimpleName());
         } finally {
-            exchange.close();
-            if (!dropped) {
-                idle.answered(exchange);
+            if (call == null || !call.held()) {
+                exchange.close();
+                if (!dropped) {
+                    idle.answered(exchange);
+                }
             }
         }
     }

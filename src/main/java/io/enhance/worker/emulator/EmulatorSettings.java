@@ -33,6 +33,7 @@ public final class EmulatorSettings {
     private volatile long slowResponseMs = 15_000;
     private volatile double dropRate = 0.0;
     private volatile long idleTimeoutMs = 0;
+    private volatile double outputStallRate = 0.0;
     private final Queue<InjectedFault> submitScript = new ConcurrentLinkedQueue<>();
     private final Queue<InjectedFault> resultScript = new ConcurrentLinkedQueue<>();
 
@@ -90,6 +91,7 @@ public final class EmulatorSettings {
         readers.put("EMULATOR_SLOW_RESPONSE_MS", v -> setSlowResponseMs(Long.parseLong(v)));
         readers.put("EMULATOR_DROP_RATE", v -> setDropRate(Double.parseDouble(v)));
         readers.put("EMULATOR_IDLE_TIMEOUT_MS", v -> setIdleTimeoutMs(Long.parseLong(v)));
+        readers.put("EMULATOR_OUTPUT_STALL_RATE", v -> setOutputStallRate(Double.parseDouble(v)));
         readers.put("EMULATOR_SUBMIT_SCRIPT", v -> scriptSubmits(scriptTokens(v)));
         readers.put("EMULATOR_RESULT_SCRIPT", v -> scriptResults(scriptTokens(v)));
         return readers;
@@ -274,6 +276,16 @@ public final class EmulatorSettings {
         return this;
     }
 
+    /** Probability that an output download sends its headers and a few bytes, then nothing until the client gives up. */
+    public double getOutputStallRate() {
+        return outputStallRate;
+    }
+
+    public EmulatorSettings setOutputStallRate(double outputStallRate) {
+        this.outputStallRate = probability("outputStallRate", outputStallRate);
+        return this;
+    }
+
     /**
      * Queues faults for the next submits, one per call and ahead of the random ones: {@code ok},
      * {@code 429}, {@code 500}, {@code 502}, {@code 503}, {@code 504}, {@code drop} (nothing created),
@@ -336,7 +348,7 @@ public final class EmulatorSettings {
         return "EmulatorSettings[host=" + host + ", port=" + port + ", apiKey=" + (apiKey == null ? "none" : "***")
                 + ", latency=" + minLatencyMs + ".." + maxLatencyMs + "ms, failureRate=" + failureRate
                 + ", rate429=" + rate429 + ", webhookLossRate=" + webhookLossRate + ", resultFaultRate=" + resultFaultRate + ", rate5xx=" + rate5xx
-                + ", dropRate=" + dropRate + ", idleTimeoutMs=" + idleTimeoutMs + ", slowResponseMs=" + slowResponseMs + ", scripted=" + submitScript.size()
+                + ", dropRate=" + dropRate + ", idleTimeoutMs=" + idleTimeoutMs + ", outputStallRate=" + outputStallRate + ", slowResponseMs=" + slowResponseMs + ", scripted=" + submitScript.size()
                 + "/" + resultScript.size() + ", randomSeed=" + randomSeed + "]";
     }
 }

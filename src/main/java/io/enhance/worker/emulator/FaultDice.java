@@ -25,6 +25,8 @@ final class FaultDice {
     private long seededWith;
     private Random resultRandom;
     private long resultSeededWith;
+    private Random stallRandom;
+    private long stallSeededWith;
 
     FaultDice(EmulatorSettings settings) {
         this.settings = settings;
@@ -63,6 +65,15 @@ final class FaultDice {
         double fault = resultRandom.nextDouble();
         int kind = resultRandom.nextInt(4);
         return fault < settings.getResultFaultRate() ? RESULT_FAULTS.get(kind) : InjectedFault.NONE;
+    }
+
+    /** Whether an output download stalls; its own stream again, so downloads shift neither submits nor polls. */
+    synchronized boolean rollOutputStall() {
+        if (stallRandom == null || stallSeededWith != settings.getRandomSeed()) {
+            stallSeededWith = settings.getRandomSeed();
+            stallRandom = new Random(stallSeededWith ^ 0x57A11L);
+        }
+        return stallRandom.nextDouble() < settings.getOutputStallRate();
     }
 
     private Fate rollFate() {

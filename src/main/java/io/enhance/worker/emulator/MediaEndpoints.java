@@ -6,8 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,13 +20,20 @@ final class MediaEndpoints {
 
     static final int UPLOAD_LIMIT = 64 * 1024 * 1024;
 
+    /** Bytes a stalled download sends before it goes quiet. */
+    private static final int STALLED_AFTER_BYTES = 16;
+
     private final FileStore files;
+    private final FaultDice dice;
+    private final Queue<Call> stalled = new ConcurrentLinkedQueue<>();
+    private final Set<String> stalledPredictions = ConcurrentHashMap.newKeySet();
     /** Content type per stored or reserved media path ({@code key/fileName}); the value is small. */
     private final Map<String, String> mediaTypes = new ConcurrentHashMap<>();
     private final Map<String, Boolean> awaitingPut = new ConcurrentHashMap<>();
 
-    MediaEndpoints(FileStore files) {
+    MediaEndpoints(FileStore files, FaultDice dice) {
         this.files = files;
+        this.dice = dice;
     }
 
     /** {@code POST /api/v3/media/upload/binary}, multipart field {@code file}. */
@@ -90,7 +100,26 @@ final class MediaEndpoints {
         if (!Files.isRegularFile(file)) {
             throw ApiException.notFound("Output not found");
         }
-        call.file(file, call.pathPart(2).equals("png") ? "image/png" : "image/jpeg");
+        String contentType = call.pathPart(2).equals("png") ? "image/png" : "image/jpeg";
+        if (dice.rollOutputStall()) {
+            stalled.add(call);
+            stalledPredictions.add(call.pathPart(1));
+            call.stall(file, contentType, STALLED_AFTER_BYTES);
+        } else {
+            call.file(file, contentType);
+        }
+    }
+
+    /** Predictions whose output download was stalled at least once; a copy. */
+    Set<String> stalledPredictions() {
+        return Set.copyOf(stalledPredictions);
+    }
+
+    /** Ends the stalled downloads, at the emulator's close. */
+    void closeStalled() {
+        for (Call call; (call = stalled.poll()) != null;) {
+            call.close();
+        }
     }
 
     private static String newKey() {

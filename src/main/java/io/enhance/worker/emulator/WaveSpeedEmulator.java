@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,6 +32,7 @@ public final class WaveSpeedEmulator implements AutoCloseable {
     private final HttpServer server;
     private final FileStore files;
     private final PredictionStore store;
+    private final MediaEndpoints media;
     private final ExecutorService httpThreads;
     private final ExecutorService clientThreads;
     private final ExecutorService workers;
@@ -56,13 +58,14 @@ public final class WaveSpeedEmulator implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NORMAL)
                 .build();
         FaultDice dice = new FaultDice(settings);
+        media = new MediaEndpoints(files, dice);
         PredictionRunner runner = new PredictionRunner(scheduler, workers, new SourceImageFetcher(client), files, store,
                 new WebhookDispatcher(client, scheduler, settings));
         server = HttpServer.create(new InetSocketAddress(settings.getHost(), settings.getPort()), 256);
         String host = settings.getHost().equals("0.0.0.0") || settings.getHost().equals("::") ? "127.0.0.1" : settings.getHost();
         baseUrl = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.getAddress().getPort();
         server.createContext("/", new EmulatorRouter(settings, () -> baseUrl,
-                new PredictionEndpoints(settings, dice, store, runner), new MediaEndpoints(files)));
+                new PredictionEndpoints(settings, dice, store, runner), media));
         server.setExecutor(httpThreads);
         server.start();
     }
@@ -109,11 +112,17 @@ public final class WaveSpeedEmulator implements AutoCloseable {
         return store.createdCount();
     }
 
+    /** Ids of the predictions whose output download was stalled ({@code EMULATOR_OUTPUT_STALL_RATE}) at least once. */
+    public Set<String> stalledOutputs() {
+        return media.stalledPredictions();
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        media.closeStalled();
         server.stop(0);
         httpThreads.shutdownNow();
         scheduler.shutdownNow();

@@ -243,6 +243,12 @@ public class Job extends PanacheEntityBase {
         updatedAt = now;
     }
 
+    /** When the job last entered {@code status}, as its recorded transitions say. */
+    public Optional<Instant> enteredAt(JobStatus status) {
+        return JobTransition.<JobTransition> find("job = ?1 and toStatus = ?2 order by at desc", id, status.name())
+                .firstResultOptional().map(transition -> transition.at);
+    }
+
     public Optional<JobError> error() {
         return errorCode == null ? Optional.empty() : Optional.of(new JobError(errorCode, errorMessage));
     }

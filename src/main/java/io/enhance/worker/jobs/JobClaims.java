@@ -59,6 +59,11 @@ public class JobClaims {
         return claim(Set.of(status));
     }
 
+    /** Claims up to {@code limit} due jobs in {@code status} (no more than a batch), in a transaction of its own. */
+    public List<Job> claim(JobStatus status, int limit) {
+        return QuarkusTransaction.requiringNew().call(() -> claimDue(Set.of(status), Math.min(limit, pipeline.batchSize())));
+    }
+
     public List<Job> claim(Set<JobStatus> statuses) {
         return QuarkusTransaction.requiringNew().call(() -> claimDue(statuses, pipeline.batchSize()));
     }

@@ -95,7 +95,9 @@ public class SubmitQueuedJobs {
         List<Integer> sendable = recorded.stream().filter(i -> requests.get(i).body() != null).sorted().toList();
         List<Uni<SubmitOutcome>> posts = sendable.stream()
                 .map(i -> wavespeed.submit(requests.get(i).body(), requests.get(i).webhook())).toList();
-        List<SubmitOutcome> answers = posts.isEmpty() ? List.of() : Uni.join().all(posts).andFailFast().await().indefinitely();
+        List<SubmitOutcome> answers = posts.isEmpty() ? List.of() : Uni.join().all(posts).andFailFast()
+                // each POST ends within the request timeout (as an unknown outcome); this only bounds the wait
+                .await().atMost(config.requestTimeout().plusSeconds(5));
         List<Job> sent = sendable.stream().map(claimed::get).toList();
         claims.updateAll(sent, (i, held) -> record(held, answers.get(i)))
                 .forEach(i -> metrics.submitted(resultOf(answers.get(i))));

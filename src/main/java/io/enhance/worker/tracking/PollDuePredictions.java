@@ -1,11 +1,14 @@
 package io.enhance.worker.tracking;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobMetrics;
@@ -22,6 +25,8 @@ import io.smallrye.mutiny.Uni;
 public class PollDuePredictions {
 
     private static final Logger LOG = Logger.getLogger(PollDuePredictions.class);
+    /** Each poll ends within the request timeout (it answers a failure then); this only bounds the wait for them all. */
+    private static final Duration ANSWER_SLACK = Duration.ofSeconds(5);
 
     private final JobClaims claims;
     private final JobOutcomes outcomes;
@@ -29,9 +34,11 @@ public class PollDuePredictions {
     private final PredictionResults results;
     private final Rounds rounds;
     private final JobMetrics metrics;
+    private final Duration answersWithin;
 
     PollDuePredictions(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, PredictionResults results,
-            Rounds rounds, JobMetrics metrics) {
+            Rounds rounds, JobMetrics metrics, WaveSpeedConfig config) {
+        this.answersWithin = config.requestTimeout().plus(ANSWER_SLACK);
         this.rounds = rounds;
         this.metrics = metrics;
         this.claims = claims;
@@ -52,7 +59,7 @@ public class PollDuePredictions {
             return 0;
         }
         List<PollOutcome> answers = Uni.join().all(jobs.stream().map(job -> wavespeed.result(job.predictionId)).toList())
-                .andFailFast().await().indefinitely();
+                .andFailFast().await().atMost(answersWithin);
         claims.updateAll(jobs, (i, held) -> {
             PollOutcome answer = answers.get(i);
             held.polls++;

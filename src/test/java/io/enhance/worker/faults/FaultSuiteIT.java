@@ -221,6 +221,9 @@ class FaultSuiteIT {
             env.put("WAVESPEED_WEBHOOK_POLL_DELAY", "20s");
             env.put("PIPELINE_SETTLE_INTERVAL", "1s");
             env.put("PIPELINE_LEASE_DURATION", "15s");
+            // a lease must outlast a download plus an upload
+            env.put("PIPELINE_DOWNLOAD_TIMEOUT", "6s");
+            env.put("S3_CALL_TIMEOUT", "6s");
             env.putAll(settings);
             int port = WorkerProcess.freePort();
             if (webhooks) {

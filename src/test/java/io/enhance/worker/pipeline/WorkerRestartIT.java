@@ -26,6 +26,9 @@ class WorkerRestartIT {
                 new EmulatorSettings().setMinLatencyMs(4000).setMaxLatencyMs(6000))) {
             Map<String, String> environment = rig.environment();
             environment.put("PIPELINE_LEASE_DURATION", "5s");
+            // a lease must outlast a download plus an upload
+            environment.put("PIPELINE_DOWNLOAD_TIMEOUT", "2s");
+            environment.put("S3_CALL_TIMEOUT", "2s");
             File log = new File("target/worker-restart-it.log");
 
             try (WorkerProcess first = rig.startWorker(environment, log)) {
