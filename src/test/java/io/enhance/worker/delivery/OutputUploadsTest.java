@@ -156,7 +156,6 @@ class OutputUploadsTest {
             return Optional.of("test-secret-key");
         }
 
-        @Override
         public Optional<List<String>> allowedBuckets() {
             return Optional.empty();
         }
