@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -32,6 +33,7 @@ public final class EmulatorSettings {
     private volatile long webhookRetryBaseMs = 1_000;
     private volatile long slowResponseMs = 15_000;
     private volatile double dropRate = 0.0;
+    private volatile HistoryShape historyShape = HistoryShape.DOCUMENTED;
     private final Queue<InjectedFault> submitScript = new ConcurrentLinkedQueue<>();
     private final Queue<InjectedFault> resultScript = new ConcurrentLinkedQueue<>();
 
@@ -88,6 +90,7 @@ public final class EmulatorSettings {
         readers.put("EMULATOR_WEBHOOK_RETRY_BASE_MS", v -> setWebhookRetryBaseMs(Long.parseLong(v)));
         readers.put("EMULATOR_SLOW_RESPONSE_MS", v -> setSlowResponseMs(Long.parseLong(v)));
         readers.put("EMULATOR_DROP_RATE", v -> setDropRate(Double.parseDouble(v)));
+        readers.put("EMULATOR_HISTORY_SHAPE", v -> setHistoryShape(HistoryShape.parse(v)));
         readers.put("EMULATOR_SUBMIT_SCRIPT", v -> scriptSubmits(scriptTokens(v)));
         readers.put("EMULATOR_RESULT_SCRIPT", v -> scriptResults(scriptTokens(v)));
         return readers;
@@ -262,12 +265,19 @@ public final class EmulatorSettings {
         return this;
     }
 
+    /** Whether history items show the request ({@code input}), which WaveSpeed does not document. */
+    public HistoryShape getHistoryShape() {
+        return historyShape;
+    }
+
+    public EmulatorSettings setHistoryShape(HistoryShape historyShape) {
+        this.historyShape = Objects.requireNonNull(historyShape, "historyShape");
+        return this;
+    }
+
     /**
-     * Queues faults for the next submits, one per call and ahead of the random ones: {@code ok},
-     * {@code 429}, {@code 500}, {@code 502}, {@code 503}, {@code 504}, {@code drop} (nothing created),
-     * {@code created+500}, {@code created+502}, {@code created+504}, {@code created+drop} (the task
-     * exists, the client cannot know), {@code slow} (the task exists, the answer comes late).
-     *
+     * Queues faults for the next submits, one per call and ahead of the random ones: the tokens of
+     * {@link InjectedFault#SUBMIT_TOKENS} ({@code created+...} and {@code slow} create the task first).
      * @throws IllegalArgumentException naming an unknown token and the allowed ones; then none is queued
      */
     public EmulatorSettings scriptSubmits(String... faults) {
@@ -276,9 +286,7 @@ public final class EmulatorSettings {
     }
 
     /**
-     * Queues faults for the next result GETs, one per call and ahead of the random ones: {@code ok},
-     * {@code 429}, {@code 500}, {@code 502}, {@code 503}, {@code 504}, {@code drop}, {@code slow}.
-     *
+     * Queues faults for the next result GETs, one per call and ahead of the random ones ({@link InjectedFault#RESULT_TOKENS}).
      * @throws IllegalArgumentException naming an unknown token and the allowed ones; then none is queued
      */
     public EmulatorSettings scriptResults(String... faults) {
@@ -325,6 +333,6 @@ public final class EmulatorSettings {
                 + ", latency=" + minLatencyMs + ".." + maxLatencyMs + "ms, failureRate=" + failureRate
                 + ", rate429=" + rate429 + ", webhookLossRate=" + webhookLossRate + ", resultFaultRate=" + resultFaultRate + ", rate5xx=" + rate5xx
                 + ", dropRate=" + dropRate + ", slowResponseMs=" + slowResponseMs + ", scripted=" + submitScript.size()
-                + "/" + resultScript.size() + ", randomSeed=" + randomSeed + "]";
+                + "/" + resultScript.size() + ", randomSeed=" + randomSeed + ", history=" + historyShape.spelling() + "]";
     }
 }
