@@ -201,6 +201,7 @@ class WaveSpeedEmulatorTest extends EmulatorTestSupport {
 
     @Test
     void listsSubmittedPredictionsNewestFirstWithTheirInputInHistory() {
+        emulator.settings().setHistoryShape(HistoryShape.WITH_INPUT);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             ids.add(api.post(SUBMIT, input(pngUrl).put("prompt", "picture " + i)).data().path("id").asText());
