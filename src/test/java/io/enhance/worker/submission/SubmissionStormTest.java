@@ -65,7 +65,7 @@ class SubmissionStormTest {
 
     @Test
     void completesEveryJobThroughRateLimitsAndFaultyPollsSubmittingEachOnceWithinTheBackoff() throws Exception {
-        emulator.setRate429(0.6).setResultFaultRate(0.5);
+        emulator.setRate429(0.6).setResultFaultRate(0.5).setWebhookLossRate(1); // every result through a faulty poll
 
         runBatchToCompletion();
 
@@ -99,11 +99,17 @@ class SubmissionStormTest {
                 "job in (select j.id from Job j where j.batchId = ?1)", batch));
         List<JobTransition> adopted = steps.stream().filter(step -> step.toStatus.equals("SUBMITTED")
                 && !step.detail.startsWith("created")).toList();
-        assertThat(adopted).as("tasks of unanswered submissions, adopted").hasSize(CREATED_UNANSWERED.size())
-                .allMatch(step -> shape == HistoryShape.WITH_INPUT
-                        ? step.detail.startsWith(SubmissionEvidence.FOUND_BY_REQUEST)
-                        : step.detail.startsWith("found by its webhook tag:")
-                                || step.detail.startsWith(SubmissionEvidence.FOUND_BY_ELIMINATION));
+        if (shape == HistoryShape.WITH_INPUT) {
+            assertThat(adopted).as("tasks of unanswered submissions, found in the history")
+                    .hasSize(CREATED_UNANSWERED.size())
+                    .allMatch(step -> step.detail.startsWith(SubmissionEvidence.FOUND_BY_REQUEST));
+        } else {
+            // a tagged webhook may also come before the answer of a POST that waits for its round's slow neighbour
+            assertThat(adopted).as("tasks bound by their webhook's tag, at least those of the unanswered submissions")
+                    .hasSizeGreaterThanOrEqualTo(CREATED_UNANSWERED.size())
+                    .allMatch(step -> step.detail.startsWith("found by its webhook tag:")
+                            || step.detail.startsWith(SubmissionEvidence.FOUND_BY_ELIMINATION));
+        }
         assertThat(steps.stream().filter(step -> "SUBMISSION_UNKNOWN".equals(step.fromStatus)
                 && step.toStatus.equals("QUEUED")))
                 .as("proven absent from the history, so submitted again").hasSize(NOT_CREATED_UNANSWERED.size());
