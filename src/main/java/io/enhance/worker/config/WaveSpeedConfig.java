@@ -97,7 +97,14 @@ public interface WaveSpeedConfig {
         FAIL
     }
 
-    /** A prediction still unfinished this long after submission fails. */
+    /**
+     * Nothing but this worker (and its replicas) uses the API key: a history window holding one unowned
+     * task and one unanswered attempt then proves that task is the attempt's, without the request.
+     */
+    @WithDefault("false")
+    boolean exclusiveApiKey();
+
+    /** A prediction still unfinished this long after submission fails; also how long an unanswered submission may wait to be settled. */
     @WithDefault("30m")
     Duration predictionDeadline();
 

@@ -1,14 +1,12 @@
 package io.enhance.worker.emulator;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.function.Consumer;
 
 /**
  * How the emulator behaves. Live and thread-safe: a running emulator reads these on every call, so a
@@ -34,6 +32,7 @@ public final class EmulatorSettings {
     private volatile double dropRate = 0.0;
     private volatile long idleTimeoutMs = 0;
     private volatile double outputStallRate = 0.0;
+    private volatile HistoryShape historyShape = HistoryShape.DOCUMENTED;
     private final Queue<InjectedFault> submitScript = new ConcurrentLinkedQueue<>();
     private final Queue<InjectedFault> resultScript = new ConcurrentLinkedQueue<>();
 
@@ -42,68 +41,7 @@ public final class EmulatorSettings {
      * {@code --min-latency-ms=5} stands for {@code EMULATOR_MIN_LATENCY_MS=5}.
      */
     public static EmulatorSettings fromEnvironment(Map<String, String> env, String[] args) {
-        EmulatorSettings settings = new EmulatorSettings();
-        Map<String, Consumer<String>> readers = settings.readers();
-        Map<String, String> values = new LinkedHashMap<>();
-        Map<String, String> variables = env == null ? Map.of() : env;
-        readers.keySet().forEach(name -> {
-            if (variables.get(name) != null) {
-                values.put(name, variables.get(name));
-            }
-        });
-        for (String arg : args == null ? new String[0] : args) {
-            int equals = arg.indexOf('=');
-            String given = equals < 0 ? arg : arg.substring(0, equals);
-            String name = "EMULATOR_" + given.replaceFirst("^--", "").toUpperCase(Locale.ROOT).replace('-', '_');
-            if (!given.startsWith("--") || equals < 0 || !readers.containsKey(name)) {
-                // names only: a mistyped --api-key=... must not echo the key
-                throw new IllegalArgumentException("Unrecognised argument '" + given + "'; expected --name=value with a name from "
-                        + readers.keySet().stream().map(EmulatorSettings::argumentName).toList());
-            }
-            values.put(name, arg.substring(equals + 1));
-        }
-        values.forEach((name, value) -> {
-            try {
-                readers.get(name).accept(value.trim());
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("Invalid value for " + name + ": " + e.getMessage(), e);
-            }
-        });
-        return settings;
-    }
-
-    private Map<String, Consumer<String>> readers() {
-        Map<String, Consumer<String>> readers = new LinkedHashMap<>();
-        readers.put("EMULATOR_HOST", this::setHost);
-        readers.put("EMULATOR_PORT", v -> setPort(Integer.parseInt(v)));
-        readers.put("EMULATOR_API_KEY", v -> setApiKey(v.isBlank() ? null : v));
-        readers.put("EMULATOR_WEBHOOK_SECRET", this::setWebhookSecret);
-        readers.put("EMULATOR_MIN_LATENCY_MS", v -> setMinLatencyMs(Long.parseLong(v)));
-        readers.put("EMULATOR_MAX_LATENCY_MS", v -> setMaxLatencyMs(Long.parseLong(v)));
-        readers.put("EMULATOR_FAILURE_RATE", v -> setFailureRate(Double.parseDouble(v)));
-        readers.put("EMULATOR_429_RATE", v -> setRate429(Double.parseDouble(v)));
-        readers.put("EMULATOR_WEBHOOK_LOSS_RATE", v -> setWebhookLossRate(Double.parseDouble(v)));
-        readers.put("EMULATOR_RESULT_FAULT_RATE", v -> setResultFaultRate(Double.parseDouble(v)));
-        readers.put("EMULATOR_5XX_RATE", v -> setRate5xx(Double.parseDouble(v)));
-        readers.put("EMULATOR_RANDOM_SEED", v -> setRandomSeed(Long.parseLong(v)));
-        readers.put("EMULATOR_SYNC_TIMEOUT_MS", v -> setSyncTimeoutMs(Long.parseLong(v)));
-        readers.put("EMULATOR_WEBHOOK_RETRY_BASE_MS", v -> setWebhookRetryBaseMs(Long.parseLong(v)));
-        readers.put("EMULATOR_SLOW_RESPONSE_MS", v -> setSlowResponseMs(Long.parseLong(v)));
-        readers.put("EMULATOR_DROP_RATE", v -> setDropRate(Double.parseDouble(v)));
-        readers.put("EMULATOR_IDLE_TIMEOUT_MS", v -> setIdleTimeoutMs(Long.parseLong(v)));
-        readers.put("EMULATOR_OUTPUT_STALL_RATE", v -> setOutputStallRate(Double.parseDouble(v)));
-        readers.put("EMULATOR_SUBMIT_SCRIPT", v -> scriptSubmits(scriptTokens(v)));
-        readers.put("EMULATOR_RESULT_SCRIPT", v -> scriptResults(scriptTokens(v)));
-        return readers;
-    }
-
-    /** An empty variable scripts nothing, so a compose file may leave it blank. */
-    private static String[] scriptTokens(String commaSeparated) {
-        return commaSeparated.isBlank() ? new String[0] : commaSeparated.split(",");
-    }
-
-    private static String argumentName(String variable) {
-        return "--" + variable.substring("EMULATOR_".length()).toLowerCase(Locale.ROOT).replace('_', '-');
+        return EmulatorVariables.read(env, args);
     }
 
     public String getHost() {
@@ -286,6 +224,16 @@ public final class EmulatorSettings {
         return this;
     }
 
+    /** Whether history items show the request ({@code input}), which WaveSpeed does not document. */
+    public HistoryShape getHistoryShape() {
+        return historyShape;
+    }
+
+    public EmulatorSettings setHistoryShape(HistoryShape historyShape) {
+        this.historyShape = Objects.requireNonNull(historyShape, "historyShape");
+        return this;
+    }
+
     /**
      * Queues faults for the next submits, one per call and ahead of the random ones: {@code ok},
      * {@code 429}, {@code 500}, {@code 502}, {@code 503}, {@code 504}, {@code drop} (nothing created),
@@ -349,6 +297,6 @@ public final class EmulatorSettings {
                 + ", latency=" + minLatencyMs + ".." + maxLatencyMs + "ms, failureRate=" + failureRate
                 + ", rate429=" + rate429 + ", webhookLossRate=" + webhookLossRate + ", resultFaultRate=" + resultFaultRate + ", rate5xx=" + rate5xx
                 + ", dropRate=" + dropRate + ", idleTimeoutMs=" + idleTimeoutMs + ", outputStallRate=" + outputStallRate + ", slowResponseMs=" + slowResponseMs + ", scripted=" + submitScript.size()
-                + "/" + resultScript.size() + ", randomSeed=" + randomSeed + "]";
+                + "/" + resultScript.size() + ", randomSeed=" + randomSeed + ", history=" + historyShape.spelling() + "]";
     }
 }

@@ -134,7 +134,7 @@ final class PredictionEndpoints {
         ArrayNode items = data.putArray("items");
         long from = (long) (page - 1) * pageSize;
         for (long i = from; i < Math.min(matches.size(), from + pageSize); i++) {
-            items.add(matches.get((int) i).toJson(true));
+            items.add(matches.get((int) i).toJson(settings.getHistoryShape() == HistoryShape.WITH_INPUT));
         }
         data.put("page", page).put("page_size", pageSize).put("total", matches.size());
         call.ok(data);

@@ -28,8 +28,11 @@ import io.quarkus.scheduler.Scheduled;
 /**
  * Settles submit attempts whose outcome is unknown: those answered by a timeout, a dropped
  * connection or a 5xx, and those a stopped worker left in SUBMITTING. WaveSpeed's prediction history
- * around the attempt decides: its task is adopted if listed; only a complete listing without it
- * allows a new submission (or a failure, by policy); anything less fails the job rather than risk paying twice.
+ * around the attempt decides: its task is adopted if listed with the attempt's request (or, with an
+ * exclusive API key, by elimination); only a complete listing without any unowned task allows a new
+ * submission (or a failure, by policy). Anything less waits, for a tagged webhook to bind the task
+ * (see {@code ApplyWebhookDeliveries}) or a clearer history, until the prediction deadline after the
+ * attempt, and then fails the job rather than risk paying twice.
  */
 @ApplicationScoped
 public class SettleUnknownSubmissions {
@@ -80,7 +83,7 @@ public class SettleUnknownSubmissions {
             });
             return;
         }
-        if (siblingMidSubmission(job, now)) {
+        if (siblingMidSubmission(job)) {
             claims.update(job.id, JobStatus.SUBMISSION_UNKNOWN, held -> held.retryAt(now.plus(SIBLING_WAIT), now));
             return;
         }
@@ -88,7 +91,9 @@ public class SettleUnknownSubmissions {
         try {
             History history = wavespeed.history(historyStart(job), settleAt(job))
                     .await().atMost(config.requestTimeout().multipliedBy(2));
-            verdict = SubmissionEvidence.judge(job.submittedRequest, history, ownedByJobs(history));
+            boolean eliminationAllowed = config.exclusiveApiKey() && !otherUnsettledAttempt(job);
+            verdict = SubmissionEvidence.judge(job.submittedRequest, SubmissionEvidence.sourceFromS3(job.input), history,
+                    ownedByJobs(history), eliminationAllowed);
         } catch (RuntimeException e) {
             LOG.warnf("Job %s: WaveSpeed's history is unavailable, settling its submission later: %s", job.jobId, e.toString());
             metrics.retried(JobMetrics.Retry.SETTLEMENT);
@@ -102,7 +107,7 @@ public class SettleUnknownSubmissions {
         if (verdict instanceof Verdict.Created created) {
             LOG.infof("Job %s: its unanswered submission created prediction %s; following it", held.jobId,
                     created.predictionId());
-            held.submitted(created.predictionId(), now, now, "found in WaveSpeed's history:");
+            held.submitted(created.predictionId(), now, now, created.how());
         } else if (verdict instanceof Verdict.NotCreated) {
             if (config.unknownSubmissionPolicy() == UnknownSubmissionPolicy.RESUBMIT) {
                 held.submissionRefused(now, now, "WaveSpeed's history shows no task for the attempt; submitting again");
@@ -111,16 +116,47 @@ public class SettleUnknownSubmissions {
                         + "and the policy for unanswered submissions is fail");
             }
         } else if (verdict instanceof Verdict.Undecided undecided) {
-            outcomes.fail(held, "submission_outcome_unknown", undecided.why()
-                    + "; not resubmitted, because a second submission could be paid twice");
+            Instant giveUpAt = held.attemptStartedAt.plus(config.predictionDeadline());
+            if (now.isBefore(giveUpAt)) {
+                // a tagged webhook may still bind the task, or the history become clear
+                held.retryAt(min(now.plus(config.retryMaxDelay()), giveUpAt), now);
+            } else {
+                outcomes.fail(held, "submission_outcome_unknown", undecided.why() + ", still after "
+                        + config.predictionDeadline() + "; not resubmitted, because a second submission could be paid twice");
+            }
+        } else {
+            throw new IllegalStateException("unhandled verdict " + verdict);
         }
     }
 
-    /** Another job with the same request whose POST is under way: its new task would be listed like ours. */
-    private static boolean siblingMidSubmission(Job job, Instant now) {
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    /**
+     * Another job with the same request whose POST is under way and whose task could be listed in this
+     * attempt's window, where it would look like ours. Siblings that started after the window are no
+     * concern, so a stream of identical requests cannot hold settlement back; the wait is bounded by
+     * the lease of those that started before its end.
+     */
+    private boolean siblingMidSubmission(Job job) {
+        Instant now = Instant.now();
         return QuarkusTransaction.requiringNew().call(() -> Job.count(
-                "requestFingerprint = ?1 and id <> ?2 and status = ?3 and dueAt > ?4",
-                job.requestFingerprint, job.id, JobStatus.SUBMITTING, now) > 0);
+                "requestFingerprint = ?1 and id <> ?2 and status = ?3 and dueAt > ?4 and attemptStartedAt <= ?5",
+                job.requestFingerprint, job.id, JobStatus.SUBMITTING, now, settleAt(job)) > 0);
+    }
+
+    /**
+     * Another attempt that could have left an unowned task in this attempt's window: unanswered, under
+     * way, or given up on as unknown. While one exists, elimination cannot tell whose a task is.
+     */
+    private boolean otherUnsettledAttempt(Job job) {
+        return QuarkusTransaction.requiringNew().call(() -> Job.count("""
+                id <> ?1 and predictionId is null and submittedRequest is not null
+                and attemptStartedAt between ?2 and ?3
+                and (status in ?4 or (status = ?5 and errorCode = 'submission_outcome_unknown'))""",
+                job.id, historyStart(job).minus(config.requestTimeout()), settleAt(job),
+                EnumSet.of(JobStatus.SUBMITTING, JobStatus.SUBMISSION_UNKNOWN), JobStatus.FAILED) > 0);
     }
 
     private static Set<String> ownedByJobs(History history) {

@@ -20,6 +20,7 @@ import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobTransition;
 import io.enhance.worker.jobs.Rounds;
 import io.enhance.worker.tracking.PredictionResults;
+import io.enhance.worker.tracking.WebhookTags;
 import io.enhance.worker.wavespeed.SubmitOutcome;
 import io.enhance.worker.wavespeed.WaveSpeedClient;
 import io.quarkus.scheduler.Scheduled;
@@ -45,11 +46,13 @@ public class SubmitQueuedJobs {
     private final SettleUnknownSubmissions settlement;
     private final Rounds rounds;
     private final JobMetrics metrics;
+    private final WebhookTags tags;
     private Instant lastProbe;
 
     SubmitQueuedJobs(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config,
             SourceUrls sources, PredictionResults results, AccountStatus account, SettleUnknownSubmissions settlement,
-            Rounds rounds, JobMetrics metrics) {
+            Rounds rounds, JobMetrics metrics, WebhookTags tags) {
+        this.tags = tags;
         this.rounds = rounds;
         this.metrics = metrics;
         this.claims = claims;
@@ -87,7 +90,8 @@ public class SubmitQueuedJobs {
             } else if (request.body() == null) {
                 record(held, new SubmitOutcome.NotCreated("source not prepared: " + request.problem()));
             } else {
-                Map<String, Object> remembered = SubmissionEvidence.remembered(request.body());
+                Map<String, Object> remembered = SubmissionEvidence.remembered(request.body(),
+                        SubmissionEvidence.sourceFromS3(held.input));
                 held.sending(remembered, SubmissionEvidence.fingerprint(remembered), request.webhook() != null, now);
             }
         });
@@ -182,11 +186,14 @@ public class SubmitQueuedJobs {
                 : JobMetrics.SubmitResult.UNKNOWN;
     }
 
-    /** WaveSpeed refuses base64 output together with a webhook, so such jobs are polled instead. */
+    /**
+     * Tagged with the job and attempt, so that the webhook finds its job even if this POST's answer is
+     * lost. WaveSpeed refuses base64 output together with a webhook, so such jobs are polled instead.
+     */
     private Optional<String> webhookCallback(Job job) {
         boolean base64 = Boolean.TRUE.equals(job.input.get("enable_base64_output"));
         return config.webhookUrl().filter(url -> !base64)
-                .map(url -> url.replaceAll("/+$", "") + WEBHOOK_PATH);
+                .map(url -> url.replaceAll("/+$", "") + WEBHOOK_PATH + "?" + tags.query(job.id, job.attempts));
     }
 
     /** Exponential backoff with full jitter: anywhere between zero and base x 2^(attempts-1), capped. */

@@ -4,13 +4,17 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
+
+import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -24,12 +28,16 @@ import io.quarkus.scheduler.Scheduled;
 /**
  * Applies stored webhook deliveries to their jobs, through the same path as poll results. A
  * delivery may arrive before its submission is committed, so one whose job is not known yet waits
- * (up to an hour); one for a job that is no longer tracked changes nothing.
+ * (up to an hour); one for a job that is no longer tracked changes nothing. A delivery tagged with
+ * the current attempt of a job whose POST went unanswered binds its prediction to that job first.
  */
 @ApplicationScoped
 public class ApplyWebhookDeliveries {
 
     private static final Duration KEEP_UNMATCHED = Duration.ofHours(1);
+    private static final Logger LOG = Logger.getLogger(ApplyWebhookDeliveries.class);
+    /** A submission whose answer is missing or still awaited: what a tagged webhook may bind. */
+    private static final Set<JobStatus> UNANSWERED = EnumSet.of(JobStatus.SUBMITTING, JobStatus.SUBMISSION_UNKNOWN);
 
     private final EntityManager entityManager;
     private final PredictionResults results;
@@ -59,16 +67,25 @@ public class ApplyWebhookDeliveries {
         // only deliveries whose job is known, or that waited for it long enough: unmatched ones must not crowd out the rest
         @SuppressWarnings("unchecked")
         List<Object[]> pending = entityManager.createNativeQuery("""
-                select d.webhook_id, d.webhook_timestamp, d.prediction_id, d.body from webhook_deliveries d
+                select d.webhook_id, d.webhook_timestamp, d.prediction_id, d.body, d.tagged_job, d.tagged_attempt
+                from webhook_deliveries d
                 where d.applied_at is null
-                  and (exists (select 1 from jobs j where j.prediction_id = d.prediction_id) or d.received_at < ?2)
+                  and (exists (select 1 from jobs j where j.prediction_id = d.prediction_id)
+                       or exists (select 1 from jobs j where j.id = d.tagged_job and j.attempts = d.tagged_attempt
+                                  and j.status in (?3))
+                       or d.received_at < ?2)
                 order by d.received_at limit ?1 for update of d skip locked""")
                 .setParameter(1, pipeline.batchSize())
                 .setParameter(2, now.minus(KEEP_UNMATCHED))
+                .setParameter(3, UNANSWERED.stream().map(JobStatus::name).toList())
                 .getResultList();
         for (Object[] delivery : pending) {
-            Optional<Job> job = Job.<Job> find("predictionId", delivery[2])
+            String predictionId = (String) delivery[2];
+            Optional<Job> job = Job.<Job> find("predictionId", predictionId)
                     .withLock(LockModeType.PESSIMISTIC_WRITE).firstResultOptional();
+            if (job.isEmpty() && delivery[4] != null) {
+                job = bindTagged(((Number) delivery[4]).longValue(), ((Number) delivery[5]).intValue(), predictionId, now);
+            }
             job.filter(j -> JobStatus.TRACKED.contains(j.status))
                     .ifPresent(j -> results.apply(j, parse((String) delivery[3])));
             entityManager.createNativeQuery("""
@@ -79,6 +96,21 @@ public class ApplyWebhookDeliveries {
                     .executeUpdate();
         }
         return pending.size();
+    }
+
+    /**
+     * The tagged attempt's job adopts the prediction, whatever became of its POST's answer; a tag of an
+     * older attempt, or of a job that already has its prediction, binds nothing.
+     */
+    private Optional<Job> bindTagged(long jobId, int attempt, String predictionId, Instant now) {
+        Optional<Job> job = Job.<Job> findByIdOptional(jobId, LockModeType.PESSIMISTIC_WRITE)
+                .filter(j -> j.attempts == attempt && j.predictionId == null && UNANSWERED.contains(j.status));
+        job.ifPresent(j -> {
+            LOG.infof("Job %s: a tagged webhook names prediction %s for attempt %d; following it", j.jobId,
+                    predictionId, attempt);
+            j.submitted(predictionId, now.plus(results.nextPollDelay(j)), now, "found by its webhook tag:");
+        });
+        return job;
     }
 
     private Prediction parse(String body) {

@@ -1,10 +1,14 @@
 package io.enhance.worker.tracking;
 
 import java.time.Instant;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
+
+import org.hibernate.query.TypedParameterValue;
+import org.hibernate.type.StandardBasicTypes;
 
 /** Verified webhook deliveries, kept until they are applied to their job. */
 @ApplicationScoped
@@ -16,18 +20,26 @@ public class WebhookDeliveries {
         this.entityManager = entityManager;
     }
 
-    /** Stores a delivery; false when this exact delivery (id and timestamp) was seen before, i.e. a replay. */
+    /**
+     * Stores a delivery with the attempt its callback URL was tagged with, if any; false when this
+     * exact delivery (id and timestamp) was seen before, i.e. a replay.
+     */
     @Transactional
-    public boolean storeIfNew(String webhookId, long timestamp, String predictionId, String body) {
+    public boolean storeIfNew(String webhookId, long timestamp, String predictionId, String body,
+            Optional<WebhookTags.Tag> tag) {
         return entityManager.createNativeQuery("""
-                insert into webhook_deliveries (webhook_id, webhook_timestamp, prediction_id, body, received_at)
-                values (?1, ?2, ?3, ?4, ?5)
+                insert into webhook_deliveries (webhook_id, webhook_timestamp, prediction_id, body, received_at,
+                                                tagged_job, tagged_attempt)
+                values (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                 on conflict do nothing""")
                 .setParameter(1, webhookId)
                 .setParameter(2, timestamp)
                 .setParameter(3, predictionId)
                 .setParameter(4, body)
                 .setParameter(5, Instant.now())
+                .setParameter(6, new TypedParameterValue<>(StandardBasicTypes.LONG, tag.map(WebhookTags.Tag::job).orElse(null)))
+                .setParameter(7, new TypedParameterValue<>(StandardBasicTypes.INTEGER,
+                        tag.map(WebhookTags.Tag::attempt).orElse(null)))
                 .executeUpdate() == 1;
     }
 }

@@ -12,6 +12,7 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -34,18 +35,21 @@ public class WebhookResource {
     private final WebhookSecret secret;
     private final WebhookDeliveries deliveries;
     private final ObjectMapper json;
+    private final WebhookTags tags;
 
-    WebhookResource(WebhookSecret secret, WebhookDeliveries deliveries, ObjectMapper json) {
+    WebhookResource(WebhookSecret secret, WebhookDeliveries deliveries, ObjectMapper json, WebhookTags tags) {
         this.secret = secret;
         this.deliveries = deliveries;
         this.json = json;
+        this.tags = tags;
     }
 
     @POST
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
     public Response receive(@HeaderParam("webhook-id") String id, @HeaderParam("webhook-timestamp") String timestamp,
-            @HeaderParam("webhook-signature") String signature, byte[] body) {
+            @HeaderParam("webhook-signature") String signature, @QueryParam("job") String taggedJob,
+            @QueryParam("attempt") String taggedAttempt, @QueryParam("tag") String tag, byte[] body) {
         if (secret.current().isEmpty()) {
             return answer(Response.Status.SERVICE_UNAVAILABLE, "webhook secret not known yet");
         }
@@ -53,6 +57,13 @@ public class WebhookResource {
         if (problem.isPresent()) {
             LOG.warnf("Refused a webhook delivery: %s", problem.get());
             return answer(Response.Status.UNAUTHORIZED, problem.get());
+        }
+        Optional<WebhookTags.Tag> attempt;
+        try {
+            attempt = tags.verify(taggedJob, taggedAttempt, tag);
+        } catch (IllegalArgumentException forged) {
+            LOG.warnf("Refused a webhook delivery: %s", forged.getMessage());
+            return answer(Response.Status.UNAUTHORIZED, forged.getMessage());
         }
         String predictionId;
         try {
@@ -64,7 +75,7 @@ public class WebhookResource {
             return answer(Response.Status.BAD_REQUEST, "body is not a prediction with an id");
         }
         if (!deliveries.storeIfNew(id, Long.parseLong(timestamp.trim()), predictionId,
-                new String(body, StandardCharsets.UTF_8))) {
+                new String(body, StandardCharsets.UTF_8), attempt)) {
             LOG.warnf("Refused a replayed webhook delivery %s", id);
             return answer(Response.Status.UNAUTHORIZED, "delivery already received (replay)");
         }

@@ -39,6 +39,17 @@ class EmulatorSettingsAndSignerTest {
     }
 
     @Test
+    void listsTheHistoryAsDocumentedUnlessToldToShowTheRequest() {
+        assertEquals(HistoryShape.DOCUMENTED, new EmulatorSettings().getHistoryShape());
+        assertEquals(HistoryShape.WITH_INPUT, EmulatorSettings.fromEnvironment(
+                Map.of("EMULATOR_HISTORY_SHAPE", "with-input"), new String[0]).getHistoryShape());
+        assertEquals(HistoryShape.DOCUMENTED, EmulatorSettings.fromEnvironment(
+                Map.of(), new String[] {"--history-shape=documented"}).getHistoryShape());
+        assertThrows(IllegalArgumentException.class, () -> EmulatorSettings.fromEnvironment(
+                Map.of("EMULATOR_HISTORY_SHAPE", "input"), new String[0]));
+    }
+
+    @Test
     void refusesUnknownArgumentsWithoutEchoingTheirValues() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
                 () -> EmulatorSettings.fromEnvironment(Map.of(), new String[] {"--apikey=do-not-print"}));

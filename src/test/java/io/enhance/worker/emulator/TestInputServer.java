@@ -26,7 +26,7 @@ import com.sun.net.httpserver.HttpServer;
 final class TestInputServer implements AutoCloseable {
 
     /** One webhook delivery as received. */
-    record Hook(String id, String timestamp, String signature, byte[] body) {
+    record Hook(String id, String timestamp, String signature, byte[] body, String rawQuery) {
     }
 
     private final HttpServer server;
@@ -85,7 +85,8 @@ final class TestInputServer implements AutoCloseable {
             if (path.startsWith("/hook")) {
                 hooks.add(new Hook(exchange.getRequestHeaders().getFirst("webhook-id"),
                         exchange.getRequestHeaders().getFirst("webhook-timestamp"),
-                        exchange.getRequestHeaders().getFirst("webhook-signature"), body));
+                        exchange.getRequestHeaders().getFirst("webhook-signature"), body,
+                        exchange.getRequestURI().getRawQuery()));
                 exchange.sendResponseHeaders(hookFailuresLeft.getAndDecrement() > 0 ? 500 : 204, -1);
                 return;
             }

@@ -184,6 +184,15 @@ class WaveSpeedEmulatorTest extends EmulatorTestSupport {
     }
 
     @Test
+    void postsTheWebhookToTheCallbackUrlAsGivenQueryIncluded() throws Exception {
+        String callback = outside.url("/hook?job=7&attempt=2&tag=0f3a");
+        api.post(SUBMIT + "?webhook=" + encode(callback), input(pngUrl));
+
+        assertEquals("job=7&attempt=2&tag=0f3a", outside.nextHook(10_000).rawQuery());
+        assertEquals(callback, emulator.submissions().get(0).webhookUrl());
+    }
+
+    @Test
     void deliversAWebhookWhoseSignatureRecomputesWithAnIndependentHmac() throws Exception {
         String id = api.post(SUBMIT + "?webhook=" + encode(outside.url("/hook")), input(pngUrl)).data().path("id").asText();
         TestInputServer.Hook hook = outside.nextHook(10_000);
@@ -201,6 +210,7 @@ class WaveSpeedEmulatorTest extends EmulatorTestSupport {
 
     @Test
     void listsSubmittedPredictionsNewestFirstWithTheirInputInHistory() {
+        emulator.settings().setHistoryShape(HistoryShape.WITH_INPUT);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             ids.add(api.post(SUBMIT, input(pngUrl).put("prompt", "picture " + i)).data().path("id").asText());

@@ -29,6 +29,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.enhance.worker.emulator.EmulatorSettings;
+import io.enhance.worker.emulator.HistoryShape;
 import io.enhance.worker.testing.PackagedWorkerRig;
 import io.enhance.worker.testing.TestImages;
 import io.enhance.worker.testing.WorkerProcess;
@@ -200,7 +201,8 @@ class FaultSuiteIT {
 
         Scenario(String name, EmulatorSettings emulator) throws Exception {
             this.name = name;
-            rig = new PackagedWorkerRig(name, emulator);
+            // no webhooks here: unanswered submits are settled by matching the history's requests
+            rig = new PackagedWorkerRig(name, emulator.setHistoryShape(HistoryShape.WITH_INPUT));
             ledger = EventLedger.bindTo(rig.eventsExchange());
             log = new File("target/" + name + ".log");
             Files.deleteIfExists(log.toPath());

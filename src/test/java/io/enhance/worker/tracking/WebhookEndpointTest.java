@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import jakarta.inject.Inject;
@@ -96,7 +97,7 @@ class WebhookEndpointTest {
     void appliesAValidDeliveryEvenBehindMoreThanABatchOfDeliveriesForUnknownPredictions() {
         QuarkusTransaction.requiringNew().run(() -> {
             for (int i = 0; i < 150; i++) {
-                deliveries.storeIfNew("msg_orphan_" + predictionId + "_" + i, 1, "unknown-" + i, "{}");
+                deliveries.storeIfNew("msg_orphan_" + predictionId + "_" + i, 1, "unknown-" + i, "{}", Optional.empty());
             }
         });
         long now = Instant.now().getEpochSecond();

@@ -72,7 +72,8 @@ class WebhookPipelineTest {
                     .isEqualTo(JOBS);
             assertThat(EmbeddedServices.emulator().submissions().stream()
                     .filter(s -> s.body().path("prompt").asText().startsWith("enhance " + batch + "/"))
-                    .allMatch(s -> s.webhookUrl().equals("http://127.0.0.1:" + WebhooksOn.PORT + "/webhooks/wavespeed")))
+                    .allMatch(s -> s.webhookUrl().matches("http://127\\.0\\.0\\.1:" + WebhooksOn.PORT
+                            + "/webhooks/wavespeed\\?job=\\d+&attempt=1&tag=[0-9a-f]{64}")))
                     .isTrue();
             assertThat(QuarkusTransaction.requiringNew().call(
                     () -> Job.count("batchId = ?1 and webhookTracked = true", batch))).isEqualTo(JOBS);
