@@ -20,6 +20,7 @@ import org.jboss.logging.Logger;
 import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.config.S3Config;
 import io.enhance.worker.config.WaveSpeedConfig;
+import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobMetrics;
@@ -55,10 +56,12 @@ public class DeliverFinishedPredictions {
     private final ExecutorService transfers;
     private final Semaphore freeTransfers;
     private final Rounds rounds;
+    private final DatabaseClock clock;
     private final JobMetrics metrics;
 
     DeliverFinishedPredictions(JobClaims claims, JobOutcomes outcomes, OutputFetcher fetcher, OutputUploads uploads,
-            WaveSpeedConfig wavespeed, PipelineConfig pipeline, Rounds rounds, JobMetrics metrics) {
+            WaveSpeedConfig wavespeed, PipelineConfig pipeline, Rounds rounds, JobMetrics metrics, DatabaseClock clock) {
+        this.clock = clock;
         this.rounds = rounds;
         this.metrics = metrics;
         this.claims = claims;
@@ -151,7 +154,7 @@ public class DeliverFinishedPredictions {
 
     private void retryOrGiveUp(Job job, String reason) {
         claims.update(job.id, JobStatus.DELIVERING, held -> {
-            Instant now = Instant.now();
+            Instant now = clock.now();
             Duration delivering = Duration.between(held.enteredAt(JobStatus.DELIVERING).orElse(held.updatedAt), now);
             Duration deadline = pipeline.deliveryDeadline();
             if (delivering.compareTo(deadline) >= 0) {

@@ -14,6 +14,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.PipelineConfig;
+import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Rounds;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
@@ -36,8 +37,10 @@ public class RelayOutboxEvents {
     private final MutinyEmitter<String> events;
     private final PipelineConfig pipeline;
     private final Rounds rounds;
+    private final DatabaseClock clock;
 
-    RelayOutboxEvents(@Channel("job-events") MutinyEmitter<String> events, PipelineConfig pipeline, Rounds rounds) {
+    RelayOutboxEvents(@Channel("job-events") MutinyEmitter<String> events, PipelineConfig pipeline, Rounds rounds, DatabaseClock clock) {
+        this.clock = clock;
         this.rounds = rounds;
         this.events = events;
         this.pipeline = pipeline;
@@ -63,7 +66,7 @@ public class RelayOutboxEvents {
         }
         List<Uni<Boolean>> confirms = batch.stream().map(this::publish).toList();
         List<Boolean> confirmed = Uni.join().all(confirms).andFailFast().await().atMost(CONFIRM_TIMEOUT);
-        Instant now = Instant.now();
+        Instant now = clock.now();
         int sent = 0;
         for (int i = 0; i < batch.size(); i++) {
             OutboxEvent event = batch.get(i);

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.enhance.worker.events.JobEvents;
 import io.enhance.worker.events.JobEvents.Problem;
+import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 
 /** Stores one request message as a job, or as a rejected message with its reasons and event. */
@@ -35,9 +36,11 @@ public class JobIntake {
     private final JobRequestParser parser;
     private final JobEvents events;
     private final EntityManager entityManager;
+    private final DatabaseClock clock;
     private final ObjectMapper json;
 
-    JobIntake(JobRequestParser parser, JobEvents events, EntityManager entityManager, ObjectMapper json) {
+    JobIntake(JobRequestParser parser, JobEvents events, EntityManager entityManager, ObjectMapper json, DatabaseClock clock) {
+        this.clock = clock;
         this.parser = parser;
         this.events = events;
         this.entityManager = entityManager;
@@ -65,7 +68,7 @@ public class JobIntake {
             return duplicate(existing.get(), digest, body, messageId, parsed);
         }
         Job.accept(request.jobId(), request.batchId(), request.input(), request.outputBucket(),
-                request.outputKeyPrefix(), request.metadata(), digest, Instant.now());
+                request.outputKeyPrefix(), request.metadata(), digest, clock.now());
         return new Result(Outcome.ACCEPTED, request.jobId(), List.of());
     }
 

@@ -29,9 +29,11 @@ public class GracefulShutdown {
     private final Rounds rounds;
     private final PipelineConfig pipeline;
     private final WorkerIdentity worker;
+    private final DatabaseClock clock;
     private final ChannelRegistry channels;
 
-    GracefulShutdown(Rounds rounds, PipelineConfig pipeline, WorkerIdentity worker, ChannelRegistry channels) {
+    GracefulShutdown(Rounds rounds, PipelineConfig pipeline, WorkerIdentity worker, ChannelRegistry channels, DatabaseClock clock) {
+        this.clock = clock;
         this.rounds = rounds;
         this.pipeline = pipeline;
         this.worker = worker;
@@ -63,7 +65,7 @@ public class GracefulShutdown {
     private int releaseLeases() {
         try {
             return QuarkusTransaction.requiringNew().call(() -> Job.update(
-                    "leaseOwner = null, dueAt = ?1 where leaseOwner = ?2", Instant.now(), worker.name()));
+                    "leaseOwner = null, dueAt = ?1 where leaseOwner = ?2", clock.now(), worker.name()));
         } catch (RuntimeException e) {
             LOG.warnf("Leases not handed back; they run out by themselves: %s", e.toString());
             return 0;

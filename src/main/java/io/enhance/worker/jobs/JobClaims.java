@@ -42,8 +42,10 @@ public class JobClaims {
     private final PipelineConfig pipeline;
     private final WorkerIdentity worker;
     private final SpendingCaps caps;
+    private final DatabaseClock clock;
 
-    JobClaims(PipelineConfig pipeline, WorkerIdentity worker, SpendingCaps caps) {
+    JobClaims(PipelineConfig pipeline, WorkerIdentity worker, SpendingCaps caps, DatabaseClock clock) {
+        this.clock = clock;
         this.pipeline = pipeline;
         this.worker = worker;
         this.caps = caps;
@@ -78,7 +80,7 @@ public class JobClaims {
             Job.getEntityManager().createNativeQuery("select cast(pg_advisory_xact_lock(?1) as text)")
                     .setParameter(1, SUBMISSION_CLAIM_LOCK).getSingleResult();
             int free = (int) Math.max(0, maxInFlight - Job.count("status in ?1", IN_FLIGHT));
-            Instant now = Instant.now();
+            Instant now = clock.now();
             SpendingCaps.Budget budget = caps.budget(now);
             List<Job> claimed = new ArrayList<>();
             for (Job job : claimDue(Set.of(JobStatus.QUEUED, JobStatus.HELD_BUDGET), Math.min(free, pipeline.batchSize()))) {
@@ -159,7 +161,7 @@ public class JobClaims {
         if (limit <= 0) {
             return List.of();
         }
-        Instant now = Instant.now();
+        Instant now = clock.now();
         List<Job> jobs = Job.<Job> find("status in ?1 and dueAt <= ?2 order by dueAt", statuses, now)
                 .withLock(LockModeType.PESSIMISTIC_WRITE)
                 .withHint("jakarta.persistence.lock.timeout", SKIP_LOCKED)

@@ -17,20 +17,22 @@ import io.enhance.worker.events.JobEvents;
 public class JobOutcomes {
 
     private final JobEvents events;
+    private final DatabaseClock clock;
 
-    JobOutcomes(JobEvents events) {
+    JobOutcomes(JobEvents events, DatabaseClock clock) {
+        this.clock = clock;
         this.events = events;
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void complete(Job job, List<StoredOutput> stored, BigDecimal cost) {
-        job.completed(stored, cost, Instant.now());
+        job.completed(stored, cost, clock.now());
         events.jobFinished(job);
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void fail(Job job, String code, String message) {
-        job.failed(new JobError(code, message), Instant.now());
+        job.failed(new JobError(code, message), clock.now());
         events.jobFinished(job);
     }
 }

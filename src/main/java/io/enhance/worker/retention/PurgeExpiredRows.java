@@ -13,6 +13,7 @@ import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.RetentionConfig;
+import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Rounds;
 import io.enhance.worker.tracking.WebhookSignatures;
 import io.quarkus.scheduler.Scheduled;
@@ -50,8 +51,10 @@ public class PurgeExpiredRows {
     private final EntityManager entityManager;
     private final RetentionConfig config;
     private final Rounds rounds;
+    private final DatabaseClock clock;
 
-    PurgeExpiredRows(EntityManager entityManager, RetentionConfig config, Rounds rounds) {
+    PurgeExpiredRows(EntityManager entityManager, RetentionConfig config, Rounds rounds, DatabaseClock clock) {
+        this.clock = clock;
         this.entityManager = entityManager;
         this.config = config;
         this.rounds = rounds;
@@ -60,7 +63,7 @@ public class PurgeExpiredRows {
     @Scheduled(every = "${retention.interval:10m}", skipExecutionIf = Rounds.Idle.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void purgeExpired() {
-        Instant now = Instant.now();
+        Instant now = clock.now();
         for (Purge purge : PURGES) {
             Instant cutoff = now.minus(purge.retention().apply(config));
             AtomicInteger deleted = new AtomicInteger();

@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.config.WaveSpeedConfig.UnknownSubmissionPolicy;
+import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobMetrics;
@@ -46,10 +47,12 @@ public class SettleUnknownSubmissions {
     private final WaveSpeedClient wavespeed;
     private final WaveSpeedConfig config;
     private final Rounds rounds;
+    private final DatabaseClock clock;
     private final JobMetrics metrics;
 
     SettleUnknownSubmissions(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config,
-            Rounds rounds, JobMetrics metrics) {
+            Rounds rounds, JobMetrics metrics, DatabaseClock clock) {
+        this.clock = clock;
         this.rounds = rounds;
         this.metrics = metrics;
         this.claims = claims;
@@ -72,7 +75,7 @@ public class SettleUnknownSubmissions {
     }
 
     private void settle(Job job) {
-        Instant now = Instant.now();
+        Instant now = clock.now();
         if (job.status == JobStatus.SUBMITTING) {
             claims.update(job.id, JobStatus.SUBMITTING, held -> {
                 if (held.submittedRequest == null) {
@@ -140,7 +143,7 @@ public class SettleUnknownSubmissions {
      * the lease of those that started before its end.
      */
     private boolean siblingMidSubmission(Job job) {
-        Instant now = Instant.now();
+        Instant now = clock.now();
         return QuarkusTransaction.requiringNew().call(() -> Job.count(
                 "requestFingerprint = ?1 and id <> ?2 and status = ?3 and dueAt > ?4 and attemptStartedAt <= ?5",
                 job.requestFingerprint, job.id, JobStatus.SUBMITTING, now, settleAt(job)) > 0);

@@ -13,6 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.WaveSpeedConfig;
+import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobMetrics;
@@ -47,11 +48,13 @@ public class SubmitQueuedJobs {
     private final Rounds rounds;
     private final JobMetrics metrics;
     private final WebhookTags tags;
+    private final DatabaseClock clock;
     private Instant lastProbe;
 
     SubmitQueuedJobs(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config,
             SourceUrls sources, PredictionResults results, AccountStatus account, SettleUnknownSubmissions settlement,
-            Rounds rounds, JobMetrics metrics, WebhookTags tags) {
+            Rounds rounds, JobMetrics metrics, WebhookTags tags, DatabaseClock clock) {
+        this.clock = clock;
         this.tags = tags;
         this.rounds = rounds;
         this.metrics = metrics;
@@ -82,7 +85,7 @@ public class SubmitQueuedJobs {
             return 0;
         }
         List<Request> requests = claimed.stream().map(this::prepare).toList();
-        Instant now = Instant.now();
+        Instant now = clock.now();
         Set<Integer> recorded = claims.updateAll(claimed, (i, held) -> {
             Request request = requests.get(i);
             if (request.sourceUnavailable()) {
@@ -127,7 +130,7 @@ public class SubmitQueuedJobs {
         if (account.refusal().isEmpty()) {
             return true;
         }
-        Instant now = Instant.now();
+        Instant now = clock.now();
         if (lastProbe != null && now.isBefore(lastProbe.plus(config.accountProbeInterval()))) {
             return false;
         }
@@ -140,7 +143,7 @@ public class SubmitQueuedJobs {
     }
 
     private void record(Job held, SubmitOutcome outcome) {
-        Instant now = Instant.now();
+        Instant now = clock.now();
         if (outcome instanceof SubmitOutcome.Accepted accepted) {
             held.submitted(accepted.prediction().id(),
                     now.plus(held.webhookTracked ? config.webhookPollDelay() : config.firstPollDelay()), now, "created");
@@ -149,7 +152,7 @@ public class SubmitQueuedJobs {
                 results.apply(held, accepted.prediction());
             }
         } else if (outcome instanceof SubmitOutcome.NotCreated notCreated
-                && now.isAfter(JobTransition.firstAttemptSinceRelease(held).plus(config.submissionDeadline()))) {
+                && now.isAfter(JobTransition.firstAttemptSinceRelease(held).orElse(now).plus(config.submissionDeadline()))) {
             outcomes.fail(held, "submission_not_created", "no task created in " + config.submissionDeadline()
                     + " of attempts; the last: " + notCreated.reason());
         } else if (outcome instanceof SubmitOutcome.NotCreated notCreated) {

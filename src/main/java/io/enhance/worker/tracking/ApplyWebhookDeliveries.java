@@ -19,6 +19,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.enhance.worker.config.PipelineConfig;
+import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.Rounds;
@@ -44,9 +45,11 @@ public class ApplyWebhookDeliveries {
     private final PipelineConfig pipeline;
     private final ObjectMapper json;
     private final Rounds rounds;
+    private final DatabaseClock clock;
 
     ApplyWebhookDeliveries(EntityManager entityManager, PredictionResults results, PipelineConfig pipeline,
-            ObjectMapper json, Rounds rounds) {
+            ObjectMapper json, Rounds rounds, DatabaseClock clock) {
+        this.clock = clock;
         this.rounds = rounds;
         this.entityManager = entityManager;
         this.results = results;
@@ -63,7 +66,7 @@ public class ApplyWebhookDeliveries {
     /** Returns how many deliveries were settled (applied, or dropped as no longer relevant). */
     @Transactional
     int applyBatch() {
-        Instant now = Instant.now();
+        Instant now = clock.now();
         // only deliveries whose job is known, or that waited for it long enough: unmatched ones must not crowd out the rest
         @SuppressWarnings("unchecked")
         List<Object[]> pending = entityManager.createNativeQuery("""

@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
 import io.enhance.worker.config.WaveSpeedConfig;
+import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.wavespeed.Prediction;
@@ -17,16 +18,18 @@ import io.enhance.worker.wavespeed.Prediction;
 public class PredictionResults {
 
     private final JobOutcomes outcomes;
+    private final DatabaseClock clock;
     private final WaveSpeedConfig config;
 
-    PredictionResults(JobOutcomes outcomes, WaveSpeedConfig config) {
+    PredictionResults(JobOutcomes outcomes, WaveSpeedConfig config, DatabaseClock clock) {
+        this.clock = clock;
         this.outcomes = outcomes;
         this.config = config;
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void apply(Job job, Prediction prediction) {
-        Instant now = Instant.now();
+        Instant now = clock.now();
         if (prediction.completed()) {
             if (prediction.outputs().isEmpty()) {
                 outcomes.fail(job, "no_outputs", "the prediction completed without outputs");
@@ -47,7 +50,7 @@ public class PredictionResults {
     /** A poll that got no answer: polled again later, unless the deadline has passed, which no error may postpone. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void unanswered(Job job, String reason) {
-        Instant now = Instant.now();
+        Instant now = clock.now();
         if (pastDeadline(job, now)) {
             outcomes.fail(job, "prediction_deadline_exceeded", "no answer from WaveSpeed "
                     + config.predictionDeadline() + " after submission; the last poll got: " + reason);

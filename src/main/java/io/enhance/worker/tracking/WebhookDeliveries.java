@@ -1,6 +1,5 @@
 package io.enhance.worker.tracking;
 
-import java.time.Instant;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -30,15 +29,14 @@ public class WebhookDeliveries {
         return entityManager.createNativeQuery("""
                 insert into webhook_deliveries (webhook_id, webhook_timestamp, prediction_id, body, received_at,
                                                 tagged_job, tagged_attempt)
-                values (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                values (?1, ?2, ?3, ?4, clock_timestamp(), ?5, ?6)
                 on conflict do nothing""")
                 .setParameter(1, webhookId)
                 .setParameter(2, timestamp)
                 .setParameter(3, predictionId)
                 .setParameter(4, body)
-                .setParameter(5, Instant.now())
-                .setParameter(6, new TypedParameterValue<>(StandardBasicTypes.LONG, tag.map(WebhookTags.Tag::job).orElse(null)))
-                .setParameter(7, new TypedParameterValue<>(StandardBasicTypes.INTEGER,
+                .setParameter(5, new TypedParameterValue<>(StandardBasicTypes.LONG, tag.map(WebhookTags.Tag::job).orElse(null)))
+                .setParameter(6, new TypedParameterValue<>(StandardBasicTypes.INTEGER,
                         tag.map(WebhookTags.Tag::attempt).orElse(null)))
                 .executeUpdate() == 1;
     }
