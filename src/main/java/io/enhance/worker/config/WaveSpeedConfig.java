@@ -44,8 +44,9 @@ public interface WaveSpeedConfig {
      * A pooled connection to WaveSpeed unused this long is closed (milliseconds, in whole seconds, at least
      * 1000). Below common server keep-alives (Node 5 s, ALB 60 s, nginx 75 s), so that a request is never sent
      * on a connection the server is closing: a submit lost that way could only be settled from the history.
+     * The pool sweeps once a second, so a connection may live a second longer: 3 s stays clear of Node's 5 s.
      */
-    @WithDefault("4000")
+    @WithDefault("3000")
     int idleConnectionTimeoutMs();
 
     /** Delay between a submission and its first result poll. */

@@ -154,7 +154,7 @@ class FaultSuiteIT {
                 run.publishGood(150);
                 // the outage lasts its full length, and every worker says it is not ready at its end
                 await().pollDelay(POSTGRES_OUTAGE).atMost(POSTGRES_OUTAGE.plusSeconds(20))
-                        .until(() -> run.workers.stream().allMatch(FaultSuiteIT::notReady));
+                        .until(() -> run.workers.stream().allMatch(worker -> readiness(worker) == 503));
             } finally {
                 shell("pg_ctlcluster", "--skip-systemctl-redirect", postgresVersion(), "main", "start");
             }
@@ -164,12 +164,47 @@ class FaultSuiteIT {
         }
     }
 
-    private static boolean notReady(WorkerProcess worker) {
+    @Test
+    @Order(7)
+    void endsEveryJobWhileTwoPercentOfOutputDownloadsStallAfterTheirHeaders() throws Exception {
+        try (Scenario run = new Scenario("fault_stall", new EmulatorSettings().setMinLatencyMs(300).setMaxLatencyMs(1500)
+                .setOutputStallRate(0.02))) {
+            run.startWorkers(2);
+            run.publishGood(300);
+            run.awaitSettled(0);
+            assertThat(run.rig.emulator.stalledOutputs()).as("downloads that stalled").isNotEmpty();
+            run.verify("2% of output downloads stall after their headers", 0);
+        }
+    }
+
+    @Test
+    @Order(8)
+    void submitsNothingOfUnknownOutcomeWhenTheServerClosesIdleConnections() throws Exception {
+        // Node's keep-alive: a connection idle for 5 s is closed, just as the client may send on it
+        try (Scenario run = new Scenario("fault_idle", new EmulatorSettings().setMinLatencyMs(200).setMaxLatencyMs(800)
+                .setIdleTimeoutMs(5000))) {
+            run.startWorkers(2);
+            for (int wave = 0; wave < 10; wave++) {
+                long finishedBefore = run.finished();
+                run.publishGood(30);
+                // the wave ends, then its connections stay idle past the server's keep-alive
+                await().atMost(SETTLE_TIMEOUT).until(() -> run.finished() == finishedBefore + 30);
+                await().pollDelay(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(20))
+                        .until(() -> run.workers.stream().allMatch(worker -> readiness(worker) == 200));
+            }
+            run.awaitSettled(0);
+            assertThat(run.count("select count(*) as n from job_transitions where to_status = 'SUBMISSION_UNKNOWN'"))
+                    .as("submissions of unknown outcome").isZero();
+            run.verify("server closes connections idle 5 s (Node's keep-alive), 10 waves", 0);
+        }
+    }
+
+    private static int readiness(WorkerProcess worker) {
         try {
-            return worker.readiness() == 503;
+            return worker.readiness();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return -1;
         }
     }
 
@@ -242,7 +277,7 @@ class FaultSuiteIT {
         void publishGood(int count) {
             String source = rig.s3.putSource(name + ".png", TestImages.card(24, 24, 7));
             for (int i = 0; i < count; i++) {
-                String jobId = name + "/" + i;
+                String jobId = name + "/" + goodJobs.size();
                 goodJobs.add(jobId);
                 rig.broker.publish(rig.requests, job(jobId, source).batch(name).bytes());
             }
