@@ -53,7 +53,7 @@ class PurgeExpiredRowsTest {
             // more than one purge batch (1,000 rows) of expired sent events
             sql("""
                     insert into outbox_events (id, routing_key, subject, payload, created_at, sent_at)
-                    select gen_random_uuid(), 'job.retention-test', ?1, '{}', ?2, ?2 from generate_series(1, 2500)""",
+                    select gen_random_uuid(), 'retention.test', ?1, '{}', ?2, ?2 from generate_series(1, 2500)""",
                     "sent-long-ago-" + run, LONG_AGO);
             event("sent-a-day-ago", NOW.minus(Duration.ofDays(1)));
             event("not-sent", null);
@@ -101,10 +101,11 @@ class PurgeExpiredRowsTest {
                 values (?1, 0, 'none', '{}', ?2, ?3)""", name + "-" + run, received, applied);
     }
 
+    /** Under a routing key no test consumer binds: the relay publishes the unsent one like any other. */
     private void event(String name, Instant sent) {
         sql("""
                 insert into outbox_events (id, routing_key, subject, payload, created_at, sent_at)
-                values (gen_random_uuid(), 'job.retention-test', ?1, '{}', ?2, ?3)""", name + "-" + run, LONG_AGO, sent);
+                values (gen_random_uuid(), 'retention.test', ?1, '{}', ?2, ?3)""", name + "-" + run, LONG_AGO, sent);
     }
 
     /** A job created long ago with two transitions, finished at {@code finished} (null: still running). */
