@@ -90,20 +90,24 @@ public class SettleUnknownSubmissions {
             claims.update(job.id, JobStatus.SUBMISSION_UNKNOWN, held -> held.retryAt(now.plus(SIBLING_WAIT), now));
             return;
         }
-        Verdict verdict;
+        Verdict verdict = historyVerdict(job);
+        claims.update(job.id, JobStatus.SUBMISSION_UNKNOWN, held -> apply(held, verdict, now));
+    }
+
+    /** What WaveSpeed's history says of the job's attempt; an unavailable history decides nothing. */
+    private Verdict historyVerdict(Job job) {
         try {
             History history = wavespeed.history(historyStart(job), settleAt(job))
                     .await().atMost(config.requestTimeout().multipliedBy(2));
             boolean eliminationAllowed = config.exclusiveApiKey() && !otherUnsettledAttempt(job);
-            verdict = SubmissionEvidence.judge(job.submittedRequest, SubmissionEvidence.sourceFromS3(job.input), history,
+            return SubmissionEvidence.judge(job.submittedRequest, SubmissionEvidence.sourceFromS3(job.input), history,
                     ownedByJobs(history), eliminationAllowed);
         } catch (RuntimeException e) {
             LOG.warnf("Job %s: WaveSpeed's history is unavailable, settling its submission later: %s", job.jobId, e.toString());
             metrics.retried(JobMetrics.Retry.SETTLEMENT);
-            claims.update(job.id, JobStatus.SUBMISSION_UNKNOWN, held -> held.retryAt(now.plus(config.retryMaxDelay()), now));
-            return;
+            // undecided like any unclear listing, so an outage of the history call too ends at the deadline
+            return new Verdict.Undecided("WaveSpeed's history was unavailable (" + e.getMessage() + ")");
         }
-        claims.update(job.id, JobStatus.SUBMISSION_UNKNOWN, held -> apply(held, verdict, now));
     }
 
     private void apply(Job held, Verdict verdict, Instant now) {
