@@ -34,7 +34,7 @@ public class WebhookTags {
         this.key = config.apiKey().filter(apiKey -> !apiKey.isBlank())
                 .map(apiKey -> sha256(PURPOSE + apiKey))
                 // only without an API key (an emulator that accepts any): tags then hold for this process only
-                .orElseGet(() -> new SecureRandom().generateSeed(32));
+                .orElseGet(WebhookTags::randomKey);
     }
 
     /** The query that tags a callback URL: {@code job=<id>&attempt=<n>&tag=<mac>}. */
@@ -71,6 +71,12 @@ public class WebhookTags {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
         }
+    }
+
+    private static byte[] randomKey() {
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random); // generateSeed may block on an idle machine's entropy
+        return random;
     }
 
     private static byte[] sha256(String text) {
