@@ -31,13 +31,11 @@ final class EmulatorRouter implements HttpHandler {
     private final List<Route> routes = new ArrayList<>();
     private final EmulatorSettings settings;
     private final Supplier<String> defaultBaseUrl;
-    private final IdleConnections idle;
 
     EmulatorRouter(EmulatorSettings settings, Supplier<String> defaultBaseUrl, PredictionEndpoints predictions,
                    MediaEndpoints media) {
         this.settings = settings;
         this.defaultBaseUrl = defaultBaseUrl;
-        this.idle = new IdleConnections(settings);
         add("POST", "/api/v3/" + PredictionEndpoints.MODEL, predictions::submit);
         add("POST", "/api/v3/predictions/delete", predictions::delete);
         add("POST", "/api/v3/predictions", predictions::history);
@@ -59,9 +57,7 @@ final class EmulatorRouter implements HttpHandler {
     @Override
     public void handle(HttpExchange exchange) throws IOException {
         Call call = null;
-        boolean dropped = false;
         try {
-            idle.arrived(exchange);
             String path = exchange.getRequestURI().getRawPath();
             if (path.startsWith("/api/")) {
                 authorize(exchange.getRequestHeaders().getFirst("Authorization"));
@@ -85,7 +81,7 @@ final class EmulatorRouter implements HttpHandler {
             exchange.getResponseHeaders().set("Allow", String.join(", ", allowed));
             throw new ApiException(405, "Method " + exchange.getRequestMethod() + " not allowed; use " + String.join(", ", allowed));
         } catch (DroppedConnection e) {
-            dropped = true; // injected fault: closed below without a word
+            // injected fault: closed below without a word
         } catch (ApiException e) {
             if (e.gateway()) {
                 answerGatewayError(exchange, e);
@@ -97,9 +93,6 @@ final class EmulatorRouter implements HttpHandler {
         } finally {
             if (call == null || !call.held()) {
                 exchange.close();
-                if (!dropped) {
-                    idle.answered(exchange);
-                }
             }
         }
     }

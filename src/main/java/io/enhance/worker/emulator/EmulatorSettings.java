@@ -204,7 +204,7 @@ public final class EmulatorSettings {
         return this;
     }
 
-    /** A request on a keep-alive connection idle longer than this is dropped unanswered (0 = off): see {@link IdleConnections}. */
+    /** A request on a keep-alive connection idle longer than this is dropped unanswered (0 = off): see {@link ConnectionFront}. */
     public long getIdleTimeoutMs() {
         return idleTimeoutMs;
     }

@@ -2,6 +2,7 @@ package io.enhance.worker.emulator;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -37,6 +38,7 @@ public final class WaveSpeedEmulator implements AutoCloseable {
     private final ExecutorService clientThreads;
     private final ExecutorService workers;
     private final ScheduledExecutorService scheduler;
+    private final ConnectionFront front;
     private final String baseUrl;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -61,9 +63,12 @@ public final class WaveSpeedEmulator implements AutoCloseable {
         media = new MediaEndpoints(files, dice);
         PredictionRunner runner = new PredictionRunner(scheduler, workers, new SourceImageFetcher(client), files, store,
                 new WebhookDispatcher(client, scheduler, settings));
-        server = HttpServer.create(new InetSocketAddress(settings.getHost(), settings.getPort()), 256);
+        // the HTTP server listens only behind the front, which owns the public port
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
+        front = new ConnectionFront(new InetSocketAddress(settings.getHost(), settings.getPort()), server.getAddress(),
+                settings, daemonThreads("connection"));
         String host = settings.getHost().equals("0.0.0.0") || settings.getHost().equals("::") ? "127.0.0.1" : settings.getHost();
-        baseUrl = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.getAddress().getPort();
+        baseUrl = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + front.port();
         server.createContext("/", new EmulatorRouter(settings, () -> baseUrl,
                 new PredictionEndpoints(settings, dice, store, runner), media));
         server.setExecutor(httpThreads);
@@ -94,7 +99,7 @@ public final class WaveSpeedEmulator implements AutoCloseable {
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return front.port();
     }
 
     /** The live settings: changes apply to the calls that follow. */
@@ -123,6 +128,7 @@ public final class WaveSpeedEmulator implements AutoCloseable {
             return;
         }
         media.closeStalled();
+        front.close();
         server.stop(0);
         httpThreads.shutdownNow();
         scheduler.shutdownNow();
