@@ -2,9 +2,12 @@ package io.enhance.worker.delivery;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
- * S3 keys of a job's outputs: {@code {key_prefix}{job_id, "/" as "%2F"}/{index}.{jpg|png}}.
+ * Where a job's outputs go in S3: a bucket that S3 accepts by name, and keys
+ * {@code {key_prefix}{job_id, "/" as "%2F"}/{index}.{jpg|png}}. Intake checks both before a job is
+ * accepted, so nothing is paid for outputs that could not be stored.
  *
  * <p>Two different (key_prefix, job_id, index) never share a key: read from the right, the last
  * segment is the index, the one before it is the job id (encoded, it holds no {@code /}, and
@@ -19,10 +22,18 @@ public final class OutputKeys {
     public static final int MAX_PREFIX_BYTES = 512;
     /** S3's limit for a whole key, in UTF-8 bytes. */
     public static final int MAX_KEY_BYTES = 1024;
+    /** S3's bucket naming rules: 3-63 of a-z 0-9 . -, a letter or digit at both ends, no "..", not an IPv4 address. */
+    private static final Pattern BUCKET_NAME = Pattern.compile(
+            "(?!\\d+\\.\\d+\\.\\d+\\.\\d+$)(?!.*\\.\\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
     /** The longest file name a job's outputs get: up to 1,000 outputs, every extension three letters. */
     private static final String LONGEST_FILE_NAME = "/999.jpg";
 
     private OutputKeys() {
+    }
+
+    /** Whether S3 accepts {@code bucket} as a bucket name (S3-compatible stores may take or misread others). */
+    public static boolean validBucket(String bucket) {
+        return BUCKET_NAME.matcher(bucket).matches();
     }
 
     /** The key of output {@code index}, stored with the file extension {@code extension}. */

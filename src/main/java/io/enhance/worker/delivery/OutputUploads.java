@@ -3,7 +3,6 @@ package io.enhance.worker.delivery;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -22,13 +21,6 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 @ApplicationScoped
 class OutputUploads {
 
-    /** S3's limit on a key, in UTF-8 bytes. */
-    static final int MAX_KEY_BYTES = 1024;
-
-    /** S3's bucket naming rules: 3-63 of a-z 0-9 . -, a letter or digit at both ends, no "..", not an IPv4 address. */
-    private static final Pattern BUCKET_NAME = Pattern.compile(
-            "(?!\\d+\\.\\d+\\.\\d+\\.\\d+$)(?!.*\\.\\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
-
     private final S3Client s3;
 
     OutputUploads(S3Client s3) {
@@ -36,14 +28,14 @@ class OutputUploads {
     }
 
     void put(String bucket, String key, FetchedOutput output, String jobId) throws DeliveryException {
-        if (!BUCKET_NAME.matcher(bucket).matches()) {
-            // S3-compatible stores may answer such a name with NoSuchBucket, or even take it
+        // intake refuses both; a job stored before it did is still refused here rather than retried
+        if (!OutputKeys.validBucket(bucket)) {
             throw DeliveryException.permanent("output_bucket_invalid", "bucket name " + bucket + " is not a valid S3 bucket name");
         }
         int keyBytes = key.getBytes(StandardCharsets.UTF_8).length;
-        if (keyBytes > MAX_KEY_BYTES) {
+        if (keyBytes > OutputKeys.MAX_KEY_BYTES) {
             throw DeliveryException.permanent("output_key_invalid",
-                    "output key is " + keyBytes + " bytes long; S3 allows " + MAX_KEY_BYTES);
+                    "output key is " + keyBytes + " bytes long; S3 allows " + OutputKeys.MAX_KEY_BYTES);
         }
         try {
             s3.putObject(PutObjectRequest.builder()

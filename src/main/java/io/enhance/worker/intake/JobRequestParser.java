@@ -25,7 +25,6 @@ import io.enhance.worker.events.JobEvents.Problem;
 public class JobRequestParser {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:/-]{1,200}");
-    private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
     private static final Set<String> FIELDS = Set.of("job_id", "batch_id", "input", "output", "metadata");
     private static final Set<String> OUTPUT_FIELDS = Set.of("bucket", "key_prefix");
 
@@ -108,7 +107,7 @@ public class JobRequestParser {
                 .ifPresent(why -> problems.add(new Problem("output.key_prefix", why)));
         if (bucket == null) {
             problems.add(new Problem("output.bucket", "is required because no default bucket (S3_BUCKET) is set"));
-        } else if (!BUCKET.matcher(bucket).matches()) {
+        } else if (!OutputKeys.validBucket(bucket)) {
             problems.add(new Problem("output.bucket", "is not a valid S3 bucket name: \"" + bucket + "\""));
         } else if (!allowedBucket(bucket)) {
             problems.add(new Problem("output.bucket", "\"" + bucket + "\" is not a bucket this worker may use"

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import jakarta.inject.Inject;
@@ -129,6 +130,15 @@ class JobRequestParserTest {
                 .isEmpty();
         assertThat(parserWith().parse(job("any", "s3://elsewhere/in.jpg")
                 .output("elsewhere-2", "").bytes()).problems()).isEmpty();
+    }
+
+    @Test
+    void rejectsABucketNameS3WouldRefuseBeforeAnythingIsPaidForIt() {
+        for (String bucket : List.of("a..b", "192.168.1.10")) {
+            assertThat(parser.parse(job("odd-bucket", IMAGE).output(bucket, "").bytes()).problems()).as(bucket)
+                    .containsExactly(new Problem("output.bucket", "is not a valid S3 bucket name: \"" + bucket + "\""));
+        }
+        assertThat(parser.parse(job("dotted-bucket", IMAGE).output("a.b-c", "").bytes()).problems()).isEmpty();
     }
 
     @Test
