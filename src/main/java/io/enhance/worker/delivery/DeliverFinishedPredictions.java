@@ -5,11 +5,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,7 +27,9 @@ import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobMetrics;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
-import io.enhance.worker.jobs.Rounds;
+import io.enhance.worker.runtime.Rounds;
+import io.enhance.worker.runtime.Stage;
+import io.enhance.worker.runtime.Wakeups;
 import io.enhance.worker.jobs.StoredOutput;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -44,8 +47,6 @@ public class DeliverFinishedPredictions {
     private static final Logger LOG = Logger.getLogger(DeliverFinishedPredictions.class);
     private static final Duration MIN_RETRY_DELAY = Duration.ofSeconds(2);
     private static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(1);
-    /** How long a round waits for a transfer slot to come free before it ends. */
-    private static final Duration SLOT_WAIT = Duration.ofSeconds(1);
 
     private final JobClaims claims;
     private final JobOutcomes outcomes;
@@ -58,9 +59,13 @@ public class DeliverFinishedPredictions {
     private final Rounds rounds;
     private final DatabaseClock clock;
     private final JobMetrics metrics;
+    private final Wakeups wakeups;
+    private final Queue<Transferred> transferred = new ConcurrentLinkedQueue<>();
 
     DeliverFinishedPredictions(JobClaims claims, JobOutcomes outcomes, OutputFetcher fetcher, OutputUploads uploads,
-            WaveSpeedConfig wavespeed, PipelineConfig pipeline, Rounds rounds, JobMetrics metrics, DatabaseClock clock) {
+            WaveSpeedConfig wavespeed, PipelineConfig pipeline, Rounds rounds, JobMetrics metrics, DatabaseClock clock,
+            Wakeups wakeups) {
+        this.wakeups = wakeups;
         this.clock = clock;
         this.rounds = rounds;
         this.metrics = metrics;
@@ -87,15 +92,28 @@ public class DeliverFinishedPredictions {
         }
     }
 
+    void register(@Observes StartupEvent event) {
+        wakeups.register(Stage.DELIVER, this::deliverRound);
+    }
+
+    /** The sweep: predictions finished at other workers, and retries come due. */
     @Scheduled(every = "${pipeline.deliver-interval:1s}", skipExecutionIf = Rounds.Idle.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void deliverDue() {
-        rounds.repeatWhileFull(1, this::startDeliveries);
+        wakeups.wake(Stage.DELIVER);
+    }
+
+    /** Writes the results of finished transfers, then starts a transfer per free slot. */
+    private void deliverRound() {
+        writeResults();
+        if (!rounds.idle()) {
+            rounds.repeatWhileFull(1, this::startDeliveries);
+        }
     }
 
     /** Claims a job per free transfer slot and starts them; answers 1 when every slot found a job, as more may wait. */
     private int startDeliveries() {
-        int free = takeFreeSlots();
+        int free = freeTransfers.drainPermits();
         if (free == 0) {
             return 0;
         }
@@ -107,67 +125,79 @@ public class DeliverFinishedPredictions {
             freeTransfers.release(free - jobs.size());
         }
         for (Job job : jobs) {
+            Runnable written = rounds.begin();
             try {
                 transfers.execute(() -> {
-                    try {
-                        rounds.during(() -> deliver(job));
-                    } finally {
-                        freeTransfers.release();
-                    }
+                    Transferred result = transfer(job, written);
+                    freeTransfers.release();
+                    transferred.add(result);
+                    wakeups.wake(Stage.DELIVER);
                 });
             } catch (RejectedExecutionException stopping) {
                 freeTransfers.release(); // its lease runs out and another worker takes it
+                written.run();
             }
         }
         return jobs.size() == free ? 1 : 0;
     }
 
-    private int takeFreeSlots() {
-        try {
-            if (!freeTransfers.tryAcquire(SLOT_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                return 0;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 0;
-        }
-        return 1 + freeTransfers.drainPermits();
+    /** What one transfer came to, waiting to be written with others in one transaction. */
+    private record Transferred(Job job, List<StoredOutput> stored, DeliveryException failure, String retryReason,
+            Runnable written) {
     }
 
-    private Void deliver(Job job) {
+    private Transferred transfer(Job job, Runnable written) {
         try {
-            List<StoredOutput> stored = copyOutputs(job);
-            BigDecimal cost = wavespeed.pricePerImage().multiply(BigDecimal.valueOf(stored.size()));
-            claims.update(job.id, JobStatus.DELIVERING, held -> outcomes.complete(held, stored, cost));
+            return new Transferred(job, copyOutputs(job), null, null, written);
         } catch (DeliveryException e) {
-            if (e.permanent) {
-                claims.update(job.id, JobStatus.DELIVERING, held -> outcomes.fail(held, e.code, e.getMessage()));
-            } else {
-                retryOrGiveUp(job, e.getMessage());
-            }
+            return e.permanent ? new Transferred(job, null, e, null, written)
+                    : new Transferred(job, null, null, e.getMessage(), written);
         } catch (RuntimeException unexpected) {
             // never leave a claimed job to wait out its whole lease
-            retryOrGiveUp(job, unexpected.toString());
+            return new Transferred(job, null, null, unexpected.toString(), written);
         }
-        return null;
     }
 
-    private void retryOrGiveUp(Job job, String reason) {
-        claims.update(job.id, JobStatus.DELIVERING, held -> {
-            Instant now = clock.now();
-            Duration delivering = Duration.between(held.enteredAt(JobStatus.DELIVERING).orElse(held.updatedAt), now);
-            Duration deadline = pipeline.deliveryDeadline();
-            if (delivering.compareTo(deadline) >= 0) {
-                LOG.warnf("Delivery of job %s failed for %s, giving up: %s", job.jobId, delivering, reason);
-                outcomes.fail(held, "delivery_deadline_exceeded",
-                        "outputs not delivered within " + deadline + " (PIPELINE_DELIVERY_DEADLINE); last error: " + reason);
-                return;
-            }
-            Duration delay = retryDelay(delivering, deadline);
-            LOG.warnf("Delivery of job %s failed, retrying in %s: %s", job.jobId, delay, reason);
-            metrics.retried(JobMetrics.Retry.DELIVERY);
-            held.retryAt(now.plus(delay), now);
-        });
+    private void writeResults() {
+        List<Transferred> finished = new ArrayList<>();
+        for (Transferred result; (result = transferred.poll()) != null; ) {
+            finished.add(result);
+        }
+        if (finished.isEmpty()) {
+            return;
+        }
+        try {
+            claims.updateAll(finished.stream().map(Transferred::job).toList(), (i, held) -> {
+                Transferred result = finished.get(i);
+                if (result.stored() != null) {
+                    BigDecimal cost = wavespeed.pricePerImage().multiply(BigDecimal.valueOf(result.stored().size()));
+                    outcomes.complete(held, result.stored(), cost);
+                } else if (result.failure() != null) {
+                    outcomes.fail(held, result.failure().code, result.failure().getMessage());
+                } else {
+                    retryOrGiveUp(held, result.retryReason());
+                }
+            });
+        } finally {
+            // a result not written is redone once the job's lease runs out (same keys: the copy is idempotent)
+            finished.forEach(result -> result.written().run());
+        }
+    }
+
+    private void retryOrGiveUp(Job held, String reason) {
+        Instant now = clock.now();
+        Duration delivering = Duration.between(held.enteredAt(JobStatus.DELIVERING).orElse(held.updatedAt), now);
+        Duration deadline = pipeline.deliveryDeadline();
+        if (delivering.compareTo(deadline) >= 0) {
+            LOG.warnf("Delivery of job %s failed for %s, giving up: %s", held.jobId, delivering, reason);
+            outcomes.fail(held, "delivery_deadline_exceeded",
+                    "outputs not delivered within " + deadline + " (PIPELINE_DELIVERY_DEADLINE); last error: " + reason);
+            return;
+        }
+        Duration delay = retryDelay(delivering, deadline);
+        LOG.warnf("Delivery of job %s failed, retrying in %s: %s", held.jobId, delay, reason);
+        metrics.retried(JobMetrics.Retry.DELIVERY);
+        held.retryAt(now.plus(delay), now);
     }
 
     /** A quarter of the time spent so far, within bounds, and never past the deadline, where it gives up. */

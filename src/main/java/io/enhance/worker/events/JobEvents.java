@@ -16,6 +16,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.jobs.Job;
+import io.enhance.worker.runtime.Stage;
+import io.enhance.worker.runtime.Wakeups;
 
 /**
  * Writes outcome events as CloudEvents 1.0 (structured JSON) into the outbox, inside the caller's
@@ -30,8 +32,11 @@ public class JobEvents {
     private final ObjectMapper json;
     private final QueuesConfig queues;
     private final WaveSpeedConfig wavespeed;
+    private final Wakeups wakeups;
 
-    JobEvents(EntityManager entityManager, ObjectMapper json, QueuesConfig queues, WaveSpeedConfig wavespeed) {
+    JobEvents(EntityManager entityManager, ObjectMapper json, QueuesConfig queues, WaveSpeedConfig wavespeed,
+            Wakeups wakeups) {
+        this.wakeups = wakeups;
         this.entityManager = entityManager;
         this.json = json;
         this.queues = queues;
@@ -84,6 +89,7 @@ public class JobEvents {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public void republishFinished(Job job) {
+        wakeups.wakeAfterCommit(Stage.RELAY);
         int rearmed = entityManager.createNativeQuery("update outbox_events set sent_at = null where id = ?1")
                 .setParameter(1, finishedId(job))
                 .executeUpdate();
@@ -134,6 +140,7 @@ public class JobEvents {
                 .put("time", time.toString())
                 .put("datacontenttype", "application/json");
         event.set("data", data);
+        wakeups.wakeAfterCommit(Stage.RELAY);
         entityManager.createNativeQuery("""
                 insert into outbox_events (id, routing_key, subject, payload, created_at)
                 values (?1, ?2, ?3, ?4, ?5)

@@ -6,6 +6,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 
@@ -15,7 +16,10 @@ import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.jobs.DatabaseClock;
-import io.enhance.worker.jobs.Rounds;
+import io.enhance.worker.runtime.Rounds;
+import io.enhance.worker.runtime.Stage;
+import io.enhance.worker.runtime.Wakeups;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -38,8 +42,11 @@ public class RelayOutboxEvents {
     private final PipelineConfig pipeline;
     private final Rounds rounds;
     private final DatabaseClock clock;
+    private final Wakeups wakeups;
 
-    RelayOutboxEvents(@Channel("job-events") MutinyEmitter<String> events, PipelineConfig pipeline, Rounds rounds, DatabaseClock clock) {
+    RelayOutboxEvents(@Channel("job-events") MutinyEmitter<String> events, PipelineConfig pipeline, Rounds rounds,
+            DatabaseClock clock, Wakeups wakeups) {
+        this.wakeups = wakeups;
         this.clock = clock;
         this.rounds = rounds;
         this.events = events;
@@ -47,10 +54,19 @@ public class RelayOutboxEvents {
     }
 
     // Idle until the application has started: the emitter's channel is wired only then.
+    void register(@Observes StartupEvent event) {
+        wakeups.register(Stage.RELAY, () -> {
+            if (!rounds.idle()) {
+                rounds.repeatWhileFull(pipeline.batchSize(), this::relayBatch);
+            }
+        });
+    }
+
+    /** The sweep: events committed by other workers, and those the broker did not confirm. */
     @Scheduled(every = "${pipeline.relay-interval:1s}", skipExecutionIf = Rounds.Idle.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void relayDue() {
-        rounds.repeatWhileFull(pipeline.batchSize(), this::relayBatch);
+        wakeups.wake(Stage.RELAY);
     }
 
     /** Returns how many events were confirmed. */

@@ -19,7 +19,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.enhance.worker.events.JobEvents;
 import io.enhance.worker.events.JobEvents.Problem;
 import io.enhance.worker.jobs.DatabaseClock;
+import io.enhance.worker.jobs.FairQueue;
 import io.enhance.worker.jobs.Job;
+import io.enhance.worker.runtime.Stage;
+import io.enhance.worker.runtime.Wakeups;
 
 /** Stores one request message as a job, or as a rejected message with its reasons and event. */
 @ApplicationScoped
@@ -38,8 +41,13 @@ public class JobIntake {
     private final EntityManager entityManager;
     private final DatabaseClock clock;
     private final ObjectMapper json;
+    private final Wakeups wakeups;
+    private final FairQueue fairQueue;
 
-    JobIntake(JobRequestParser parser, JobEvents events, EntityManager entityManager, ObjectMapper json, DatabaseClock clock) {
+    JobIntake(JobRequestParser parser, JobEvents events, EntityManager entityManager, ObjectMapper json, DatabaseClock clock,
+            Wakeups wakeups, FairQueue fairQueue) {
+        this.fairQueue = fairQueue;
+        this.wakeups = wakeups;
         this.clock = clock;
         this.parser = parser;
         this.events = events;
@@ -67,8 +75,11 @@ public class JobIntake {
         if (existing.isPresent()) {
             return duplicate(existing.get(), digest, body, messageId, parsed);
         }
-        Job.accept(request.jobId(), request.batchId(), request.input(), request.outputBucket(),
+        Job job = Job.accept(request.jobId(), request.batchId(), request.input(), request.outputBucket(),
                 request.outputKeyPrefix(), request.metadata(), digest, clock.now());
+        job.priority = request.priority();
+        job.batchRank = fairQueue.reserve(request.batchId(), 1);
+        wakeups.wakeAfterCommit(Stage.SUBMIT);
         return new Result(Outcome.ACCEPTED, request.jobId(), List.of());
     }
 

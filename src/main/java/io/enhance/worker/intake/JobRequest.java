@@ -12,7 +12,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 /** A request that passed validation, with the model's defaults filled in. */
 public record JobRequest(String jobId, String batchId, Map<String, Object> input, String outputBucket,
-        String outputKeyPrefix, Map<String, String> metadata) {
+        String outputKeyPrefix, Map<String, String> metadata, int priority) {
+
+    /** Priorities a request may carry; higher goes first. */
+    public static final int MIN_PRIORITY = -10;
+    public static final int MAX_PRIORITY = 10;
 
     /** Map keys sorted, so that field order in the message never changes the digest. */
     private static final ObjectMapper CANONICAL = new ObjectMapper()
@@ -20,7 +24,8 @@ public record JobRequest(String jobId, String batchId, Map<String, Object> input
 
     /**
      * SHA-256 (hex) of everything the job was asked to do, defaults applied: two messages with the
-     * same digest are the same request however they were written.
+     * same digest are the same request however they were written. The priority is left out: it says
+     * when to do the work, not what the work is.
      */
     public String digest() {
         Map<String, Object> canonical = new LinkedHashMap<>();

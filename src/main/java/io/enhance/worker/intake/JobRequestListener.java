@@ -14,7 +14,7 @@ import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.config.QueuesConfig;
-import io.enhance.worker.jobs.Rounds;
+import io.enhance.worker.runtime.Rounds;
 import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;

@@ -25,7 +25,7 @@ import io.enhance.worker.events.JobEvents.Problem;
 public class JobRequestParser {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:/-]{1,200}");
-    private static final Set<String> FIELDS = Set.of("job_id", "batch_id", "input", "output", "metadata");
+    private static final Set<String> FIELDS = Set.of("job_id", "batch_id", "priority", "input", "output", "metadata");
     private static final Set<String> OUTPUT_FIELDS = Set.of("bucket", "key_prefix");
 
     /** The outcome of parsing: a request, or problems (with whatever ids could still be read). */
@@ -115,10 +115,11 @@ public class JobRequestParser {
         }
 
         Map<String, String> metadata = metadata(root.get("metadata"), problems);
+        int priority = priority(root.get("priority"), problems);
         if (!problems.isEmpty()) {
             return new Parsed(null, jobId, batchId, problems);
         }
-        return new Parsed(new JobRequest(jobId, batchId, input, bucket, keyPrefix, metadata), jobId, batchId,
+        return new Parsed(new JobRequest(jobId, batchId, input, bucket, keyPrefix, metadata, priority), jobId, batchId,
                 List.of());
     }
 
@@ -226,5 +227,18 @@ public class JobRequestParser {
             }
         });
         return metadata;
+    }
+
+    private static int priority(JsonNode node, List<Problem> problems) {
+        if (node == null || node.isNull()) {
+            return 0;
+        }
+        if (!node.canConvertToInt() || !node.isIntegralNumber() || node.asInt() < JobRequest.MIN_PRIORITY
+                || node.asInt() > JobRequest.MAX_PRIORITY) {
+            problems.add(new Problem("priority", "must be a whole number from " + JobRequest.MIN_PRIORITY + " to "
+                    + JobRequest.MAX_PRIORITY + " (higher goes first)"));
+            return 0;
+        }
+        return node.asInt();
     }
 }

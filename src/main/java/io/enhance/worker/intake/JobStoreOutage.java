@@ -8,7 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
-import io.enhance.worker.jobs.Rounds;
+import io.enhance.worker.runtime.Rounds;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.ChannelRegistry;
 import io.smallrye.reactive.messaging.PausableChannel;

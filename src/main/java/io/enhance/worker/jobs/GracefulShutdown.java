@@ -9,6 +9,7 @@ import jakarta.interceptor.Interceptor;
 
 import org.jboss.logging.Logger;
 
+import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.config.PipelineConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;

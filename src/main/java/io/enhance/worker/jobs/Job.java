@@ -41,6 +41,10 @@ public class Job extends PanacheEntityBase {
 
     public String jobId;
     public String batchId;
+    /** Higher goes first when slots are scarce; from the request, 0 unless it says otherwise. */
+    public int priority;
+    /** The job's turn within its priority: see {@link FairQueue}. */
+    public long batchRank;
 
     @Enumerated(EnumType.STRING)
     public JobStatus status;

@@ -38,13 +38,17 @@ public class JobClaims {
 
     /** Any constant will do, as long as nothing else in the database takes this advisory lock. */
     private static final long SUBMISSION_CLAIM_LOCK = 0x656E68616E6365L;
+    /** Higher priority first; within one, batches take turns ({@link FairQueue}); then the longest waiting. */
+    private static final String SUBMISSION_ORDER = "priority desc, batchRank, dueAt";
 
     private final PipelineConfig pipeline;
     private final WorkerIdentity worker;
     private final SpendingCaps caps;
     private final DatabaseClock clock;
+    private final FairQueue fairQueue;
 
-    JobClaims(PipelineConfig pipeline, WorkerIdentity worker, SpendingCaps caps, DatabaseClock clock) {
+    JobClaims(PipelineConfig pipeline, WorkerIdentity worker, SpendingCaps caps, DatabaseClock clock, FairQueue fairQueue) {
+        this.fairQueue = fairQueue;
         this.clock = clock;
         this.pipeline = pipeline;
         this.worker = worker;
@@ -63,7 +67,22 @@ public class JobClaims {
 
     /** Claims up to {@code limit} due jobs in {@code status} (no more than a batch), in a transaction of its own. */
     public List<Job> claim(JobStatus status, int limit) {
-        return QuarkusTransaction.requiringNew().call(() -> claimDue(Set.of(status), Math.min(limit, pipeline.batchSize())));
+        return claim(Set.of(status), limit);
+    }
+
+    /** Claims up to {@code limit} due jobs in one of {@code statuses} (no more than a batch), in a transaction of its own. */
+    public List<Job> claim(Set<JobStatus> statuses, int limit) {
+        if (limit <= 0) {
+            return List.of();
+        }
+        return QuarkusTransaction.requiringNew().call(() -> claimDue(statuses, Math.min(limit, pipeline.batchSize())));
+    }
+
+    /** When the earliest job in one of {@code statuses} falls due, if any is waiting. */
+    public Optional<Instant> nextDue(Set<JobStatus> statuses) {
+        return QuarkusTransaction.requiringNew().call(() -> Optional.ofNullable(Job.getEntityManager()
+                .createQuery("select min(dueAt) from Job where status in ?1", Instant.class)
+                .setParameter(1, statuses).getSingleResult()));
     }
 
     public List<Job> claim(Set<JobStatus> statuses) {
@@ -83,7 +102,10 @@ public class JobClaims {
             Instant now = clock.now();
             SpendingCaps.Budget budget = caps.budget(now);
             List<Job> claimed = new ArrayList<>();
-            for (Job job : claimDue(Set.of(JobStatus.QUEUED, JobStatus.HELD_BUDGET), Math.min(free, pipeline.batchSize()))) {
+            List<Job> due = claimDue(Set.of(JobStatus.QUEUED, JobStatus.HELD_BUDGET), SUBMISSION_ORDER,
+                    Math.min(free, pipeline.batchSize()));
+            due.stream().mapToLong(job -> job.batchRank).max().ifPresent(fairQueue::submitted);
+            for (Job job : due) {
                 Optional<SpendingCaps.Hold> hold = budget.reserve(job);
                 if (hold.isPresent()) {
                     if (job.status == JobStatus.QUEUED) {
@@ -158,11 +180,15 @@ public class JobClaims {
 
     @Transactional(Transactional.TxType.MANDATORY)
     List<Job> claimDue(Set<JobStatus> statuses, int limit) {
+        return claimDue(statuses, "dueAt", limit);
+    }
+
+    private List<Job> claimDue(Set<JobStatus> statuses, String order, int limit) {
         if (limit <= 0) {
             return List.of();
         }
         Instant now = clock.now();
-        List<Job> jobs = Job.<Job> find("status in ?1 and dueAt <= ?2 order by dueAt", statuses, now)
+        List<Job> jobs = Job.<Job> find("status in ?1 and dueAt <= ?2 order by " + order, statuses, now)
                 .withLock(LockModeType.PESSIMISTIC_WRITE)
                 .withHint("jakarta.persistence.lock.timeout", SKIP_LOCKED)
                 .page(0, limit)

@@ -8,6 +8,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
 import io.enhance.worker.events.JobEvents;
+import io.enhance.worker.runtime.Stage;
+import io.enhance.worker.runtime.Wakeups;
 
 /**
  * The only way a job reaches a final state: the state and its outcome event are written in the
@@ -18,8 +20,10 @@ public class JobOutcomes {
 
     private final JobEvents events;
     private final DatabaseClock clock;
+    private final Wakeups wakeups;
 
-    JobOutcomes(JobEvents events, DatabaseClock clock) {
+    JobOutcomes(JobEvents events, DatabaseClock clock, Wakeups wakeups) {
+        this.wakeups = wakeups;
         this.clock = clock;
         this.events = events;
     }
@@ -32,7 +36,11 @@ public class JobOutcomes {
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void fail(Job job, String code, String message) {
+        boolean heldASlot = JobClaims.IN_FLIGHT.contains(job.status);
         job.failed(new JobError(code, message), clock.now());
         events.jobFinished(job);
+        if (heldASlot) {
+            wakeups.wakeAfterCommit(Stage.SUBMIT);
+        }
     }
 }

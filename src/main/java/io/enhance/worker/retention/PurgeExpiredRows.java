@@ -14,7 +14,7 @@ import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.RetentionConfig;
 import io.enhance.worker.jobs.DatabaseClock;
-import io.enhance.worker.jobs.Rounds;
+import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.tracking.WebhookSignatures;
 import io.quarkus.scheduler.Scheduled;
 

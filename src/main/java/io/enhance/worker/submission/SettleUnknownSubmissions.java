@@ -19,7 +19,7 @@ import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobMetrics;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
-import io.enhance.worker.jobs.Rounds;
+import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.submission.SubmissionEvidence.Verdict;
 import io.enhance.worker.wavespeed.History;
 import io.enhance.worker.wavespeed.WaveSpeedClient;

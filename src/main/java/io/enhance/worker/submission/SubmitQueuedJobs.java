@@ -2,13 +2,17 @@ package io.enhance.worker.submission;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
@@ -18,14 +22,17 @@ import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobMetrics;
 import io.enhance.worker.jobs.JobOutcomes;
+import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobTransition;
-import io.enhance.worker.jobs.Rounds;
+import io.enhance.worker.runtime.Rounds;
+import io.enhance.worker.runtime.Stage;
+import io.enhance.worker.runtime.Wakeups;
 import io.enhance.worker.tracking.PredictionResults;
 import io.enhance.worker.tracking.WebhookTags;
 import io.enhance.worker.wavespeed.SubmitOutcome;
 import io.enhance.worker.wavespeed.WaveSpeedClient;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.mutiny.Uni;
 
 /**
  * Submits queued jobs to WaveSpeed, no more than the in-flight cap allows. The attempt, with the
@@ -49,11 +56,14 @@ public class SubmitQueuedJobs {
     private final JobMetrics metrics;
     private final WebhookTags tags;
     private final DatabaseClock clock;
+    private final Wakeups wakeups;
+    private final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
     private Instant lastProbe;
 
     SubmitQueuedJobs(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config,
             SourceUrls sources, PredictionResults results, AccountStatus account, SettleUnknownSubmissions settlement,
-            Rounds rounds, JobMetrics metrics, WebhookTags tags, DatabaseClock clock) {
+            Rounds rounds, JobMetrics metrics, WebhookTags tags, DatabaseClock clock, Wakeups wakeups) {
+        this.wakeups = wakeups;
         this.clock = clock;
         this.tags = tags;
         this.rounds = rounds;
@@ -68,10 +78,21 @@ public class SubmitQueuedJobs {
         this.settlement = settlement;
     }
 
+    void register(@Observes StartupEvent event) {
+        wakeups.register(Stage.SUBMIT, this::submitRound);
+    }
+
+    /** The sweep: jobs queued by other workers, and retries come due. */
     @Scheduled(every = "${pipeline.submit-interval:1s}", skipExecutionIf = Rounds.Idle.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void submitDue() {
-        if (accountAccepted()) {
+        wakeups.wake(Stage.SUBMIT);
+    }
+
+    /** Writes the answers that have arrived, then submits what the free slots allow. */
+    private void submitRound() {
+        writeAnswers();
+        if (!rounds.idle() && accountAccepted()) {
             rounds.repeatWhileFull(claims.batchSize(), this::submitBatch);
         }
     }
@@ -100,15 +121,47 @@ public class SubmitQueuedJobs {
         });
         // only a request committed as sent may leave: a crash before that provably sent nothing
         List<Integer> sendable = recorded.stream().filter(i -> requests.get(i).body() != null).sorted().toList();
-        List<Uni<SubmitOutcome>> posts = sendable.stream()
-                .map(i -> wavespeed.submit(requests.get(i).body(), requests.get(i).webhook())).toList();
-        List<SubmitOutcome> answers = posts.isEmpty() ? List.of() : Uni.join().all(posts).andFailFast()
-                // each POST ends within the request timeout (as an unknown outcome); this only bounds the wait
-                .await().atMost(config.requestTimeout().plusSeconds(5));
-        List<Job> sent = sendable.stream().map(claimed::get).toList();
-        claims.updateAll(sent, (i, held) -> record(held, answers.get(i)))
-                .forEach(i -> metrics.submitted(resultOf(answers.get(i))));
+        // the round goes on without waiting: each answer is written by a later round as it arrives
+        for (int i : sendable) {
+            Job job = claimed.get(i);
+            Runnable answered = rounds.begin();
+            wavespeed.submit(requests.get(i).body(), requests.get(i).webhook())
+                    .onFailure().recoverWithItem(failure -> new SubmitOutcome.Unknown(failure.toString()))
+                    .subscribe().with(outcome -> {
+                        answers.add(new Answer(job, outcome, answered));
+                        wakeups.wake(Stage.SUBMIT);
+                    });
+        }
         return claimed.size();
+    }
+
+    /** A submit POST's answer, waiting to be written; {@code written} ends its unit of work. */
+    private record Answer(Job job, SubmitOutcome outcome, Runnable written) {
+    }
+
+    private void writeAnswers() {
+        List<Answer> arrived = new ArrayList<>();
+        for (Answer answer; (answer = answers.poll()) != null; ) {
+            arrived.add(answer);
+        }
+        if (arrived.isEmpty()) {
+            return;
+        }
+        try {
+            Instant[] firstPoll = { null };
+            claims.updateAll(arrived.stream().map(Answer::job).toList(), (i, held) -> {
+                record(held, arrived.get(i).outcome());
+                if (JobStatus.TRACKED.contains(held.status) && (firstPoll[0] == null || held.dueAt.isBefore(firstPoll[0]))) {
+                    firstPoll[0] = held.dueAt;
+                }
+            }).forEach(i -> metrics.submitted(resultOf(arrived.get(i).outcome())));
+            if (firstPoll[0] != null) {
+                wakeups.wakeIn(Stage.POLL, Duration.between(clock.now(), firstPoll[0]));
+            }
+        } finally {
+            // an answer not written leaves its job SUBMITTING: settled from the history once its lease runs out
+            arrived.forEach(answer -> answer.written().run());
+        }
     }
 
     /** The body to POST, or why there is none (a source that could not be presigned or uploaded, maybe for good). */

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
@@ -22,8 +23,11 @@ import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
-import io.enhance.worker.jobs.Rounds;
+import io.enhance.worker.runtime.Rounds;
+import io.enhance.worker.runtime.Stage;
+import io.enhance.worker.runtime.Wakeups;
 import io.enhance.worker.wavespeed.Prediction;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 
 /**
@@ -46,9 +50,11 @@ public class ApplyWebhookDeliveries {
     private final ObjectMapper json;
     private final Rounds rounds;
     private final DatabaseClock clock;
+    private final Wakeups wakeups;
 
     ApplyWebhookDeliveries(EntityManager entityManager, PredictionResults results, PipelineConfig pipeline,
-            ObjectMapper json, Rounds rounds, DatabaseClock clock) {
+            ObjectMapper json, Rounds rounds, DatabaseClock clock, Wakeups wakeups) {
+        this.wakeups = wakeups;
         this.clock = clock;
         this.rounds = rounds;
         this.entityManager = entityManager;
@@ -57,10 +63,15 @@ public class ApplyWebhookDeliveries {
         this.json = json;
     }
 
+    void register(@Observes StartupEvent event) {
+        wakeups.register(Stage.WEBHOOKS, () -> rounds.repeatWhileFull(pipeline.batchSize(), this::applyBatch));
+    }
+
+    /** The sweep: deliveries received by other workers, and those that waited for their job. */
     @Scheduled(every = "${pipeline.webhook-interval:1s}", skipExecutionIf = Rounds.Idle.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void applyPending() {
-        rounds.repeatWhileFull(pipeline.batchSize(), this::applyBatch);
+        wakeups.wake(Stage.WEBHOOKS);
     }
 
     /** Returns how many deliveries were settled (applied, or dropped as no longer relevant). */

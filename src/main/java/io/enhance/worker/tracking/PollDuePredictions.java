@@ -1,32 +1,42 @@
 package io.enhance.worker.tracking;
 
 import java.time.Duration;
-import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
-import io.enhance.worker.config.WaveSpeedConfig;
+import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobMetrics;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
-import io.enhance.worker.jobs.Rounds;
+import io.enhance.worker.runtime.Rounds;
+import io.enhance.worker.runtime.Stage;
+import io.enhance.worker.runtime.Wakeups;
 import io.enhance.worker.wavespeed.PollOutcome;
 import io.enhance.worker.wavespeed.WaveSpeedClient;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.mutiny.Uni;
 
-/** Asks WaveSpeed for the result of every prediction whose next poll is due, a batch at a time. */
+/**
+ * Asks WaveSpeed for the result of every prediction whose next poll is due. Rounds claim due jobs
+ * and send their polls without waiting; answers are written a batch at a time as they arrive, and
+ * the stage wakes itself when the next poll falls due.
+ */
 @ApplicationScoped
 public class PollDuePredictions {
 
     private static final Logger LOG = Logger.getLogger(PollDuePredictions.class);
-    /** Each poll ends within the request timeout (it answers a failure then); this only bounds the wait for them all. */
-    private static final Duration ANSWER_SLACK = Duration.ofSeconds(5);
+    /** Polls under way at once; each ends within the request timeout, so slow answers cannot hold more. */
+    static final int MAX_OUTSTANDING = 1000;
 
     private final JobClaims claims;
     private final JobOutcomes outcomes;
@@ -34,11 +44,15 @@ public class PollDuePredictions {
     private final PredictionResults results;
     private final Rounds rounds;
     private final JobMetrics metrics;
-    private final Duration answersWithin;
+    private final Wakeups wakeups;
+    private final DatabaseClock clock;
+    private final Semaphore outstanding = new Semaphore(MAX_OUTSTANDING);
+    private final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
 
     PollDuePredictions(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, PredictionResults results,
-            Rounds rounds, JobMetrics metrics, WaveSpeedConfig config) {
-        this.answersWithin = config.requestTimeout().plus(ANSWER_SLACK);
+            Rounds rounds, JobMetrics metrics, Wakeups wakeups, DatabaseClock clock) {
+        this.wakeups = wakeups;
+        this.clock = clock;
         this.rounds = rounds;
         this.metrics = metrics;
         this.claims = claims;
@@ -47,35 +61,83 @@ public class PollDuePredictions {
         this.results = results;
     }
 
+    void register(@Observes StartupEvent event) {
+        wakeups.register(Stage.POLL, this::pollRound);
+    }
+
     @Scheduled(every = "${pipeline.poll-interval:1s}", skipExecutionIf = Rounds.Idle.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void pollDue() {
-        rounds.repeatWhileFull(claims.batchSize(), this::pollBatch);
+        wakeups.wake(Stage.POLL);
+    }
+
+    private void pollRound() {
+        writeAnswers();
+        if (!rounds.idle()) {
+            rounds.repeatWhileFull(claims.batchSize(), this::pollBatch);
+            // a poll already due but not sent waits for a free permit: an arriving answer wakes the stage
+            Duration untilNext = claims.nextDue(JobStatus.TRACKED).map(due -> Duration.between(clock.now(), due))
+                    .orElse(Duration.ZERO);
+            if (!untilNext.isNegative() && !untilNext.isZero()) {
+                wakeups.wakeIn(Stage.POLL, untilNext);
+            }
+        }
     }
 
     private int pollBatch() {
-        List<Job> jobs = claims.claim(JobStatus.TRACKED);
-        if (jobs.isEmpty()) {
-            return 0;
+        int free = outstanding.drainPermits();
+        List<Job> jobs = List.of();
+        try {
+            jobs = claims.claim(JobStatus.TRACKED, free);
+        } finally {
+            outstanding.release(free - jobs.size());
         }
-        List<PollOutcome> answers = Uni.join().all(jobs.stream().map(job -> wavespeed.result(job.predictionId)).toList())
-                .andFailFast().await().atMost(answersWithin);
-        claims.updateAll(jobs, (i, held) -> {
-            PollOutcome answer = answers.get(i);
-            held.polls++;
-            if (answer instanceof PollOutcome.Found found) {
-                results.apply(held, found.prediction());
-            } else if (answer instanceof PollOutcome.NotFound notFound) {
-                outcomes.fail(held, "prediction_not_found",
-                        "WaveSpeed does not know prediction " + held.predictionId + ": " + notFound.message());
-            } else if (answer instanceof PollOutcome.Unavailable unavailable) {
-                LOG.debugf("Poll of job %s failed, will retry: %s", held.jobId, unavailable.reason());
-                metrics.retried(JobMetrics.Retry.POLL);
-                results.unanswered(held, unavailable.reason());
-            } else {
-                throw new IllegalStateException("unhandled poll outcome " + answer);
-            }
-        });
+        for (Job job : jobs) {
+            Runnable answered = rounds.begin();
+            wavespeed.result(job.predictionId)
+                    .onFailure().recoverWithItem(failure -> new PollOutcome.Unavailable(failure.toString()))
+                    .subscribe().with(outcome -> {
+                        outstanding.release();
+                        answers.add(new Answer(job, outcome, answered));
+                        wakeups.wake(Stage.POLL);
+                    });
+        }
         return jobs.size();
+    }
+
+    /** A poll's answer, waiting to be written; {@code written} ends its unit of work. */
+    private record Answer(Job job, PollOutcome outcome, Runnable written) {
+    }
+
+    private void writeAnswers() {
+        List<Answer> arrived = new ArrayList<>();
+        for (Answer answer; (answer = answers.poll()) != null; ) {
+            arrived.add(answer);
+        }
+        if (arrived.isEmpty()) {
+            return;
+        }
+        try {
+            claims.updateAll(arrived.stream().map(Answer::job).toList(), (i, held) -> record(held, arrived.get(i).outcome()));
+        } finally {
+            // an answer not written is asked again once the job's lease runs out
+            arrived.forEach(answer -> answer.written().run());
+        }
+    }
+
+    private void record(Job held, PollOutcome answer) {
+        held.polls++;
+        if (answer instanceof PollOutcome.Found found) {
+            results.apply(held, found.prediction());
+        } else if (answer instanceof PollOutcome.NotFound notFound) {
+            outcomes.fail(held, "prediction_not_found",
+                    "WaveSpeed does not know prediction " + held.predictionId + ": " + notFound.message());
+        } else if (answer instanceof PollOutcome.Unavailable unavailable) {
+            LOG.debugf("Poll of job %s failed, will retry: %s", held.jobId, unavailable.reason());
+            metrics.retried(JobMetrics.Retry.POLL);
+            results.unanswered(held, unavailable.reason());
+        } else {
+            throw new IllegalStateException("unhandled poll outcome " + answer);
+        }
     }
 }

@@ -11,6 +11,8 @@ import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobOutcomes;
+import io.enhance.worker.runtime.Stage;
+import io.enhance.worker.runtime.Wakeups;
 import io.enhance.worker.wavespeed.Prediction;
 
 /** What a prediction's reported state means for its job: the one path every result takes. */
@@ -20,8 +22,10 @@ public class PredictionResults {
     private final JobOutcomes outcomes;
     private final DatabaseClock clock;
     private final WaveSpeedConfig config;
+    private final Wakeups wakeups;
 
-    PredictionResults(JobOutcomes outcomes, WaveSpeedConfig config, DatabaseClock clock) {
+    PredictionResults(JobOutcomes outcomes, WaveSpeedConfig config, DatabaseClock clock, Wakeups wakeups) {
+        this.wakeups = wakeups;
         this.clock = clock;
         this.outcomes = outcomes;
         this.config = config;
@@ -35,6 +39,8 @@ public class PredictionResults {
                 outcomes.fail(job, "no_outputs", "the prediction completed without outputs");
             } else {
                 job.predictionCompleted(prediction.outputs(), prediction.hasNsfwContents(), prediction.inferenceMs(), now);
+                wakeups.wakeAfterCommit(Stage.DELIVER);
+                wakeups.wakeAfterCommit(Stage.SUBMIT); // its upstream slot is free
             }
         } else if (prediction.failed()) {
             String reason = prediction.error().isBlank() ? "no reason given" : prediction.error();

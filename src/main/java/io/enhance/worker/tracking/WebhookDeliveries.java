@@ -9,14 +9,19 @@ import jakarta.transaction.Transactional;
 import org.hibernate.query.TypedParameterValue;
 import org.hibernate.type.StandardBasicTypes;
 
+import io.enhance.worker.runtime.Stage;
+import io.enhance.worker.runtime.Wakeups;
+
 /** Verified webhook deliveries, kept until they are applied to their job. */
 @ApplicationScoped
 public class WebhookDeliveries {
 
     private final EntityManager entityManager;
+    private final Wakeups wakeups;
 
-    WebhookDeliveries(EntityManager entityManager) {
+    WebhookDeliveries(EntityManager entityManager, Wakeups wakeups) {
         this.entityManager = entityManager;
+        this.wakeups = wakeups;
     }
 
     /**
@@ -26,6 +31,7 @@ public class WebhookDeliveries {
     @Transactional
     public boolean storeIfNew(String webhookId, long timestamp, String predictionId, String body,
             Optional<WebhookTags.Tag> tag) {
+        wakeups.wakeAfterCommit(Stage.WEBHOOKS);
         return entityManager.createNativeQuery("""
                 insert into webhook_deliveries (webhook_id, webhook_timestamp, prediction_id, body, received_at,
                                                 tagged_job, tagged_attempt)

@@ -21,6 +21,9 @@ public class EmbeddedServices implements QuarkusTestResourceLifecycleManager {
     public static final String NAMESPACE = System.getProperty("enhance.test-namespace", "test");
     private static final String TEST_REQUESTS = NAMESPACE + ".enhance.requests";
     private static final String TEST_EVENTS_EXCHANGE = NAMESPACE + ".enhance.events";
+    /** The emulator's inference time in tests, between these bounds (ms). */
+    public static final long MIN_LATENCY_MS = 100;
+    public static final long MAX_LATENCY_MS = 400;
     private static WaveSpeedEmulator emulator;
     private static EmbeddedS3Store store;
 
@@ -28,8 +31,8 @@ public class EmbeddedServices implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         emulator = WaveSpeedEmulator.start(new EmulatorSettings()
                 .setApiKey(API_KEY)
-                .setMinLatencyMs(100)
-                .setMaxLatencyMs(400));
+                .setMinLatencyMs(MIN_LATENCY_MS)
+                .setMaxLatencyMs(MAX_LATENCY_MS));
         store = EmbeddedS3Store.inMemory(0, S3_ACCESS_KEY, S3_SECRET_KEY);
         TestS3.connect(store.endpoint()).createBuckets("enhanced", TestS3.SOURCES_BUCKET);
         // declared afresh by the worker, so that their arguments always match the test profile's

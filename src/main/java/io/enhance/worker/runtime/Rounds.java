@@ -1,6 +1,7 @@
-package io.enhance.worker.jobs;
+package io.enhance.worker.runtime;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -48,16 +49,39 @@ public class Rounds {
         try {
             return work.get();
         } finally {
-            if (underWay.decrementAndGet() == 0) {
-                synchronized (allEnded) {
-                    allEnded.notifyAll();
-                }
+            ended();
+        }
+    }
+
+    private void ended() {
+        if (underWay.decrementAndGet() == 0) {
+            synchronized (allEnded) {
+                allEnded.notifyAll();
             }
         }
     }
 
+    /**
+     * Counts a unit of work that ends elsewhere, later (an HTTP call whose answer is still to be
+     * written); run the returned action when it has ended. Running it again does nothing.
+     */
+    public Runnable begin() {
+        underWay.incrementAndGet();
+        AtomicBoolean ended = new AtomicBoolean();
+        return () -> {
+            if (!ended.getAndSet(true)) {
+                ended();
+            }
+        };
+    }
+
+    /** The application has started (rounds under way at shutdown still run, to write what they hold). */
+    public boolean started() {
+        return started;
+    }
+
     /** Starts no new round from now on; answers whether every unit under way ended within {@code grace}. */
-    boolean stopAndAwait(Duration grace) throws InterruptedException {
+    public boolean stopAndAwait(Duration grace) throws InterruptedException {
         stopping = true;
         long deadline = System.nanoTime() + grace.toNanos();
         synchronized (allEnded) {
@@ -69,12 +93,12 @@ public class Rounds {
         return underWay.get() == 0;
     }
 
-    int underWay() {
+    public int underWay() {
         return underWay.get();
     }
 
-    /** Before the application has started, or once shutdown has begun. */
-    boolean idle() {
+    /** Before the application has started, or once shutdown has begun: no new work is claimed. */
+    public boolean idle() {
         return !started || stopping;
     }
 

@@ -1,0 +1,15 @@
+package io.enhance.worker.runtime;
+
+/** The pipeline's stages, each run by a loop of its own that is woken as work for it arrives. */
+public enum Stage {
+    /** Claims queued jobs and submits them; writes the answers of submits under way. */
+    SUBMIT,
+    /** Polls predictions whose poll is due; writes the answers of polls under way. */
+    POLL,
+    /** Applies received webhook deliveries to their jobs. */
+    WEBHOOKS,
+    /** Copies finished predictions' outputs to S3; writes the results of transfers under way. */
+    DELIVER,
+    /** Publishes committed outcome events. */
+    RELAY
+}
