@@ -64,13 +64,25 @@ class JobRequestParserTest {
     void namesEveryProblemInOneRejectionAndKeepsTheIdsItCouldRead() {
         JobRequestParser.Parsed parsed = parser.parse(job("j-1", "file:///etc/passwd").batch("b-1")
                 .withoutInput("prompt").input("strength", -0.1).input("seed", 2147483648L)
-                .input("enable_sync_mode", "yes").field("priority", 5).bytes());
+                .input("enable_sync_mode", "yes").field("priority", 11).bytes());
 
         assertThat(parsed.valid()).isFalse();
         assertThat(parsed.jobId()).isEqualTo("j-1");
         assertThat(parsed.batchId()).isEqualTo("b-1");
         assertThat(parsed.problems()).extracting(Problem::field).containsExactlyInAnyOrder(
                 "priority", "input.prompt", "input.image", "input.strength", "input.seed", "input.enable_sync_mode");
+    }
+
+    @Test
+    void takesAPriorityThatSaysWhenNotWhatSoAResendWithAnotherPriorityIsTheSameRequest() {
+        JobRequestParser.Parsed urgent = parser.parse(job("p-1", IMAGE).field("priority", -10).bytes());
+        JobRequestParser.Parsed plain = parser.parse(job("p-1", IMAGE).bytes());
+        JobRequestParser.Parsed fractional = parser.parse(job("p-1", IMAGE).field("priority", 1.5).bytes());
+
+        assertThat(urgent.request().priority()).isEqualTo(-10);
+        assertThat(plain.request().priority()).isZero();
+        assertThat(urgent.request().digest()).isEqualTo(plain.request().digest());
+        assertThat(fractional.problems()).extracting(Problem::field).containsExactly("priority");
     }
 
     @Test
