@@ -21,10 +21,14 @@ final class LedgerEndpoints {
         this.slots = slots;
     }
 
-    /** {@code GET /emulator/slots}: busy slots integrated over time; two readings give the average between them. */
+    /**
+     * {@code GET /emulator/slots}: tasks created so far, slots in use, tasks waiting for one, and busy slots
+     * integrated over time; two readings give the average between them.
+     */
     void slots(Call call) throws IOException {
         UpstreamSlots.Snapshot now = slots.snapshot();
-        call.json(200, Json.object().put("concurrency", now.concurrency()).put("running", now.running())
+        call.json(200, Json.object().put("created", store.createdCount())
+                .put("concurrency", now.concurrency()).put("running", now.running())
                 .put("waiting", now.waiting()).put("busy_slot_nanos", now.busySlotNanos()).put("nanos", now.nanos()));
     }
 
