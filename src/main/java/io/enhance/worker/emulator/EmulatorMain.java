@@ -18,7 +18,7 @@ public final class EmulatorMain {
             System.exit(2);
             return;
         }
-        WaveSpeedEmulator emulator = WaveSpeedEmulator.start(settings);
+        WaveSpeedEmulator emulator = WaveSpeedEmulator.startStandalone(settings);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             emulator.close();

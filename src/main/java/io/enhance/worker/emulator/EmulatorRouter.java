@@ -33,7 +33,7 @@ final class EmulatorRouter implements HttpHandler {
     private final Supplier<String> defaultBaseUrl;
 
     EmulatorRouter(EmulatorSettings settings, Supplier<String> defaultBaseUrl, PredictionEndpoints predictions,
-                   MediaEndpoints media) {
+                   MediaEndpoints media, LedgerEndpoints ledger) {
         this.settings = settings;
         this.defaultBaseUrl = defaultBaseUrl;
         add("POST", "/api/v3/" + PredictionEndpoints.MODEL, predictions::submit);
@@ -47,6 +47,8 @@ final class EmulatorRouter implements HttpHandler {
         add("GET", "/api/v3/balance", call -> call.ok(Json.object().put("balance", 100.0)));
         add("GET", "/outputs/([0-9a-f]{32})/0\\.(jpeg|png)", media::getOutput);
         add("GET", "/media/([0-9a-f]{32})/([A-Za-z0-9_-][A-Za-z0-9._-]*)", media::getMedia);
+        add("GET", "/emulator/slots", ledger::slots);
+        add("GET", "/emulator/predictions", ledger::predictions);
         add("PUT", "/media/([0-9a-f]{32})/([A-Za-z0-9_-][A-Za-z0-9._-]*)", media::putMedia);
     }
 

@@ -33,6 +33,8 @@ public final class EmulatorSettings {
     private volatile long idleTimeoutMs = 0;
     private volatile double outputStallRate = 0.0;
     private volatile HistoryShape historyShape = HistoryShape.DOCUMENTED;
+    private volatile boolean cacheOutputs = false;
+    private volatile int concurrency = 0;
     private final Queue<InjectedFault> submitScript = new ConcurrentLinkedQueue<>();
     private final Queue<InjectedFault> resultScript = new ConcurrentLinkedQueue<>();
 
@@ -235,6 +237,29 @@ public final class EmulatorSettings {
     }
 
     /**
+     * Whether each distinct input (its bytes, strength, seed and format) is enhanced only once and its
+     * output reused, so that a benchmark measures the client rather than the emulator's image work.
+     */
+    public boolean getCacheOutputs() {
+        return cacheOutputs;
+    }
+
+    public EmulatorSettings setCacheOutputs(boolean cacheOutputs) {
+        this.cacheOutputs = cacheOutputs;
+        return this;
+    }
+
+    /** Upstream slots: most tasks running at once, the others wait as {@code created} (0 = unlimited). */
+    public int getConcurrency() {
+        return concurrency;
+    }
+
+    public EmulatorSettings setConcurrency(int concurrency) {
+        this.concurrency = (int) nonNegative("concurrency", concurrency);
+        return this;
+    }
+
+    /**
      * Queues faults for the next submits, one per call and ahead of the random ones: {@code ok},
      * {@code 429}, {@code 500}, {@code 502}, {@code 503}, {@code 504}, {@code drop} (nothing created),
      * {@code created+500}, {@code created+502}, {@code created+504}, {@code created+drop} (the task
@@ -296,7 +321,7 @@ public final class EmulatorSettings {
         return "EmulatorSettings[host=" + host + ", port=" + port + ", apiKey=" + (apiKey == null ? "none" : "***")
                 + ", latency=" + minLatencyMs + ".." + maxLatencyMs + "ms, failureRate=" + failureRate
                 + ", rate429=" + rate429 + ", webhookLossRate=" + webhookLossRate + ", resultFaultRate=" + resultFaultRate + ", rate5xx=" + rate5xx
-                + ", dropRate=" + dropRate + ", idleTimeoutMs=" + idleTimeoutMs + ", outputStallRate=" + outputStallRate + ", slowResponseMs=" + slowResponseMs + ", scripted=" + submitScript.size()
+                + ", concurrency=" + concurrency + ", cacheOutputs=" + cacheOutputs + ", dropRate=" + dropRate + ", idleTimeoutMs=" + idleTimeoutMs + ", outputStallRate=" + outputStallRate + ", slowResponseMs=" + slowResponseMs + ", scripted=" + submitScript.size()
                 + "/" + resultScript.size() + ", randomSeed=" + randomSeed + ", history=" + historyShape.spelling() + "]";
     }
 }

@@ -63,9 +63,20 @@ final class EmulatorVariables {
         readers.put("EMULATOR_IDLE_TIMEOUT_MS", v -> settings.setIdleTimeoutMs(Long.parseLong(v)));
         readers.put("EMULATOR_OUTPUT_STALL_RATE", v -> settings.setOutputStallRate(Double.parseDouble(v)));
         readers.put("EMULATOR_HISTORY_SHAPE", v -> settings.setHistoryShape(HistoryShape.parse(v)));
+        readers.put("EMULATOR_CACHE_OUTPUTS", v -> settings.setCacheOutputs(bool(v)));
+        readers.put("EMULATOR_CONCURRENCY", v -> settings.setConcurrency(Integer.parseInt(v)));
         readers.put("EMULATOR_SUBMIT_SCRIPT", v -> settings.scriptSubmits(scriptTokens(v)));
         readers.put("EMULATOR_RESULT_SCRIPT", v -> settings.scriptResults(scriptTokens(v)));
         return readers;
+    }
+
+    /** Strict, unlike {@link Boolean#parseBoolean}: a typo must not silently mean false. */
+    private static boolean bool(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("expected true or false, was " + value);
+        };
     }
 
     /** An empty variable scripts nothing, so a compose file may leave it blank. */

@@ -10,6 +10,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -40,6 +41,9 @@ final class Prediction {
     private final String resultUrl;
     private final String outputUrl;
     private final long submittedNanos;
+    /** When the task got an upstream slot: its latency runs from here. */
+    private volatile long admittedNanos;
+    private final AtomicInteger polls = new AtomicInteger();
     private final CompletableFuture<Prediction> finished = new CompletableFuture<>();
 
     private String status = CREATED;
@@ -48,6 +52,7 @@ final class Prediction {
     private long processingStartedNanos;
     private long executionTimeMs;
     private long inferenceMs;
+    private Instant finishedAt;
 
     Prediction(String id, String model, JsonNode input, SubmitRequest request, String webhookUrl, String baseUrl,
                long sequence, FaultDice.Fate fate) {
@@ -58,6 +63,7 @@ final class Prediction {
         this.webhookUrl = webhookUrl;
         this.createdAt = Instant.now();
         this.submittedNanos = System.nanoTime();
+        this.admittedNanos = submittedNanos;
         this.sequence = sequence;
         this.latencyMs = fate.latencyMs();
         this.fated = fate.fails();
@@ -70,9 +76,27 @@ final class Prediction {
         return "0." + request.outputFormat();
     }
 
-    /** Nanoseconds left until the drawn latency has passed since submit; never negative. */
+    /** The task got an upstream slot now, after waiting for one as {@code created}. */
+    void admitted() {
+        admittedNanos = System.nanoTime();
+    }
+
+    /** Nanoseconds left until the drawn latency has passed since the task got its slot; never negative. */
     long remainingNanos() {
-        return Math.max(0, submittedNanos + Duration.ofMillis(latencyMs).toNanos() - System.nanoTime());
+        return Math.max(0, admittedNanos + Duration.ofMillis(latencyMs).toNanos() - System.nanoTime());
+    }
+
+    void countPoll() {
+        polls.incrementAndGet();
+    }
+
+    int polls() {
+        return polls.get();
+    }
+
+    /** When it completed or failed, on the wall clock; {@code null} until then. */
+    synchronized Instant finishedAt() {
+        return finishedAt;
     }
 
     synchronized boolean startProcessing() {
@@ -121,6 +145,7 @@ final class Prediction {
             processingStartedNanos = now;
         }
         status = terminal;
+        finishedAt = Instant.now();
         executionTimeMs = Duration.ofNanos(now - submittedNanos).toMillis();
         inferenceMs = Duration.ofNanos(now - processingStartedNanos).toMillis();
         finished.complete(this);

@@ -102,6 +102,7 @@ final class PredictionEndpoints {
         answerLateIf(fault);
         Prediction prediction = store.find(call.pathPart(1))
                 .orElseThrow(() -> ApiException.notFound("Prediction not found"));
+        prediction.countPoll();
         call.ok(prediction.toJson(false));
     }
 

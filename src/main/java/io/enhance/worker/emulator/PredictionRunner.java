@@ -1,20 +1,20 @@
 package io.enhance.worker.emulator;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 
 /**
- * Drives predictions through their states on a scheduler: {@code processing} at a quarter of the drawn
- * latency, then the image work on a small worker pool, then {@code completed} or {@code failed} once the
- * whole latency has passed (or when the work ends, if it took longer).
+ * Drives predictions through their states on a scheduler: an upstream slot first (waiting as
+ * {@code created} while all are taken), {@code processing} at a quarter of the drawn latency, then the
+ * image work on a small worker pool, then {@code completed} or {@code failed} once the whole latency has
+ * passed since the slot was given (or when the work ends, if it took longer). Every way a task ends
+ * gives its slot back.
  */
 final class PredictionRunner {
 
@@ -26,23 +26,32 @@ final class PredictionRunner {
     private final FileStore files;
     private final PredictionStore store;
     private final WebhookDispatcher webhooks;
+    private final UpstreamSlots slots;
+    private final EnhancedOutputs outputs;
 
     PredictionRunner(ScheduledExecutorService scheduler, ExecutorService workers, SourceImageFetcher fetcher,
-                     FileStore files, PredictionStore store, WebhookDispatcher webhooks) {
+                     FileStore files, PredictionStore store, WebhookDispatcher webhooks, UpstreamSlots slots,
+                     EnhancedOutputs outputs) {
         this.scheduler = scheduler;
         this.workers = workers;
         this.fetcher = fetcher;
         this.files = files;
         this.store = store;
         this.webhooks = webhooks;
+        this.slots = slots;
+        this.outputs = outputs;
     }
 
     void start(Prediction prediction) {
-        schedule(() -> beginProcessing(prediction), prediction.latencyMs * 1_000_000 / 4);
+        slots.admit(() -> {
+            prediction.admitted();
+            schedule(() -> beginProcessing(prediction), prediction.latencyMs * 1_000_000 / 4);
+        });
     }
 
     private void beginProcessing(Prediction prediction) {
         if (!store.contains(prediction.id) || !prediction.startProcessing()) {
+            slots.release();
             return;
         }
         if (prediction.fated) {
@@ -58,13 +67,9 @@ final class PredictionRunner {
 
     private void process(Prediction prediction) {
         try {
-            BufferedImage source = fetcher.fetch(prediction.request.image());
-            long seed = prediction.request.seed() >= 0
-                    ? prediction.request.seed()
-                    : ThreadLocalRandom.current().nextLong(0, Integer.MAX_VALUE + 1L);
-            byte[] output = ImageEnhancer.enhance(source, prediction.request.strength(), seed,
-                    prediction.request.outputFormat());
+            byte[] output = outputs.enhance(fetcher.download(prediction.request.image()), prediction.request);
             if (!store.contains(prediction.id)) {
+                slots.release();
                 return;
             }
             Path file = files.write(files.output(prediction.id, prediction.outputFileName()), output);
@@ -79,12 +84,14 @@ final class PredictionRunner {
     }
 
     private void complete(Prediction prediction, Path file) {
+        slots.release();
         if (store.contains(prediction.id) && prediction.complete(file)) {
             notifyWebhook(prediction);
         }
     }
 
     private void fail(Prediction prediction, String error) {
+        slots.release();
         if (store.contains(prediction.id) && prediction.fail(error)) {
             notifyWebhook(prediction);
         }

@@ -30,11 +30,7 @@ final class SourceImageFetcher {
         this.client = client;
     }
 
-    BufferedImage fetch(String url) throws PredictionFailure, InterruptedException {
-        return decode(download(url));
-    }
-
-    private byte[] download(String url) throws PredictionFailure, InterruptedException {
+    byte[] download(String url) throws PredictionFailure, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT).GET().build();
         try {
             HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());

@@ -38,11 +38,12 @@ public final class WaveSpeedEmulator implements AutoCloseable {
     private final ExecutorService clientThreads;
     private final ExecutorService workers;
     private final ScheduledExecutorService scheduler;
+    /** Absent when started {@link #startStandalone standalone} without an idle timeout. */
     private final ConnectionFront front;
     private final String baseUrl;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private WaveSpeedEmulator(EmulatorSettings settings) throws IOException {
+    private WaveSpeedEmulator(EmulatorSettings settings, boolean withFront) throws IOException {
         this.settings = settings;
         files = new FileStore();
         store = new PredictionStore(files);
@@ -61,22 +62,35 @@ public final class WaveSpeedEmulator implements AutoCloseable {
                 .build();
         FaultDice dice = new FaultDice(settings);
         media = new MediaEndpoints(files, dice);
+        UpstreamSlots slots = new UpstreamSlots(settings);
         PredictionRunner runner = new PredictionRunner(scheduler, workers, new SourceImageFetcher(client), files, store,
-                new WebhookDispatcher(client, scheduler, settings));
-        // the HTTP server listens only behind the front, which owns the public port
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
-        front = new ConnectionFront(new InetSocketAddress(settings.getHost(), settings.getPort()), server.getAddress(),
-                settings, daemonThreads("connection"));
+                new WebhookDispatcher(client, scheduler, settings), slots, new EnhancedOutputs(settings));
+        InetSocketAddress publicAddress = new InetSocketAddress(settings.getHost(), settings.getPort());
+        // with a front, the HTTP server listens only behind it, and the front owns the public port
+        server = HttpServer.create(withFront ? new InetSocketAddress(InetAddress.getLoopbackAddress(), 0) : publicAddress, 256);
+        front = withFront ? new ConnectionFront(publicAddress, server.getAddress(), settings, daemonThreads("connection")) : null;
         String host = settings.getHost().equals("0.0.0.0") || settings.getHost().equals("::") ? "127.0.0.1" : settings.getHost();
-        baseUrl = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + front.port();
+        baseUrl = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
         server.createContext("/", new EmulatorRouter(settings, () -> baseUrl,
-                new PredictionEndpoints(settings, dice, store, runner), media));
+                new PredictionEndpoints(settings, dice, store, runner), media, new LedgerEndpoints(store, slots)));
         server.setExecutor(httpThreads);
         server.start();
     }
 
     /** Binds the port and returns once the emulator accepts requests. */
     public static WaveSpeedEmulator start(EmulatorSettings settings) {
+        return start(settings, true);
+    }
+
+    /**
+     * The same for settings that no one changes once started, as in {@link EmulatorMain}: without an idle
+     * timeout, the connection front that plays it (two threads and a relay per connection) is left out.
+     */
+    public static WaveSpeedEmulator startStandalone(EmulatorSettings settings) {
+        return start(settings, settings.getIdleTimeoutMs() > 0);
+    }
+
+    private static WaveSpeedEmulator start(EmulatorSettings settings, boolean withFront) {
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true");
         }
@@ -86,7 +100,7 @@ public final class WaveSpeedEmulator implements AutoCloseable {
             System.setProperty(NODELAY, "true");
         }
         try {
-            return new WaveSpeedEmulator(settings);
+            return new WaveSpeedEmulator(settings, withFront);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot start the WaveSpeed emulator on " + settings.getHost() + ":"
                     + settings.getPort(), e);
@@ -99,7 +113,7 @@ public final class WaveSpeedEmulator implements AutoCloseable {
     }
 
     public int port() {
-        return front.port();
+        return front != null ? front.port() : server.getAddress().getPort();
     }
 
     /** The live settings: changes apply to the calls that follow. */
@@ -128,7 +142,9 @@ public final class WaveSpeedEmulator implements AutoCloseable {
             return;
         }
         media.closeStalled();
-        front.close();
+        if (front != null) {
+            front.close();
+        }
         server.stop(0);
         httpThreads.shutdownNow();
         scheduler.shutdownNow();

@@ -50,6 +50,19 @@ class EmulatorSettingsAndSignerTest {
     }
 
     @Test
+    void readsTheBenchmarkSwitchesAndRefusesABooleanItCannotRead() {
+        EmulatorSettings settings = EmulatorSettings.fromEnvironment(
+                Map.of("EMULATOR_CACHE_OUTPUTS", "true", "EMULATOR_CONCURRENCY", "1000"), new String[0]);
+        assertEquals(true, settings.getCacheOutputs());
+        assertEquals(1000, settings.getConcurrency());
+        assertEquals(false, new EmulatorSettings().getCacheOutputs());
+        assertEquals(0, new EmulatorSettings().getConcurrency());
+        assertThrows(IllegalArgumentException.class, () -> EmulatorSettings.fromEnvironment(
+                Map.of("EMULATOR_CACHE_OUTPUTS", "yes"), new String[0]));
+        assertThrows(IllegalArgumentException.class, () -> new EmulatorSettings().setConcurrency(-1));
+    }
+
+    @Test
     void refusesUnknownArgumentsWithoutEchoingTheirValues() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
                 () -> EmulatorSettings.fromEnvironment(Map.of(), new String[] {"--apikey=do-not-print"}));

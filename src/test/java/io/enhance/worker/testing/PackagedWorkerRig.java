@@ -62,22 +62,33 @@ public final class PackagedWorkerRig implements AutoCloseable {
 
     /** The environment of a worker process using this rig; tests add their own settings to it. */
     public Map<String, String> environment() {
+        Map<String, String> env = requiredEnvironment(schema, requests, emulator.baseUrl(), "http://127.0.0.1:" + storePort);
+        env.put("WAVESPEED_FIRST_POLL_DELAY", "500ms");
+        env.put("WAVESPEED_MAX_POLL_DELAY", "1s");
+        return env;
+    }
+
+    /**
+     * Only what a worker needs to reach this machine's database and broker ({@code schema}, the queues
+     * named after {@code requests}), a WaveSpeed stand-in and an S3 store: every other setting at its default.
+     */
+    public static Map<String, String> requiredEnvironment(String schema, String requests, String waveSpeedUrl,
+            String s3Endpoint) {
         Map<String, String> env = new HashMap<>();
         env.put("QUARKUS_DATASOURCE_JDBC_URL", plainJdbcUrl(5432) + "?currentSchema=" + schema);
         env.put("QUARKUS_FLYWAY_SCHEMAS", schema);
         env.put("QUEUES_REQUESTS", requests);
         env.put("QUEUES_DEAD_LETTER", requests + ".dlq");
-        env.put("QUEUES_EVENTS_EXCHANGE", eventsExchange());
-        env.put("WAVESPEED_BASE_URL", emulator.baseUrl());
+        env.put("QUEUES_EVENTS_EXCHANGE", requests.replace(".requests", ".events"));
+        env.put("WAVESPEED_BASE_URL", waveSpeedUrl);
         env.put("WAVESPEED_API_KEY", API_KEY);
-        env.put("WAVESPEED_FIRST_POLL_DELAY", "500ms");
-        env.put("WAVESPEED_MAX_POLL_DELAY", "1s");
-        env.put("S3_ENDPOINT", "http://127.0.0.1:" + storePort);
+        env.put("S3_ENDPOINT", s3Endpoint);
         env.put("S3_REGION", "us-east-1");
         env.put("S3_BUCKET", "enhanced");
         env.put("S3_PATH_STYLE", "true");
         env.put("S3_ACCESS_KEY_ID", EmbeddedServices.S3_ACCESS_KEY);
         env.put("S3_SECRET_ACCESS_KEY", EmbeddedServices.S3_SECRET_KEY);
+        // the stand-ins serve outputs from loopback, which downloads refuse by default
         env.put("PIPELINE_OUTPUT_PRIVATE_HOSTS", "127.0.0.1");
         return env;
     }

@@ -90,6 +90,11 @@ public final class WorkerProcess implements AutoCloseable {
         process.destroyForcibly().waitFor();
     }
 
+    /** The OS process id, to read its CPU time and memory. */
+    public long pid() {
+        return process.pid();
+    }
+
     public int httpPort() {
         return httpPort;
     }

@@ -1,0 +1,280 @@
+package io.enhance.worker.benchmark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.IntStream;
+
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.enhance.worker.testing.TestBroker.ReceivedEvent;
+import io.enhance.worker.testing.WorkerProcess;
+
+/**
+ * The issue-9 benchmark, run only by {@code ./mvnw verify -Pbenchmark}: the packaged worker as its own
+ * process, started with the required settings only, against cheap stand-ins in processes of their own
+ * and the real PostgreSQL and RabbitMQ. Each scenario starts everything afresh. It prints a Markdown
+ * table and writes it to {@code target/benchmark.md}. {@code -Dbenchmark.scale=0.1} shrinks the job
+ * counts for a quick functional run; a scenario that has not finished after {@code
+ * -Dbenchmark.scenario-timeout-s} (180) reports what it did so far.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class EngineBenchmark {
+
+    private static final double SCALE = Double.parseDouble(System.getProperty("benchmark.scale", "1"));
+    /** Until the worker reads WAVESPEED_TIER, the saturation scenarios may pass the slots as WAVESPEED_MAX_IN_FLIGHT. */
+    private static final boolean EXPLICIT_IN_FLIGHT = Boolean.getBoolean("benchmark.explicit-in-flight");
+    private static final Duration SCENARIO_TIMEOUT = Duration.ofSeconds(Long.getLong("benchmark.scenario-timeout-s", 180));
+    private static final Duration RAMP_UP_LIMIT = Duration.ofSeconds(30);
+    private static final Duration STEADY_WINDOW = Duration.ofSeconds(30);
+    private static final Duration IDLE = Duration.ofSeconds(10);
+    private static final BenchmarkTable TABLE = new BenchmarkTable();
+
+    @AfterAll
+    static void printTheTable() throws Exception {
+        TABLE.write(SCALE);
+    }
+
+    @Test
+    @Order(1)
+    void throughputAtZeroUpstreamLatencyWhilePolling() throws Exception {
+        throughput("tp_polling", false);
+    }
+
+    @Test
+    @Order(2)
+    void throughputAtZeroUpstreamLatencyWithWebhooks() throws Exception {
+        throughput("tp_webhooks", true);
+    }
+
+    private void throughput(String name, boolean webhooks) throws Exception {
+        int jobs = scaled(3000);
+        String mode = webhooks ? "webhooks" : "polling";
+        try (BenchmarkRig rig = new BenchmarkRig(name, latency(0))) {
+            WorkerProcess worker = webhooks ? rig.startWorkerWithWebhooks(Map.of(), name) : rig.startWorker(Map.of(), name);
+            List<byte[]> bodies = IntStream.range(0, jobs).mapToObj(i -> rig.job(name, i)).toList();
+            CpuMeter cpu = CpuMeter.start(worker, rig);
+            Instant firstPublish = Instant.now();
+            rig.broker.publishAll(rig.requests, bodies);
+            Collection<ReceivedEvent> finals = awaitFinalEvents(rig, jobs, SCENARIO_TIMEOUT);
+            CpuMeter.Used used = cpu.stop();
+            worker.kill();
+            Instant last = finals.stream().map(ReceivedEvent::receivedAt).max(Instant::compareTo).orElse(Instant.now());
+            TABLE.row(String.format(Locale.ROOT, "jobs/s, %,d jobs, 0 ms upstream, %s", jobs, mode), "≥ 500",
+                    perSecond(finals.size(), firstPublish, last) + unfinished(finals.size(), jobs));
+            TABLE.row("worker CPU per job, " + mode, "≤ 2 ms", used.workerPerJob(finals.size()));
+            TABLE.row("CPU per job of emulator / S3 / PostgreSQL / RabbitMQ, " + mode, "(small)",
+                    used.standInsPerJob(finals.size()));
+            assertThat(completed(finals)).as("jobs completed").hasSize(finals.size()).isNotEmpty();
+        }
+    }
+
+    @Test
+    @Order(3)
+    void upstreamDoneToCompletionEventWithWebhooksAtTwentyJobsASecond() throws Exception {
+        int jobs = scaled(600);
+        try (BenchmarkRig rig = new BenchmarkRig("latency", latency(1000))) {
+            WorkerProcess worker = rig.startWorkerWithWebhooks(Map.of(), "latency");
+            long start = System.nanoTime();
+            for (int i = 0; i < jobs; i++) {
+                // paced publishing: 20 jobs a second, each at its own moment
+                LockSupport.parkNanos(start + i * 50_000_000L - System.nanoTime());
+                rig.broker.publish(rig.requests, rig.job("latency", i));
+            }
+            Collection<ReceivedEvent> finals = awaitFinalEvents(rig, jobs, SCENARIO_TIMEOUT);
+            worker.kill();
+            Map<String, JsonNode> ledger = ledger(rig);
+            List<Double> millis = new ArrayList<>();
+            for (ReceivedEvent event : completed(finals)) {
+                JsonNode prediction = ledger.get(event.data().path("prediction_id").asText());
+                long received = ChronoUnit.MICROS.between(Instant.EPOCH, event.receivedAt());
+                millis.add((received - prediction.path("finished_at_us").asLong()) / 1000.0);
+            }
+            millis.sort(Double::compare);
+            TABLE.row(String.format(Locale.ROOT, "upstream done → completion event, webhooks, 20 jobs/s paced, 1 s upstream (%d jobs)",
+                    jobs), "p99 ≤ 50 ms", String.format(Locale.ROOT, "p50 %.0f ms, p99 %.0f ms", percentile(millis, 50),
+                    percentile(millis, 99)) + unfinished(finals.size(), jobs));
+            assertThat(millis).as("completions measured").isNotEmpty().allMatch(ms -> ms >= 0);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void pollsPerJobAtASteadyFiveSecondInference() throws Exception {
+        int jobs = scaled(200);
+        try (BenchmarkRig rig = new BenchmarkRig("polls", latency(5000))) {
+            WorkerProcess worker = rig.startWorker(Map.of(), "polls");
+            rig.broker.publishAll(rig.requests, IntStream.range(0, jobs).mapToObj(i -> rig.job("polls", i)).toList());
+            Collection<ReceivedEvent> finals = awaitFinalEvents(rig, jobs, SCENARIO_TIMEOUT);
+            worker.kill();
+            Map<String, JsonNode> ledger = ledger(rig);
+            List<ReceivedEvent> done = completed(finals);
+            double polls = done.stream().mapToInt(e -> ledger.get(e.data().path("prediction_id").asText()).path("polls").asInt())
+                    .average().orElse(Double.NaN);
+            TABLE.row(String.format(Locale.ROOT, "polls per job, polling, 5 s inference (%d jobs)", jobs), "≤ 1.5",
+                    String.format(Locale.ROOT, "%.2f", polls) + unfinished(finals.size(), jobs));
+            assertThat(done).as("jobs completed").isNotEmpty();
+        }
+    }
+
+    @Test
+    @Order(5)
+    void shareOfAThousandUpstreamSlotsBusyAtFiveSecondLatency() throws Exception {
+        saturation("slots_gold", scaled(1000), "gold");
+    }
+
+    @Test
+    @Order(6)
+    void shareOfTenThousandUpstreamSlotsBusyAndPeakMemoryAtFiveSecondLatency() throws Exception {
+        saturation("slots_ultra", scaled(10_000), "ultra");
+    }
+
+    /**
+     * Publishes three times as many jobs as there are slots. The steady window opens once every slot is
+     * busy (or after {@link #RAMP_UP_LIMIT}), and closes after {@link #STEADY_WINDOW}, or earlier once the
+     * last job was submitted and the backlog starts to drain.
+     */
+    private void saturation(String name, int slots, String tier) throws Exception {
+        int jobs = 3 * slots;
+        Map<String, String> emulator = new HashMap<>(latency(5000));
+        emulator.put("EMULATOR_CONCURRENCY", String.valueOf(slots));
+        try (BenchmarkRig rig = new BenchmarkRig(name, emulator)) {
+            Map<String, String> settings = new HashMap<>(Map.of("WAVESPEED_TIER", tier));
+            if (EXPLICIT_IN_FLIGHT) {
+                settings.put("WAVESPEED_MAX_IN_FLIGHT", String.valueOf(slots));
+            }
+            WorkerProcess worker = rig.startWorker(settings, name);
+            rig.broker.publishAll(rig.requests, IntStream.range(0, jobs).mapToObj(i -> rig.job(name, i)).toList());
+            within(RAMP_UP_LIMIT, () -> rig.emulatorJson("/emulator/slots").path("running").asInt() >= slots);
+            Instant opened = Instant.now();
+            JsonNode first = rig.emulatorJson("/emulator/slots");
+            within(STEADY_WINDOW, () -> rig.emulatorJson("/emulator/slots").path("created").asInt() >= jobs);
+            JsonNode last = rig.emulatorJson("/emulator/slots");
+            Instant closed = Instant.now();
+            long peakMb = ProcStats.memoryMb(worker.pid(), "VmHWM").orElse(-1);
+            worker.kill();
+            double busy = (last.path("busy_slot_nanos").asDouble() - first.path("busy_slot_nanos").asDouble())
+                    / (last.path("nanos").asDouble() - first.path("nanos").asDouble()) / slots;
+            long completedInWindow = completed(finalEvents(rig)).stream()
+                    .filter(e -> !e.receivedAt().isBefore(opened) && !e.receivedAt().isAfter(closed)).count();
+            TABLE.row(String.format(Locale.ROOT, "5 s upstream, %,d slots (%s): share of slots busy, jobs/s, over %d s",
+                    slots, tier, Duration.between(opened, closed).toSeconds()), "≥ 95 %",
+                    String.format(Locale.ROOT, "%.0f %%, %s", busy * 100, perSecond(completedInWindow, opened, closed)));
+            TABLE.row(String.format(Locale.ROOT, "peak RSS, %,d slots (%s)", slots, tier),
+                    tier.equals("ultra") ? "≤ 512 MB" : "", peakMb + " MB");
+            assertThat(first.path("created").asInt()).as("predictions created").isPositive();
+        }
+    }
+
+    @Test
+    @Order(7)
+    void memoryWithAnEmptyJobsTableAndWithTwoHundredThousandFinishedJobs() throws Exception {
+        int working = scaled(1000);
+        int prefilled = scaled(200_000);
+        try (BenchmarkRig rig = new BenchmarkRig("memory", latency(0))) {
+            String empty = idleThenWorking(rig, "memory_empty", 0, working);
+            rig.execute("""
+                    insert into jobs (id, job_id, batch_id, status, input, output_bucket, prediction_id, attempts, polls,
+                                      outputs, cost_usd, spend_usd, created_at, updated_at, submitted_at, finished_at)
+                    select -g, 'prefilled/' || g, 'prefilled', 'COMPLETED',
+                           '{"image": "s3://sources/card-0.png", "prompt": "enhance"}'::jsonb, 'enhanced', 'prefilled-' || g, 1, 1,
+                           jsonb_build_array(jsonb_build_object('bucket', 'enhanced', 'key', 'prefilled/' || g || '/0.jpg')),
+                           0.025, 0.025, now() - interval '1 day', now() - interval '1 day', now() - interval '1 day',
+                           now() - interval '1 day'
+                    from generate_series(1, %d) g""".formatted(prefilled));
+            String full = idleThenWorking(rig, "memory_full", working, working);
+            TABLE.row(String.format(Locale.ROOT, "RSS idle / peak after %,d jobs: empty table", working), "", empty);
+            TABLE.row(String.format(Locale.ROOT, "RSS idle / peak after %,d jobs: %,d finished jobs in the table", working,
+                    prefilled), "no growth", full);
+        }
+    }
+
+    private String idleThenWorking(BenchmarkRig rig, String name, int from, int jobs) throws Exception {
+        WorkerProcess worker = rig.startWorker(Map.of(), name);
+        Thread.sleep(IDLE.toMillis()); // the idle period is what is measured, not a wait for something
+        long idleMb = ProcStats.memoryMb(worker.pid(), "VmRSS").orElse(-1);
+        int before = finalEvents(rig).size();
+        rig.broker.publishAll(rig.requests, IntStream.range(from, from + jobs).mapToObj(i -> rig.job("memory", i)).toList());
+        int finished = awaitFinalEvents(rig, before + jobs, SCENARIO_TIMEOUT).size() - before;
+        long peakMb = ProcStats.memoryMb(worker.pid(), "VmHWM").orElse(-1);
+        worker.kill();
+        assertThat(finished).as("jobs finished").isPositive();
+        return idleMb + " MB / " + peakMb + " MB" + unfinished(finished, jobs);
+    }
+
+    /** The first final event (completed or failed) of each job, once {@code jobs} jobs have one or the time is up. */
+    private static Collection<ReceivedEvent> awaitFinalEvents(BenchmarkRig rig, int jobs, Duration timeout) throws Exception {
+        within(timeout, () -> finalEvents(rig).size() >= jobs);
+        return finalEvents(rig);
+    }
+
+    private static Collection<ReceivedEvent> finalEvents(BenchmarkRig rig) {
+        Map<String, ReceivedEvent> first = new LinkedHashMap<>();
+        for (ReceivedEvent event : rig.broker.events()) {
+            if (event.routingKey().equals("job.completed") || event.routingKey().equals("job.failed")) {
+                first.putIfAbsent(event.event().path("subject").asText(), event);
+            }
+        }
+        return first.values();
+    }
+
+    private static List<ReceivedEvent> completed(Collection<ReceivedEvent> finals) {
+        return finals.stream().filter(e -> e.routingKey().equals("job.completed")).toList();
+    }
+
+    /** Every prediction the emulator made, by id. */
+    private static Map<String, JsonNode> ledger(BenchmarkRig rig) throws Exception {
+        Map<String, JsonNode> byId = new HashMap<>();
+        rig.emulatorJson("/emulator/predictions").path("items").forEach(item -> byId.put(item.path("id").asText(), item));
+        return byId;
+    }
+
+    /** Waits until {@code condition} holds or {@code limit} has passed, whichever comes first. */
+    private static void within(Duration limit, Callable<Boolean> condition) {
+        try {
+            await().atMost(limit).pollInterval(Duration.ofMillis(250)).until(condition);
+        } catch (ConditionTimeoutException timeUp) {
+            // measured as far as it got
+        }
+    }
+
+    private static Map<String, String> latency(long millis) {
+        return Map.of("EMULATOR_MIN_LATENCY_MS", String.valueOf(millis), "EMULATOR_MAX_LATENCY_MS", String.valueOf(millis));
+    }
+
+    private static int scaled(int count) {
+        return Math.max(10, (int) Math.round(count * SCALE));
+    }
+
+    private static String perSecond(long count, Instant from, Instant to) {
+        double seconds = Math.max(1, Duration.between(from, to).toMillis()) / 1000.0;
+        return String.format(Locale.ROOT, "%.0f", count / seconds);
+    }
+
+    private static String unfinished(int finished, int jobs) {
+        return finished >= jobs ? "" : String.format(Locale.ROOT, " (timed out: %,d of %,d finished)", finished, jobs);
+    }
+
+    private static double percentile(List<Double> sorted, int percent) {
+        return sorted.isEmpty() ? Double.NaN : sorted.get(Math.max(0, (int) Math.ceil(percent / 100.0 * sorted.size()) - 1));
+    }
+}
