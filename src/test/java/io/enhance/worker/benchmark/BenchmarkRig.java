@@ -94,6 +94,11 @@ final class BenchmarkRig implements AutoCloseable {
     Map<String, String> workerEnvironment(Map<String, String> extra) {
         Map<String, String> env = PackagedWorkerRig.requiredEnvironment(schema, requests, emulatorUrl, s3Url);
         env.putAll(extra);
+        // e.g. -Dbenchmark.worker-java-options=-XX:StartFlightRecording=filename=target/worker.jfr to profile the worker alone
+        String javaOptions = System.getProperty("benchmark.worker-java-options", "");
+        if (!javaOptions.isBlank()) {
+            env.put("JDK_JAVA_OPTIONS", javaOptions);
+        }
         return env;
     }
 
