@@ -28,7 +28,7 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Submits queued jobs to WaveSpeed, no more than the in-flight cap allows. The attempt, with the
+ * Submits queued jobs to WaveSpeed, no more than the adaptive in-flight cap and the tier's rate allow. The attempt, with the
  * exact request, is committed before the POST leaves; what the POST did decides the job's next state.
  */
 @ApplicationScoped
@@ -49,11 +49,16 @@ public class SubmitQueuedJobs {
     private final JobMetrics metrics;
     private final WebhookTags tags;
     private final DatabaseClock clock;
+    private final AdaptiveConcurrency concurrency;
+    private final SubmissionRate rate;
     private Instant lastProbe;
 
     SubmitQueuedJobs(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config,
             SourceUrls sources, PredictionResults results, AccountStatus account, SettleUnknownSubmissions settlement,
-            Rounds rounds, JobMetrics metrics, WebhookTags tags, DatabaseClock clock) {
+            Rounds rounds, JobMetrics metrics, WebhookTags tags, DatabaseClock clock, AdaptiveConcurrency concurrency,
+            SubmissionRate rate) {
+        this.concurrency = concurrency;
+        this.rate = rate;
         this.clock = clock;
         this.tags = tags;
         this.rounds = rounds;
@@ -80,7 +85,7 @@ public class SubmitQueuedJobs {
         if (account.refusal().isPresent()) {
             return 0;
         }
-        List<Job> claimed = claims.claimForSubmission(config.maxInFlight());
+        List<Job> claimed = claims.claimForSubmission(concurrency.cap(), rate);
         if (claimed.isEmpty()) {
             return 0;
         }
@@ -145,8 +150,8 @@ public class SubmitQueuedJobs {
     private void record(Job held, SubmitOutcome outcome) {
         Instant now = clock.now();
         if (outcome instanceof SubmitOutcome.Accepted accepted) {
-            held.submitted(accepted.prediction().id(),
-                    now.plus(held.webhookTracked ? config.webhookPollDelay() : config.firstPollDelay()), now, "created");
+            concurrency.onAccepted();
+            held.submitted(accepted.prediction().id(), now.plus(results.firstPollDelay(held)), now, "created");
             // sync mode may answer with a finished prediction
             if (accepted.prediction().completed() || accepted.prediction().failed()) {
                 results.apply(held, accepted.prediction());
@@ -156,6 +161,9 @@ public class SubmitQueuedJobs {
             outcomes.fail(held, "submission_not_created", "no task created in " + config.submissionDeadline()
                     + " of attempts; the last: " + notCreated.reason());
         } else if (outcome instanceof SubmitOutcome.NotCreated notCreated) {
+            if (notCreated.rateLimited()) {
+                concurrency.onRateLimited();
+            }
             LOG.warnf("Job %s not submitted, will retry: %s", held.jobId, notCreated.reason());
             metrics.retried(JobMetrics.Retry.SUBMIT);
             Duration delay = retryDelay(held.attempts);

@@ -70,6 +70,7 @@ public final class PackagedWorkerRig implements AutoCloseable {
         env.put("QUEUES_EVENTS_EXCHANGE", eventsExchange());
         env.put("WAVESPEED_BASE_URL", emulator.baseUrl());
         env.put("WAVESPEED_API_KEY", API_KEY);
+        env.put("WAVESPEED_TIER", "ultra"); // the emulator has no account limits: do not slow the runs to silver's 500 a minute
         env.put("WAVESPEED_FIRST_POLL_DELAY", "500ms");
         env.put("WAVESPEED_MAX_POLL_DELAY", "1s");
         env.put("S3_ENDPOINT", "http://127.0.0.1:" + storePort);
