@@ -45,7 +45,8 @@ public class AdaptiveConcurrency {
     AdaptiveConcurrency(TierLimits limits, MeterRegistry registry) {
         this(limits, System::nanoTime);
         Gauge.builder("enhance.concurrency.cap", this, AdaptiveConcurrency::cap)
-                .description("Predictions in flight that all workers together may have, as this worker adapts it").register(registry);
+                .description("Predictions in flight that all workers together may have, as this worker adapts it")
+                .register(registry);
     }
 
     AdaptiveConcurrency(TierLimits limits, LongSupplier nanos) {

@@ -28,8 +28,9 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Submits queued jobs to WaveSpeed, no more than the adaptive in-flight cap and the tier's rate allow. The attempt, with the
- * exact request, is committed before the POST leaves; what the POST did decides the job's next state.
+ * Submits queued jobs to WaveSpeed, no more than the adaptive in-flight cap and the tier's rate allow.
+ * The attempt, with the exact request, is committed before the POST leaves; what the POST did decides
+ * the job's next state.
  */
 @ApplicationScoped
 public class SubmitQueuedJobs {

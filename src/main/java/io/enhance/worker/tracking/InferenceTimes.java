@@ -14,8 +14,9 @@ import io.enhance.worker.wavespeed.Prediction;
  * else {@code timings.inference}), and when to poll a prediction from that. The estimate is a running mean
  * and mean deviation (as TCP estimates a round trip): the first poll comes at the mean plus the deviation
  * and a twentieth, so that at a steady inference time one poll finds it done; later polls come a fifth of
- * the mean apart, growing by half each time up to the longest delay between polls. Until a few predictions have finished, the configured
- * schedule applies. The worker's own poll times are never used: they would feed the estimate back into itself.
+ * the mean apart, growing by half each time up to the longest delay between polls. Until a few predictions
+ * have finished, the configured schedule applies. The worker's own poll times are never used: they would
+ * feed the estimate back into itself.
  */
 @ApplicationScoped
 public class InferenceTimes {
