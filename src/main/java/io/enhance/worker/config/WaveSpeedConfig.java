@@ -3,6 +3,7 @@ package io.enhance.worker.config;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -32,9 +33,26 @@ public interface WaveSpeedConfig {
     /** Most USD that the submissions of one batch may cost; its jobs past it wait as HELD_BUDGET. */
     Optional<BigDecimal> batchSpendCapUsd();
 
-    /** Most predictions submitted but not yet finished at any time, across this worker's jobs. */
-    @WithDefault("50")
-    int maxInFlight();
+    /**
+     * The account level, whose published limits the worker keeps to across all workers sharing the
+     * database: bronze (2 concurrent, 2 images a minute), silver (300, 500), gold (3,000, 3,000), ultra (10,000, 5,000).
+     */
+    @WithDefault("silver")
+    Tier tier();
+
+    /** WaveSpeed's account levels. */
+    enum Tier {
+        BRONZE,
+        SILVER,
+        GOLD,
+        ULTRA
+    }
+
+    /** Most predictions in flight at any time, across all workers; unset means the tier's concurrency. */
+    OptionalInt maxInFlight();
+
+    /** Most submissions per minute (a sliding window), across all workers; unset means the tier's rate. */
+    OptionalInt imagesPerMinute();
 
     /** Longest wait for any single WaveSpeed HTTP call. */
     @WithDefault("60s")
@@ -49,7 +67,10 @@ public interface WaveSpeedConfig {
     @WithDefault("3000")
     int idleConnectionTimeoutMs();
 
-    /** Delay between a submission and its first result poll. */
+    /**
+     * Delay between a submission and its first result poll until a few predictions have finished; from
+     * then on the first poll is timed from the execution times WaveSpeed reported.
+     */
     @WithDefault("2s")
     Duration firstPollDelay();
 

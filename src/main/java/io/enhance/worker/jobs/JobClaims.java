@@ -89,21 +89,29 @@ public class JobClaims {
         return QuarkusTransaction.requiringNew().call(() -> claimDue(statuses, pipeline.batchSize()));
     }
 
+    /** The submissions per minute all workers may still make; called under the claim's advisory lock. */
+    public interface Rate {
+
+        int room(Instant now);
+
+        void used(int submissions, Instant now);
+    }
+
     /**
-     * Claims queued jobs for submission, no more than the free in-flight slots and the spending caps
-     * allow, recording the attempt; a job the caps do not allow is held instead. Claims of all workers
-     * take turns (an advisory lock), so that neither cap can be passed by two claiming at once.
+     * Claims queued jobs for submission, no more than the free in-flight slots under {@code cap}, the
+     * {@code rate} and the spending caps allow, recording the attempt; a job the caps do not allow is held
+     * instead. Claims of all workers take turns (an advisory lock), so that no limit can be passed by two claiming at once.
      */
-    public List<Job> claimForSubmission(int maxInFlight) {
+    public List<Job> claimForSubmission(int cap, Rate rate) {
         return QuarkusTransaction.requiringNew().call(() -> {
             Job.getEntityManager().createNativeQuery("select cast(pg_advisory_xact_lock(?1) as text)")
                     .setParameter(1, SUBMISSION_CLAIM_LOCK).getSingleResult();
-            int free = (int) Math.max(0, maxInFlight - Job.count("status in ?1", IN_FLIGHT));
+            int free = (int) Math.max(0, cap - Job.count("status in ?1", IN_FLIGHT));
             Instant now = clock.now();
             SpendingCaps.Budget budget = caps.budget(now);
             List<Job> claimed = new ArrayList<>();
-            List<Job> due = claimDue(Set.of(JobStatus.QUEUED, JobStatus.HELD_BUDGET), SUBMISSION_ORDER,
-                    Math.min(free, pipeline.batchSize()));
+            int limit = Math.min(Math.min(free, rate.room(now)), pipeline.batchSize());
+            List<Job> due = claimDue(Set.of(JobStatus.QUEUED, JobStatus.HELD_BUDGET), SUBMISSION_ORDER, limit);
             due.stream().mapToLong(job -> job.batchRank).max().ifPresent(fairQueue::submitted);
             for (Job job : due) {
                 Optional<SpendingCaps.Hold> hold = budget.reserve(job);
@@ -120,6 +128,7 @@ public class JobClaims {
                 job.startSubmission(now, pipeline.leaseDuration(), worker.name(), caps.price());
                 claimed.add(job);
             }
+            rate.used(claimed.size(), now);
             return claimed;
         });
     }

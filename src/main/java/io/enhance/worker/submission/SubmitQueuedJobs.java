@@ -35,8 +35,9 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 
 /**
- * Submits queued jobs to WaveSpeed, no more than the in-flight cap allows. The attempt, with the
- * exact request, is committed before the POST leaves; what the POST did decides the job's next state.
+ * Submits queued jobs to WaveSpeed, no more than the adaptive in-flight cap and the tier's rate allow.
+ * The attempt, with the exact request, is committed before the POST leaves; what the POST did decides
+ * the job's next state.
  */
 @ApplicationScoped
 public class SubmitQueuedJobs {
@@ -58,12 +59,17 @@ public class SubmitQueuedJobs {
     private final DatabaseClock clock;
     private final Wakeups wakeups;
     private final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
+    private final AdaptiveConcurrency concurrency;
+    private final SubmissionRate rate;
     private Instant lastProbe;
 
     SubmitQueuedJobs(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config,
             SourceUrls sources, PredictionResults results, AccountStatus account, SettleUnknownSubmissions settlement,
-            Rounds rounds, JobMetrics metrics, WebhookTags tags, DatabaseClock clock, Wakeups wakeups) {
+            Rounds rounds, JobMetrics metrics, WebhookTags tags, DatabaseClock clock, Wakeups wakeups,
+            AdaptiveConcurrency concurrency, SubmissionRate rate) {
         this.wakeups = wakeups;
+        this.concurrency = concurrency;
+        this.rate = rate;
         this.clock = clock;
         this.tags = tags;
         this.rounds = rounds;
@@ -101,7 +107,7 @@ public class SubmitQueuedJobs {
         if (account.refusal().isPresent()) {
             return 0;
         }
-        List<Job> claimed = claims.claimForSubmission(config.maxInFlight());
+        List<Job> claimed = claims.claimForSubmission(concurrency.cap(), rate);
         if (claimed.isEmpty()) {
             return 0;
         }
@@ -198,8 +204,8 @@ public class SubmitQueuedJobs {
     private void record(Job held, SubmitOutcome outcome) {
         Instant now = clock.now();
         if (outcome instanceof SubmitOutcome.Accepted accepted) {
-            held.submitted(accepted.prediction().id(),
-                    now.plus(held.webhookTracked ? config.webhookPollDelay() : config.firstPollDelay()), now, "created");
+            concurrency.onAccepted();
+            held.submitted(accepted.prediction().id(), now.plus(results.firstPollDelay(held)), now, "created");
             // sync mode may answer with a finished prediction
             if (accepted.prediction().completed() || accepted.prediction().failed()) {
                 results.apply(held, accepted.prediction());
@@ -209,6 +215,9 @@ public class SubmitQueuedJobs {
             outcomes.fail(held, "submission_not_created", "no task created in " + config.submissionDeadline()
                     + " of attempts; the last: " + notCreated.reason());
         } else if (outcome instanceof SubmitOutcome.NotCreated notCreated) {
+            if (notCreated.rateLimited()) {
+                concurrency.onRateLimited();
+            }
             LOG.warnf("Job %s not submitted, will retry: %s", held.jobId, notCreated.reason());
             metrics.retried(JobMetrics.Retry.SUBMIT);
             Duration delay = retryDelay(held.attempts);

@@ -2,9 +2,9 @@ package io.enhance.worker.tracking;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.transaction.Transactional;
 
 import io.enhance.worker.config.WaveSpeedConfig;
@@ -19,22 +19,34 @@ import io.enhance.worker.wavespeed.Prediction;
 @ApplicationScoped
 public class PredictionResults {
 
+    /**
+     * A prediction still {@code created} this long after submission waits upstream for a free slot: WaveSpeed
+     * starts tasks within a second or two while the account has slots (and webhooks report only the end).
+     */
+    static final Duration QUEUED_UPSTREAM = Duration.ofSeconds(10);
+
     private final JobOutcomes outcomes;
     private final DatabaseClock clock;
     private final WaveSpeedConfig config;
     private final Wakeups wakeups;
+    private final InferenceTimes times;
+    private final Event<QueuedUpstream> queued;
 
-    PredictionResults(JobOutcomes outcomes, WaveSpeedConfig config, DatabaseClock clock, Wakeups wakeups) {
+    PredictionResults(JobOutcomes outcomes, WaveSpeedConfig config, DatabaseClock clock, Wakeups wakeups,
+            InferenceTimes times, Event<QueuedUpstream> queued) {
         this.wakeups = wakeups;
         this.clock = clock;
         this.outcomes = outcomes;
         this.config = config;
+        this.times = times;
+        this.queued = queued;
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void apply(Job job, Prediction prediction) {
         Instant now = clock.now();
         if (prediction.completed()) {
+            times.observe(prediction);
             if (prediction.outputs().isEmpty()) {
                 outcomes.fail(job, "no_outputs", "the prediction completed without outputs");
             } else {
@@ -49,6 +61,10 @@ public class PredictionResults {
             outcomes.fail(job, "prediction_deadline_exceeded", "WaveSpeed still reports " + prediction.status()
                     + " " + config.predictionDeadline() + " after submission");
         } else {
+            if ("created".equals(prediction.status()) && job.submittedAt != null
+                    && now.isAfter(job.submittedAt.plus(QUEUED_UPSTREAM))) {
+                queued.fire(new QueuedUpstream(Duration.between(job.submittedAt, now)));
+            }
             job.stillRunning(prediction.processing(), now.plus(nextPollDelay(job)), now);
         }
     }
@@ -69,16 +85,13 @@ public class PredictionResults {
         return job.submittedAt != null && now.isAfter(job.submittedAt.plus(config.predictionDeadline()));
     }
 
-    /**
-     * A webhook-tracked prediction is polled only as a safety net. Others are polled at a delay that
-     * grows by half with each poll up to the cap, with jitter so that predictions submitted together spread out.
-     */
+    /** From submission to the first poll: timed from the observed inference times, or the safety net's delay with a webhook. */
+    public Duration firstPollDelay(Job job) {
+        return job.webhookTracked ? config.webhookPollDelay() : times.firstPollDelay();
+    }
+
+    /** A webhook-tracked prediction is polled only as a safety net; others as {@link InferenceTimes} schedules it. */
     public Duration nextPollDelay(Job job) {
-        if (job.webhookTracked) {
-            return config.webhookPollDelay();
-        }
-        double grown = config.firstPollDelay().toMillis() * Math.pow(1.5, Math.min(job.polls, 30));
-        long capped = (long) Math.min(grown, config.maxPollDelay().toMillis());
-        return Duration.ofMillis((long) (capped * ThreadLocalRandom.current().nextDouble(0.8, 1.2)));
+        return job.webhookTracked ? config.webhookPollDelay() : times.pollDelay(job.polls);
     }
 }

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * Read leniently: absent or null fields become empty, unknown fields are ignored.
  */
 public record Prediction(String id, String status, List<String> outputs, List<Boolean> hasNsfwContents,
-        String error, Long inferenceMs, Integer code) {
+        String error, Long inferenceMs, Long executionMs, Integer code) {
 
     /** {@code data.code} of a sync-mode request that ran out of time while the task goes on. */
     public static final int SYNC_TIMEOUT_CODE = 5004;
@@ -23,6 +23,7 @@ public record Prediction(String id, String status, List<String> outputs, List<Bo
         List<Boolean> nsfw = new ArrayList<>();
         data.path("has_nsfw_contents").forEach(n -> nsfw.add(n.asBoolean()));
         JsonNode inference = data.path("timings").path("inference");
+        JsonNode execution = data.path("executionTime");
         return new Prediction(
                 data.path("id").asText(null),
                 data.path("status").asText("created"),
@@ -30,6 +31,7 @@ public record Prediction(String id, String status, List<String> outputs, List<Bo
                 nsfw,
                 Redaction.withoutUrlQueries(data.path("error").asText("")),
                 inference.isNumber() ? inference.asLong() : null,
+                execution.isNumber() ? execution.asLong() : null,
                 data.path("code").isInt() ? data.path("code").asInt() : null);
     }
 

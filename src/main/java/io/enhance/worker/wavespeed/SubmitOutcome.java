@@ -9,12 +9,21 @@ public sealed interface SubmitOutcome {
 
     /**
      * Nothing was created (rate limited, unavailable, unreachable): the job may be submitted again
-     * later, but not before {@code retryAfter} if WaveSpeed said so.
+     * later, but not before {@code retryAfter} if WaveSpeed said so. {@code rateLimited}: it answered 429.
      */
-    record NotCreated(String reason, java.util.Optional<java.time.Duration> retryAfter) implements SubmitOutcome {
+    record NotCreated(String reason, java.util.Optional<java.time.Duration> retryAfter, boolean rateLimited)
+            implements SubmitOutcome {
 
         public NotCreated(String reason) {
-            this(reason, java.util.Optional.empty());
+            this(reason, java.util.Optional.empty(), false);
+        }
+
+        static NotCreated rateLimited(String reason) {
+            return new NotCreated(reason, java.util.Optional.empty(), true);
+        }
+
+        NotCreated retryingAfter(java.util.Optional<java.time.Duration> after) {
+            return new NotCreated(reason, after, rateLimited);
         }
     }
 

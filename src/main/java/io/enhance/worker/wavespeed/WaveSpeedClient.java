@@ -168,8 +168,7 @@ public class WaveSpeedClient {
             Answer answer = Answer.read(http.getResponse(), json);
             SubmitOutcome outcome = classifySubmitStatus(answer);
             if (outcome instanceof SubmitOutcome.NotCreated notCreated) {
-                return new SubmitOutcome.NotCreated(notCreated.reason(),
-                        retryAfter(http.getResponse().getHeaderString("Retry-After")));
+                return notCreated.retryingAfter(retryAfter(http.getResponse().getHeaderString("Retry-After")));
             }
             return outcome;
         }
@@ -206,7 +205,7 @@ public class WaveSpeedClient {
             return new SubmitOutcome.AccountRefused("balance refused (" + status + "): " + message);
         }
         return switch (status) {
-            case 429 -> new SubmitOutcome.NotCreated("rate limited (429): " + message);
+            case 429 -> SubmitOutcome.NotCreated.rateLimited("rate limited (429): " + message);
             case 401, 402, 403 -> new SubmitOutcome.AccountRefused("account refused (" + status + "): " + message);
             case 503 -> new SubmitOutcome.NotCreated("service unavailable (503): " + message);
             default -> status >= 400 && status < 500

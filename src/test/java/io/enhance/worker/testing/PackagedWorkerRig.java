@@ -63,6 +63,7 @@ public final class PackagedWorkerRig implements AutoCloseable {
     /** The environment of a worker process using this rig; tests add their own settings to it. */
     public Map<String, String> environment() {
         Map<String, String> env = requiredEnvironment(schema, requests, emulator.baseUrl(), "http://127.0.0.1:" + storePort);
+        env.put("WAVESPEED_TIER", "ultra"); // the emulator has no account limits: do not slow the runs to silver's 500 a minute
         env.put("WAVESPEED_FIRST_POLL_DELAY", "500ms");
         env.put("WAVESPEED_MAX_POLL_DELAY", "1s");
         return env;

@@ -128,11 +128,12 @@ class WaveSpeedClientTest {
     }
 
     @Test
-    void classifiesRateLimitsAndUnavailabilityAsNotCreated() throws Exception {
+    void classifiesRateLimitsAndUnavailabilityAsNotCreatedAndOnlyA429AsRateLimited() throws Exception {
         for (var answer : Map.of(429, "error-429.json", 503, "error-429.json").entrySet()) {
-            stub.answer(answer.getKey(), answer.getValue());
+            stub.answer(answer.getKey(), answer.getValue()).withHeaders(Map.of("Retry-After", "3"));
             assertThat(clientFor(stub.baseUri()).submit(PARAMETERS, null).await().atMost(WAIT))
-                    .as("HTTP %d", answer.getKey()).isInstanceOf(SubmitOutcome.NotCreated.class);
+                    .as("HTTP %d", answer.getKey()).isInstanceOfSatisfying(SubmitOutcome.NotCreated.class,
+                            notCreated -> assertThat(notCreated.rateLimited()).isEqualTo(answer.getKey() == 429));
         }
     }
 

@@ -1,0 +1,10 @@
+package io.enhance.worker.tracking;
+
+import java.time.Duration;
+
+/**
+ * A prediction WaveSpeed still holds as {@code created}, not yet started, long after submission: the
+ * account's concurrency is probably used up and tasks queue upstream (fired during the poll's transaction).
+ */
+public record QueuedUpstream(Duration since) {
+}

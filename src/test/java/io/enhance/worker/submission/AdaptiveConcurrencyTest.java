@@ -1,0 +1,84 @@
+package io.enhance.worker.submission;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+
+import io.enhance.worker.tracking.QueuedUpstream;
+
+class AdaptiveConcurrencyTest {
+
+    private final AtomicLong nanos = new AtomicLong();
+    private final AdaptiveConcurrency silver = new AdaptiveConcurrency(new TierLimits(300, 500), nanos::get);
+
+    @Test
+    void startsAtTheTiersConcurrency() {
+        assertThat(silver.cap()).isEqualTo(300);
+    }
+
+    @Test
+    void aBurstOf429sWithinASecondIsOneCutOfThirtyPercent() {
+        for (int i = 0; i < 50; i++) {
+            silver.onRateLimited();
+            tick(Duration.ofMillis(10));
+        }
+        assertThat(silver.cap()).isEqualTo(210);
+
+        tick(Duration.ofSeconds(1));
+        silver.onRateLimited();
+        assertThat(silver.cap()).isEqualTo(147);
+    }
+
+    @Test
+    void predictionsQueuedUpstreamCutTheCapToo() {
+        silver.onUpstreamQueueing(new QueuedUpstream(Duration.ofSeconds(12)));
+        assertThat(silver.cap()).isEqualTo(210);
+    }
+
+    @Test
+    void neverFallsBelowTheFloorHoweverLongTheTrouble() {
+        for (int second = 0; second < 60; second++) {
+            silver.onRateLimited();
+            tick(Duration.ofSeconds(1));
+        }
+        assertThat(silver.cap()).isEqualTo(2);
+        AdaptiveConcurrency bronzeOfOne = new AdaptiveConcurrency(new TierLimits(1, 2), nanos::get);
+        bronzeOfOne.onRateLimited();
+        assertThat(bronzeOfOne.cap()).isEqualTo(1);
+    }
+
+    @Test
+    void growsBackAHundredthOfTheTierPerQuietSecondUpToTheTierAndNoFurther() {
+        silver.onRateLimited();
+        silver.onAccepted();
+        assertThat(silver.cap()).as("no growth in the second of a cut").isEqualTo(210);
+
+        for (int second = 1; second <= 29; second++) {
+            tick(Duration.ofSeconds(1));
+            silver.onAccepted();
+            silver.onAccepted(); // a second acceptance in the same second adds nothing
+        }
+        assertThat(silver.cap()).isEqualTo(210 + 29 * 3);
+        for (int second = 0; second < 10; second++) {
+            tick(Duration.ofSeconds(1));
+            silver.onAccepted();
+        }
+        assertThat(silver.cap()).isEqualTo(300);
+    }
+
+    @Test
+    void aCutRightAfterGrowthStillHappens() {
+        silver.onRateLimited();
+        tick(Duration.ofSeconds(1));
+        silver.onAccepted();
+        silver.onRateLimited();
+        assertThat(silver.cap()).isEqualTo(213 * AdaptiveConcurrency.CUT_TENTHS / 10);
+    }
+
+    private void tick(Duration duration) {
+        nanos.addAndGet(duration.toNanos());
+    }
+}

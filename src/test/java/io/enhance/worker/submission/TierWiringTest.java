@@ -1,0 +1,86 @@
+package io.enhance.worker.submission;
+
+import static io.enhance.worker.testing.JobRequestBuilder.job;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import io.enhance.worker.config.QueuesConfig;
+import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.testing.EmbeddedServices;
+import io.enhance.worker.testing.TestBroker;
+import io.enhance.worker.testing.TestImages;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/** The submit stage keeps to the images per minute and cuts its concurrency cap on a 429. */
+@QuarkusTest
+@TestProfile(TierWiringTest.FiveAMinute.class)
+@QuarkusTestResource(EmbeddedServices.class)
+class TierWiringTest {
+
+    private static final int PER_MINUTE = 5;
+    private static final int CAP = 20;
+
+    public static class FiveAMinute implements QuarkusTestProfile {
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("wavespeed.images-per-minute", String.valueOf(PER_MINUTE),
+                    "wavespeed.max-in-flight", String.valueOf(CAP));
+        }
+    }
+
+    @Inject
+    QueuesConfig queues;
+
+    @Test
+    void submitsNoMoreThanTheMinutesImagesAndCutsTheConcurrencyCapOnA429() throws Exception {
+        String batch = "rate-" + UUID.randomUUID().toString().substring(0, 8);
+        String source = EmbeddedServices.s3().putSource(batch + ".png", TestImages.card(16, 16, 6));
+        EmbeddedServices.emulator().settings().scriptSubmits("429");
+        try (TestBroker broker = TestBroker.listeningTo(queues.eventsExchange())) {
+            for (int i = 0; i < 8; i++) {
+                broker.publish(queues.requests(), job(batch + "/" + i, source).batch(batch).bytes());
+            }
+
+            // five attempts, one of them answered 429: four complete, and the rest wait out the minute
+            await().atMost(Duration.ofSeconds(30)).until(() -> count(batch, JobStatus.COMPLETED) == PER_MINUTE - 1);
+            await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(8)).until(() ->
+                    jobsOf(batch).stream().mapToInt(job -> job.attempts).sum() == PER_MINUTE
+                            && count(batch, JobStatus.QUEUED) == 8 - (PER_MINUTE - 1));
+        }
+        assertThat(metric("enhance_concurrency_cap")).isEqualTo(CAP * AdaptiveConcurrency.CUT_TENTHS / 10);
+    }
+
+    private static long count(String batch, JobStatus status) {
+        return jobsOf(batch).stream().filter(job -> job.status == status).count();
+    }
+
+    private static List<Job> jobsOf(String batch) {
+        return QuarkusTransaction.requiringNew().call(() -> Job.<Job> list("batchId", batch));
+    }
+
+    private static double metric(String name) {
+        String text = given().header("Authorization", "Bearer test-admin-token").get("/q/metrics").then().statusCode(200)
+                .extract().asString();
+        Matcher sample = Pattern.compile("(?m)^" + name + " ([0-9.eE+-]+)$").matcher(text);
+        assertThat(sample.find()).as("metric %s", name).isTrue();
+        return Double.parseDouble(sample.group(1));
+    }
+}
