@@ -2,17 +2,12 @@ package io.enhance.worker.events;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
-
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.jobs.DatabaseClock;
@@ -21,9 +16,6 @@ import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.rabbitmq.OutgoingRabbitMQMetadata;
 
 /**
  * Publishes unsent outbox events to the events exchange and marks them sent only once the broker
@@ -32,24 +24,22 @@ import io.smallrye.reactive.messaging.rabbitmq.OutgoingRabbitMQMetadata;
 @ApplicationScoped
 public class RelayOutboxEvents {
 
-    private static final Logger LOG = Logger.getLogger(RelayOutboxEvents.class);
-    private static final int PERSISTENT = 2;
     private static final int SKIP_LOCKED = -2;
     /** Well inside the transaction timeout, so a stalled broker ends the round rather than the transaction. */
     private static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(30);
 
-    private final MutinyEmitter<String> events;
+    private final BrokerPublisher publisher;
     private final PipelineConfig pipeline;
     private final Rounds rounds;
     private final DatabaseClock clock;
     private final Wakeups wakeups;
 
-    RelayOutboxEvents(@Channel("job-events") MutinyEmitter<String> events, PipelineConfig pipeline, Rounds rounds,
-            DatabaseClock clock, Wakeups wakeups) {
+    RelayOutboxEvents(BrokerPublisher publisher, PipelineConfig pipeline, Rounds rounds, DatabaseClock clock,
+            Wakeups wakeups) {
         this.wakeups = wakeups;
         this.clock = clock;
         this.rounds = rounds;
-        this.events = events;
+        this.publisher = publisher;
         this.pipeline = pipeline;
     }
 
@@ -80,8 +70,7 @@ public class RelayOutboxEvents {
         if (batch.isEmpty()) {
             return 0;
         }
-        List<Uni<Boolean>> confirms = batch.stream().map(this::publish).toList();
-        List<Boolean> confirmed = Uni.join().all(confirms).andFailFast().await().atMost(CONFIRM_TIMEOUT);
+        List<Boolean> confirmed = publisher.publishAll(batch, CONFIRM_TIMEOUT);
         Instant now = clock.now();
         int sent = 0;
         for (int i = 0; i < batch.size(); i++) {
@@ -93,21 +82,5 @@ public class RelayOutboxEvents {
             }
         }
         return sent;
-    }
-
-    private Uni<Boolean> publish(OutboxEvent event) {
-        OutgoingRabbitMQMetadata metadata = OutgoingRabbitMQMetadata.builder()
-                .withRoutingKey(event.routingKey)
-                .withMessageId(event.id.toString())
-                .withContentType(JobEvents.CONTENT_TYPE)
-                .withDeliveryMode(PERSISTENT)
-                .withTimestamp(event.createdAt.atZone(ZoneOffset.UTC))
-                .build();
-        return events.sendMessage(Message.of(event.payload).addMetadata(metadata))
-                .replaceWith(true)
-                .onFailure().recoverWithItem(failure -> {
-                    LOG.warnf("Event %s not confirmed by the broker, will retry: %s", event.id, failure.getMessage());
-                    return false;
-                });
     }
 }

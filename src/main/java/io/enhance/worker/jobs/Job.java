@@ -17,6 +17,7 @@ import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
 
+import org.hibernate.annotations.DynamicUpdate;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
@@ -29,6 +30,7 @@ import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
  */
 @Entity
 @Table(name = "jobs")
+@DynamicUpdate // a write sends only the columns it changed, not every JSON column again
 public class Job extends PanacheEntityBase {
 
     @Id
@@ -232,12 +234,6 @@ public class Job extends PanacheEntityBase {
         errorCode = error.code();
         errorMessage = error.message();
         finish(now);
-    }
-
-    /** Reserves the job for {@code owner} until the lease runs out, without changing its state. */
-    public void lease(Instant now, Duration lease, String owner) {
-        dueAt = now.plus(lease);
-        leaseOwner = owner;
     }
 
     /** Leaves the job as it is and looks at it again at {@code at} (after a transient failure). */

@@ -114,13 +114,14 @@ public class ApplyWebhookDeliveries {
 
     /**
      * The tagged attempt's job adopts the prediction, whatever became of its POST's answer; a tag of an
-     * older attempt, or of a job that already has its prediction, binds nothing.
+     * older attempt, or of a job that already has its prediction, binds nothing. Routine with a fast
+     * model: the webhook often arrives before the POST's answer is written.
      */
     private Optional<Job> bindTagged(long jobId, int attempt, String predictionId, Instant now) {
         Optional<Job> job = Job.<Job> findByIdOptional(jobId, LockModeType.PESSIMISTIC_WRITE)
                 .filter(j -> j.attempts == attempt && j.predictionId == null && UNANSWERED.contains(j.status));
         job.ifPresent(j -> {
-            LOG.infof("Job %s: a tagged webhook names prediction %s for attempt %d; following it", j.jobId,
+            LOG.debugf("Job %s: a tagged webhook names prediction %s for attempt %d; following it", j.jobId,
                     predictionId, attempt);
             j.submitted(predictionId, now.plus(results.nextPollDelay(j)), now, "found by its webhook tag:");
         });
