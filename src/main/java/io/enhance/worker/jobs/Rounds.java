@@ -1,6 +1,7 @@
 package io.enhance.worker.jobs;
 
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -48,10 +49,27 @@ public class Rounds {
         try {
             return work.get();
         } finally {
-            if (underWay.decrementAndGet() == 0) {
-                synchronized (allEnded) {
-                    allEnded.notifyAll();
-                }
+            ended();
+        }
+    }
+
+    /** Runs one unit of work that ends later, counted as under way until its stage completes. */
+    public <T> CompletionStage<T> duringAsync(Supplier<CompletionStage<T>> work) {
+        underWay.incrementAndGet();
+        CompletionStage<T> stage;
+        try {
+            stage = work.get();
+        } catch (RuntimeException e) {
+            ended();
+            throw e;
+        }
+        return stage.whenComplete((result, error) -> ended());
+    }
+
+    private void ended() {
+        if (underWay.decrementAndGet() == 0) {
+            synchronized (allEnded) {
+                allEnded.notifyAll();
             }
         }
     }
