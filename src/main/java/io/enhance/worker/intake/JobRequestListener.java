@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -79,13 +78,9 @@ public class JobRequestListener {
         } catch (RuntimeException unreadable) { // a parser fault, counted like any failure to store
             return CompletableFuture.completedFuture(notStored(message, messageId, unreadable));
         }
+        // the batcher fails a message only with the RuntimeException that kept it from being stored
         return batcher.store(request).handle((result, error) ->
-                error == null ? settle(message, result) : notStored(message, messageId, unwrap(error)));
-    }
-
-    private static RuntimeException unwrap(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        return cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
+                error == null ? settle(message, result) : notStored(message, messageId, (RuntimeException) error));
     }
 
     private CompletionStage<Void> notStored(Message<byte[]> message, String messageId, RuntimeException error) {
