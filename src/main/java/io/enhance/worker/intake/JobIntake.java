@@ -112,7 +112,7 @@ public class JobIntake {
         }
         Map<String, Job> jobs = new HashMap<>();
         Job.<Job> list("jobId in ?1", jobIds).forEach(job -> jobs.put(job.jobId, job));
-        if (jobs.size() < jobIds.size()) { // purged between the insert and this read: the batch is tried again
+        if (jobs.size() < jobIds.size()) { // purged between the insert and this read: each message is stored again alone
             throw new IllegalStateException("a job taken by a request vanished before it was read");
         }
         return jobs;
