@@ -76,4 +76,12 @@ public interface PipelineConfig {
     /** Delay before a request message that hit an infrastructure error is handed back to the queue. */
     @WithDefault("1s")
     Duration requeueDelay();
+
+    /** Request messages stored in one transaction at most; {@code QUEUES_PREFETCH} should be larger, to fill it. */
+    @WithDefault("200")
+    int intakeBatchSize();
+
+    /** How long the oldest request message waits at most for others to share its transaction. */
+    @WithDefault("5ms")
+    Duration intakeBatchWait();
 }

@@ -22,8 +22,8 @@ public interface QueuesConfig {
     @WithDefault("enhance.events")
     String eventsExchange();
 
-    /** Unacknowledged request messages one worker holds at most (RabbitMQ prefetch). */
-    @WithDefault("100")
+    /** Unacknowledged request messages one worker holds at most (RabbitMQ prefetch); enough to fill intake batches. */
+    @WithDefault("500")
     int prefetch();
 
     /**

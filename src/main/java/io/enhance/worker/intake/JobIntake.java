@@ -4,11 +4,18 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -19,12 +26,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.enhance.worker.events.JobEvents;
 import io.enhance.worker.events.JobEvents.Problem;
 import io.enhance.worker.jobs.DatabaseClock;
-import io.enhance.worker.jobs.FairQueue;
 import io.enhance.worker.jobs.Job;
-import io.enhance.worker.runtime.Stage;
-import io.enhance.worker.runtime.Wakeups;
 
-/** Stores one request message as a job, or as a rejected message with its reasons and event. */
+/** Stores request messages as jobs, or as rejected messages with their reasons and events. */
 @ApplicationScoped
 public class JobIntake {
 
@@ -37,50 +41,81 @@ public class JobIntake {
     }
 
     private final JobRequestParser parser;
+    private final NewJobs newJobs;
     private final JobEvents events;
     private final EntityManager entityManager;
     private final DatabaseClock clock;
     private final ObjectMapper json;
-    private final Wakeups wakeups;
-    private final FairQueue fairQueue;
 
-    JobIntake(JobRequestParser parser, JobEvents events, EntityManager entityManager, ObjectMapper json, DatabaseClock clock,
-            Wakeups wakeups, FairQueue fairQueue) {
-        this.fairQueue = fairQueue;
-        this.wakeups = wakeups;
+    JobIntake(JobRequestParser parser, NewJobs newJobs, JobEvents events, EntityManager entityManager, ObjectMapper json,
+            DatabaseClock clock) {
         this.clock = clock;
         this.parser = parser;
+        this.newJobs = newJobs;
         this.events = events;
         this.entityManager = entityManager;
         this.json = json;
     }
 
+    /** Reads and validates a message as it arrives, before it waits to be stored. */
+    public RequestMessage read(byte[] body, String messageId, boolean redelivered) {
+        return RequestMessage.read(parser, body, messageId, redelivered);
+    }
+
     /**
+     * Stores one message on its own.
+     *
      * @param messageId the AMQP message-id, if the sender set one: it tells a deliberate resend of the
      *        same bad bytes (a new rejection) from a redelivery of one message (the same rejection)
      * @param redelivered the broker delivered the message before, so failed attempts may be counted for it
      */
     @Transactional
     public Result accept(byte[] body, String messageId, boolean redelivered) {
-        if (redelivered) {
-            forgetFailures(body, messageId); // handled now, whatever the outcome: earlier failures no longer matter
+        return acceptAll(List.of(read(body, messageId, redelivered))).get(0);
+    }
+
+    /**
+     * Stores many messages in one transaction, each with the outcome it would have had alone, in
+     * order: of several messages with one job id, the first may create the job, and the others meet
+     * it as duplicates (or as a reused job id).
+     *
+     * @return one result per message, in their order
+     */
+    @Transactional
+    public List<Result> acceptAll(List<RequestMessage> messages) {
+        // handled now, whatever the outcome: earlier failures of a redelivered message no longer matter
+        forgetFailures(messages.stream().filter(RequestMessage::redelivered)
+                .map(m -> rejectionId(sha256(m.body()), m.messageId())).toList());
+        Map<String, RequestMessage> creating = new TreeMap<>(); // sorted: workers inserting the same ids lock them in one order
+        messages.stream().filter(m -> m.parsed().valid()).forEach(m -> creating.putIfAbsent(m.request().jobId(), m));
+        Set<String> created = newJobs.insert(creating.values(), clock.now());
+        Set<RequestMessage> creators = Collections.newSetFromMap(new IdentityHashMap<>());
+        creating.values().stream().filter(m -> created.contains(m.request().jobId())).forEach(creators::add);
+        Map<String, Job> existing = existingJobs(messages.stream().filter(m -> m.parsed().valid() && !creators.contains(m))
+                .map(m -> m.request().jobId()).collect(Collectors.toSet()));
+        List<Result> results = new ArrayList<>(messages.size());
+        for (RequestMessage message : messages) {
+            if (!message.parsed().valid()) {
+                results.add(reject(message.body(), message.messageId(), message.parsed()));
+            } else if (creators.contains(message)) {
+                results.add(new Result(Outcome.ACCEPTED, message.request().jobId(), List.of()));
+            } else {
+                results.add(duplicate(existing.get(message.request().jobId()), message));
+            }
         }
-        JobRequestParser.Parsed parsed = parser.parse(body);
-        if (!parsed.valid()) {
-            return reject(body, messageId, parsed);
+        return results;
+    }
+
+    private static Map<String, Job> existingJobs(Set<String> jobIds) {
+        if (jobIds.isEmpty()) {
+            return Map.of();
         }
-        JobRequest request = parsed.request();
-        String digest = request.digest();
-        Optional<Job> existing = Job.findByJobId(request.jobId());
-        if (existing.isPresent()) {
-            return duplicate(existing.get(), digest, body, messageId, parsed);
+        Map<String, Job> jobs = new HashMap<>();
+        Job.<Job> list("jobId in ?1", jobIds).forEach(job -> jobs.put(job.jobId, job));
+        if (jobs.size() < jobIds.size()) { // purged between the insert and this read: each message is stored again alone
+            throw new IllegalStateException("a job taken by a request vanished before it was read");
         }
-        Job job = Job.accept(request.jobId(), request.batchId(), request.input(), request.outputBucket(),
-                request.outputKeyPrefix(), request.metadata(), digest, clock.now());
-        job.priority = request.priority();
-        job.batchRank = fairQueue.reserve(request.batchId(), 1);
-        wakeups.wakeAfterCommit(Stage.SUBMIT);
-        return new Result(Outcome.ACCEPTED, request.jobId(), List.of());
+        return jobs;
     }
 
     /**
@@ -88,11 +123,12 @@ public class JobIntake {
      * again (same id) for a sender that missed it. A different request under the job's id is
      * rejected, because its sender would otherwise wait for an outcome that never comes.
      */
-    private Result duplicate(Job job, String digest, byte[] body, String messageId, JobRequestParser.Parsed parsed) {
-        if (job.requestDigest != null && !job.requestDigest.equals(digest)) {
+    private Result duplicate(Job job, RequestMessage message) {
+        if (job.requestDigest != null && !job.requestDigest.equals(message.digest())) {
             List<Problem> problems = List.of(new Problem("job_id", "job_id reused with a different request; job "
                     + job.jobId + " keeps the request it was accepted with"));
-            return reject(body, messageId, new JobRequestParser.Parsed(null, job.jobId, parsed.batchId(), problems));
+            return reject(message.body(), message.messageId(),
+                    new JobRequestParser.Parsed(null, job.jobId, message.parsed().batchId(), problems));
         }
         if (job.status.isTerminal()) {
             events.republishFinished(job);
@@ -128,14 +164,16 @@ public class JobIntake {
         JobRequestParser.Parsed read = parser.parse(body);
         List<Problem> problems = List.of(new Problem("$", "could not be stored after " + failures + " attempts: "
                 + error.getClass().getSimpleName()));
-        forgetFailures(body, messageId);
+        forgetFailures(List.of(rejectionId(sha256(body), messageId)));
         return reject(body, messageId, new JobRequestParser.Parsed(null, read.jobId(), read.batchId(), problems));
     }
 
-    private void forgetFailures(byte[] body, String messageId) {
-        entityManager.createNativeQuery("delete from intake_failures where id = ?1")
-                .setParameter(1, rejectionId(sha256(body), messageId))
-                .executeUpdate();
+    private void forgetFailures(List<UUID> ids) {
+        if (!ids.isEmpty()) {
+            entityManager.createNativeQuery("delete from intake_failures where id in (?1)")
+                    .setParameter(1, ids)
+                    .executeUpdate();
+        }
     }
 
     private Result reject(byte[] body, String messageId, JobRequestParser.Parsed parsed) {

@@ -3,6 +3,7 @@ package io.enhance.worker.intake;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,7 +24,8 @@ import io.smallrye.reactive.messaging.rabbitmq.IncomingRabbitMQMetadata;
 import io.smallrye.reactive.messaging.rabbitmq.RabbitMQRejectMetadata;
 
 /**
- * Consumes {@code enhance.requests}. A message is acked only after its job is committed; a rejected
+ * Consumes {@code enhance.requests}. Messages are stored many per transaction ({@link IntakeBatcher}),
+ * and a message is acked only after the commit that holds its job; a rejected
  * one is nacked without requeue so the broker moves it to the dead-letter queue. While the database
  * is down, messages are held unacked and intake pauses ({@link JobStoreOutage}); a message that
  * fails while the database is healthy goes back to the queue after a pause, and is given up on
@@ -40,37 +42,45 @@ public class JobRequestListener {
     private static final Duration MAX_HOLD = Duration.ofMinutes(20);
 
     private final JobIntake intake;
+    private final IntakeBatcher batcher;
     private final JobStoreOutage outage;
     private final PipelineConfig pipeline;
     private final QueuesConfig queues;
     private final Rounds rounds;
 
-    JobRequestListener(JobIntake intake, JobStoreOutage outage, PipelineConfig pipeline, QueuesConfig queues,
-            Rounds rounds) {
+    JobRequestListener(JobIntake intake, IntakeBatcher batcher, JobStoreOutage outage, PipelineConfig pipeline,
+            QueuesConfig queues, Rounds rounds) {
         this.intake = intake;
+        this.batcher = batcher;
         this.outage = outage;
         this.pipeline = pipeline;
         this.queues = queues;
         this.rounds = rounds;
     }
 
+    /**
+     * Read on a worker thread, then stored with the messages around it; under way (for shutdown)
+     * until it is stored and its ack, nack or hold has begun.
+     */
     @Incoming(CHANNEL)
     @Blocking(ordered = false)
     public CompletionStage<Void> receive(Message<byte[]> message) {
-        return rounds.during(() -> handle(message));
+        return rounds.duringAsync(() -> handle(message)).thenCompose(settled -> settled);
     }
 
-    private CompletionStage<Void> handle(Message<byte[]> message) {
+    private CompletionStage<CompletionStage<Void>> handle(Message<byte[]> message) {
         Optional<IncomingRabbitMQMetadata> rabbit = message.getMetadata(IncomingRabbitMQMetadata.class);
         String messageId = rabbit.flatMap(IncomingRabbitMQMetadata::getMessageId).orElse(null);
         boolean redelivered = rabbit.map(IncomingRabbitMQMetadata::isRedeliver).orElse(false);
-        JobIntake.Result result;
+        RequestMessage request;
         try {
-            result = intake.accept(message.getPayload(), messageId, redelivered);
-        } catch (RuntimeException e) {
-            return notStored(message, messageId, e);
+            request = intake.read(message.getPayload(), messageId, redelivered);
+        } catch (RuntimeException unreadable) { // a parser fault, counted like any failure to store
+            return CompletableFuture.completedFuture(notStored(message, messageId, unreadable));
         }
-        return settle(message, result);
+        // the batcher fails a message only with the RuntimeException that kept it from being stored
+        return batcher.store(request).handle((result, error) ->
+                error == null ? settle(message, result) : notStored(message, messageId, (RuntimeException) error));
     }
 
     private CompletionStage<Void> notStored(Message<byte[]> message, String messageId, RuntimeException error) {

@@ -19,16 +19,16 @@ public class FairQueue {
         this.entityManager = entityManager;
     }
 
-    /** Reserves {@code count} consecutive ranks for new jobs of {@code batchId} (null: no batch); returns the first. */
+    /** Reserves {@code count} consecutive ranks for new jobs of batch {@code batchKey} ("" for none); returns the first. */
     @Transactional(Transactional.TxType.MANDATORY)
-    public long reserve(String batchId, int count) {
+    public long reserve(String batchKey, int count) {
         return ((Number) entityManager.createNativeQuery("""
                 insert into batch_ranks as b (batch_key, next_rank)
                 values (?1, (select virtual_time from fair_queue_clock) + ?2)
                 on conflict (batch_key) do update
                     set next_rank = greatest(b.next_rank, (select virtual_time from fair_queue_clock)) + ?2
                 returning next_rank - ?2""")
-                .setParameter(1, batchId == null ? "" : batchId)
+                .setParameter(1, batchKey)
                 .setParameter(2, (long) count)
                 .getSingleResult()).longValue();
     }

@@ -2,6 +2,7 @@ package io.enhance.worker.runtime;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -51,6 +52,19 @@ public class Rounds {
         } finally {
             ended();
         }
+    }
+
+    /** Runs one unit of work that ends later, counted as under way until its stage completes. */
+    public <T> CompletionStage<T> duringAsync(Supplier<CompletionStage<T>> work) {
+        underWay.incrementAndGet();
+        CompletionStage<T> stage;
+        try {
+            stage = work.get();
+        } catch (RuntimeException e) {
+            ended();
+            throw e;
+        }
+        return stage.whenComplete((result, error) -> ended());
     }
 
     private void ended() {

@@ -17,6 +17,7 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.WaveSpeedConfig;
+import io.enhance.worker.intake.JobsQueued;
 import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
@@ -86,6 +87,11 @@ public class SubmitQueuedJobs {
 
     void register(@Observes StartupEvent event) {
         wakeups.register(Stage.SUBMIT, this::submitRound);
+    }
+
+    /** Jobs stored by this worker's intake are submitted at once. */
+    void jobsQueued(@Observes JobsQueued queued) {
+        wakeups.wake(Stage.SUBMIT);
     }
 
     /** The sweep: jobs queued by other workers, and retries come due. */

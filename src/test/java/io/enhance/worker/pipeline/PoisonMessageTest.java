@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.IntStream;
 
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -19,12 +20,16 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.enhance.worker.config.QueuesConfig;
+import io.enhance.worker.intake.JobRequestListener;
+import io.enhance.worker.jobs.Job;
+import io.enhance.worker.testing.LogCapture;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.TestBroker;
 import io.enhance.worker.testing.TestImages;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.reactive.messaging.ChannelRegistry;
 
 /**
  * A message whose handling fails every time (here a database trigger refuses its row) is tried up
@@ -35,10 +40,14 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTestResource(EmbeddedServices.class)
 class PoisonMessageTest {
 
+    private static final String IMAGE = "https://images.example.com/in.png";
+
     @Inject
     QueuesConfig queues;
     @Inject
     EntityManager entityManager;
+    @Inject
+    ChannelRegistry channels;
 
     private final String run = UUID.randomUUID().toString().substring(0, 8);
 
@@ -87,6 +96,25 @@ class PoisonMessageTest {
                 deadLettered.addAll(broker.drain(queues.deadLetter()));
                 return deadLettered.stream().anyMatch(body -> java.util.Arrays.equals(body, poisonBody));
             });
+        }
+    }
+
+    @Test
+    void aPoisonMessageStoredInOneTransactionWithOthersFailsAloneAndTheOthersAreStoredAtOnce() throws Exception {
+        String poison = "poison-batched-" + run;
+        List<String> good = IntStream.range(0, 10).mapToObj(i -> "batched-" + run + "-" + i).toList();
+        var intake = channels.getPausable(JobRequestListener.CHANNEL);
+        try (TestBroker broker = TestBroker.listeningTo(queues.eventsExchange()); LogCapture log = LogCapture.start()) {
+            intake.pause(); // they wait in the queue together, so that they share a batch
+            broker.publish(queues.requests(), job(poison, IMAGE).bytes());
+            good.forEach(jobId -> broker.publish(queues.requests(), job(jobId, IMAGE).bytes()));
+            intake.resume();
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> !broker.eventsFor(poison).isEmpty());
+            assertThat(QuarkusTransaction.requiringNew().call(() -> Job.count("jobId in ?1", good))).isEqualTo(good.size());
+            // one failed attempt per delivery of the poison message before the last; none for the others
+            assertThat(log.lines()).filteredOn(line -> line.startsWith("Request not stored (failed attempt"))
+                    .hasSize(queues.deliveryLimit() - 1);
         }
     }
 }

@@ -1,0 +1,147 @@
+package io.enhance.worker.intake;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+
+import org.jboss.logging.Logger;
+
+import io.enhance.worker.config.PipelineConfig;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+
+/**
+ * Stores request messages many per transaction, so that a burst costs one commit (one fsync) per
+ * batch instead of one per message. Messages wait in arrival order; one writer at a time takes up
+ * to {@code PIPELINE_INTAKE_BATCH_SIZE} of them, or what has arrived within
+ * {@code PIPELINE_INTAKE_BATCH_WAIT} of the oldest, and stores them in one transaction. While it
+ * commits, the next batch gathers. Each message's stage completes only after the commit that holds
+ * it, so its ack follows the commit.
+ *
+ * <p>If a batch cannot be stored, the database is either down (every message fails with that error,
+ * and intake holds them) or one message is at fault: each is then stored on its own, so it alone fails.
+ */
+@ApplicationScoped
+public class IntakeBatcher {
+
+    private static final Logger LOG = Logger.getLogger(IntakeBatcher.class);
+
+    private record Waiting(RequestMessage message, CompletableFuture<JobIntake.Result> stored, long arrivedAt) {
+    }
+
+    private final JobIntake intake;
+    private final JobStoreOutage outage;
+    private final Event<JobsQueued> queued;
+    private final int batchSize;
+    private final long batchWaitNanos;
+    private final DistributionSummary batchSizes;
+    private final BlockingQueue<Waiting> waiting = new LinkedBlockingQueue<>();
+    private final AtomicBoolean writing = new AtomicBoolean();
+
+    IntakeBatcher(JobIntake intake, JobStoreOutage outage, Event<JobsQueued> queued, PipelineConfig pipeline,
+            MeterRegistry registry) {
+        this.intake = intake;
+        this.outage = outage;
+        this.queued = queued;
+        this.batchSize = pipeline.intakeBatchSize();
+        this.batchWaitNanos = pipeline.intakeBatchWait().toNanos();
+        this.batchSizes = DistributionSummary.builder("enhance.intake.batch.size")
+                .description("Request messages stored per intake transaction").register(registry);
+    }
+
+    /** Completes with the message's result once the transaction holding it has committed, or with the error that kept it out. */
+    public CompletionStage<JobIntake.Result> store(RequestMessage message) {
+        Waiting entry = new Waiting(message, new CompletableFuture<>(), System.nanoTime());
+        waiting.add(entry);
+        if (writing.compareAndSet(false, true)) {
+            try {
+                Infrastructure.getDefaultWorkerPool().execute(this::writeWhileWaiting);
+            } catch (RejectedExecutionException shuttingDown) { // no writer will come: nobody may wait for one
+                writing.set(false);
+                for (Waiting left; (left = waiting.poll()) != null;) {
+                    left.stored().completeExceptionally(shuttingDown);
+                }
+            }
+        }
+        return entry.stored();
+    }
+
+    private void writeWhileWaiting() {
+        do {
+            try {
+                for (List<Waiting> batch = nextBatch(); !batch.isEmpty(); batch = nextBatch()) {
+                    write(batch);
+                }
+            } finally {
+                writing.set(false);
+            }
+            // a message that arrived just as the writer stopped must not wait for the next one
+        } while (!waiting.isEmpty() && writing.compareAndSet(false, true));
+    }
+
+    private List<Waiting> nextBatch() {
+        List<Waiting> batch = new ArrayList<>();
+        waiting.drainTo(batch, batchSize);
+        if (batch.isEmpty()) {
+            return batch;
+        }
+        long deadline = batch.get(0).arrivedAt() + batchWaitNanos;
+        try {
+            for (long left = deadline - System.nanoTime(); batch.size() < batchSize && left > 0;
+                    left = deadline - System.nanoTime()) {
+                Waiting next = waiting.poll(left, TimeUnit.NANOSECONDS);
+                if (next == null) {
+                    break;
+                }
+                batch.add(next);
+                waiting.drainTo(batch, batchSize - batch.size());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // store what has been taken
+        }
+        return batch;
+    }
+
+    private void write(List<Waiting> batch) {
+        List<JobIntake.Result> results;
+        try {
+            results = intake.acceptAll(batch.stream().map(Waiting::message).toList());
+        } catch (RuntimeException batchFailed) {
+            if (batch.size() == 1 || outage.explains(batchFailed)) {
+                batch.forEach(entry -> entry.stored().completeExceptionally(batchFailed));
+                return;
+            }
+            LOG.debugf("A batch of %d requests was not stored (%s); storing each on its own", batch.size(),
+                    batchFailed.toString());
+            batch.forEach(entry -> write(List.of(entry)));
+            return;
+        }
+        batchSizes.record(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).stored().complete(results.get(i));
+        }
+        announce((int) results.stream().filter(r -> r.outcome() == JobIntake.Outcome.ACCEPTED).count());
+    }
+
+    /** After the commit, with no transaction open: an observer's failure must not undo or fail intake. */
+    private void announce(int accepted) {
+        if (accepted == 0) {
+            return;
+        }
+        try {
+            queued.fire(new JobsQueued(accepted));
+        } catch (RuntimeException e) {
+            LOG.warnf("An observer of new jobs failed; they are taken at the next submission round: %s", e.toString());
+        }
+    }
+}
