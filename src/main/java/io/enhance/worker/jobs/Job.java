@@ -19,14 +19,17 @@ import jakarta.persistence.Version;
 
 import org.hibernate.annotations.DynamicUpdate;
 import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.annotations.Mutability;
 import org.hibernate.type.SqlTypes;
+import org.hibernate.type.descriptor.java.Immutability;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 
 /**
  * An accepted job and where it stands. State only changes through the transition methods below,
  * which check {@link JobStatus}'s table and record every change; the version column makes a
- * concurrent writer fail instead of overwriting.
+ * concurrent writer fail instead of overwriting. JSON values are replaced, never changed in place,
+ * so Hibernate compares them by reference instead of copying and re-reading each one on every load.
  */
 @Entity
 @Table(name = "jobs")
@@ -53,6 +56,7 @@ public class Job extends PanacheEntityBase {
 
     /** The model parameters exactly as they will be submitted (source image not yet presigned). */
     @JdbcTypeCode(SqlTypes.JSON)
+    @Mutability(Immutability.class)
     public Map<String, Object> input;
 
     public String outputBucket;
@@ -61,10 +65,12 @@ public class Job extends PanacheEntityBase {
     public String requestDigest;
 
     @JdbcTypeCode(SqlTypes.JSON)
+    @Mutability(Immutability.class)
     public Map<String, String> metadata;
 
     /** The body of the current submit attempt as sent, the image URL without its query string; set before the POST leaves. */
     @JdbcTypeCode(SqlTypes.JSON)
+    @Mutability(Immutability.class)
     public Map<String, Object> submittedRequest;
     /** SHA-256 of {@link #submittedRequest}: jobs asking for the same thing share it. */
     public String requestFingerprint;
@@ -80,14 +86,17 @@ public class Job extends PanacheEntityBase {
 
     /** Output URLs or base64 strings reported by WaveSpeed, kept until they are copied to S3. */
     @JdbcTypeCode(SqlTypes.JSON)
+    @Mutability(Immutability.class)
     public List<String> predictionOutputs;
 
     @JdbcTypeCode(SqlTypes.JSON)
+    @Mutability(Immutability.class)
     public List<Boolean> hasNsfwContents;
 
     public Long inferenceMs;
 
     @JdbcTypeCode(SqlTypes.JSON)
+    @Mutability(Immutability.class)
     public List<StoredOutput> outputs;
 
     public BigDecimal costUsd = BigDecimal.ZERO;
