@@ -125,12 +125,11 @@ class IntakeBatchingTest {
 
             assertThat(batches.totalAmount() - storedBefore).isEqualTo(burst.size());
             assertThat(batches.count() - transactionsBefore).as("transactions").isBetween(1L, burst.size() / 10L);
-            assertThat(jobs("jobId like ?1 and status = 'QUEUED'", "new-" + run + "-%")).isEqualTo(NEW_JOBS);
+            // submission is woken by the stored jobs, so they may have moved on since
+            assertThat(jobs("jobId like ?1", "new-" + run + "-%")).isEqualTo(NEW_JOBS);
             assertThat(rows("select count(*) from job_transitions t join jobs j on j.id = t.job where j.job_id like ?1"
                     + " and t.from_status is null and t.to_status = 'QUEUED' and t.at = j.created_at", "new-" + run + "-%"))
                     .as("first transitions").isEqualTo(NEW_JOBS);
-            assertThat(rows("select count(*) from job_transitions t join jobs j on j.id = t.job where j.job_id like ?1",
-                    "new-" + run + "-%")).as("all transitions").isEqualTo(NEW_JOBS);
             assertThat(queuedJobs.announced() - announcedBefore).isEqualTo(NEW_JOBS + 1);
 
             // of two different requests under one job id, whichever came first is the job and the other is rejected
