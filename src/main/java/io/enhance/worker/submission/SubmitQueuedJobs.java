@@ -101,11 +101,17 @@ public class SubmitQueuedJobs {
         wakeups.wake(Stage.SUBMIT);
     }
 
-    /** Writes the answers that have arrived, then submits what the free slots allow. */
+    /**
+     * Writes the answers that have arrived, then submits what the free slots allow; again while batches
+     * come back full, writing answers between them so that a backlog never holds them up.
+     */
     private void submitRound() {
         writeAnswers();
         if (!rounds.idle() && accountAccepted()) {
-            rounds.repeatWhileFull(claims.batchSize(), this::submitBatch);
+            rounds.repeatWhileFull(claims.batchSize(), () -> {
+                writeAnswers();
+                return submitBatch();
+            });
         }
     }
 

@@ -51,9 +51,11 @@ public class ApplyWebhookDeliveries {
     private final Rounds rounds;
     private final DatabaseClock clock;
     private final Wakeups wakeups;
+    private final WebhookDeliveries deliveries;
 
     ApplyWebhookDeliveries(EntityManager entityManager, PredictionResults results, PipelineConfig pipeline,
-            ObjectMapper json, Rounds rounds, DatabaseClock clock, Wakeups wakeups) {
+            ObjectMapper json, Rounds rounds, DatabaseClock clock, Wakeups wakeups, WebhookDeliveries deliveries) {
+        this.deliveries = deliveries;
         this.wakeups = wakeups;
         this.clock = clock;
         this.rounds = rounds;
@@ -95,21 +97,49 @@ public class ApplyWebhookDeliveries {
                 .getResultList();
         for (Object[] delivery : pending) {
             String predictionId = (String) delivery[2];
-            Optional<Job> job = Job.<Job> find("predictionId", predictionId)
-                    .withLock(LockModeType.PESSIMISTIC_WRITE).firstResultOptional();
-            if (job.isEmpty() && delivery[4] != null) {
-                job = bindTagged(((Number) delivery[4]).longValue(), ((Number) delivery[5]).intValue(), predictionId, now);
-            }
-            job.filter(j -> JobStatus.TRACKED.contains(j.status))
-                    .ifPresent(j -> results.apply(j, parse((String) delivery[3])));
-            entityManager.createNativeQuery("""
-                    update webhook_deliveries set applied_at = ?1 where webhook_id = ?2 and webhook_timestamp = ?3""")
-                    .setParameter(1, now)
-                    .setParameter(2, delivery[0])
-                    .setParameter(3, delivery[1])
-                    .executeUpdate();
+            Optional<WebhookTags.Tag> tag = delivery[4] == null ? Optional.empty()
+                    : Optional.of(new WebhookTags.Tag(((Number) delivery[4]).longValue(), ((Number) delivery[5]).intValue()));
+            apply(jobOf(predictionId, tag, now), (String) delivery[0], ((Number) delivery[1]).longValue(), (String) delivery[3], now);
         }
         return pending.size();
+    }
+
+    /**
+     * Stores a verified delivery and, when its job is known, applies it in the same transaction, so a
+     * result reaches delivery without waiting for a round; one whose job is not known yet is left to the
+     * rounds. False for a replay (this delivery was stored before).
+     */
+    @Transactional
+    public boolean receive(String webhookId, long timestamp, String predictionId, String body, Optional<WebhookTags.Tag> tag) {
+        if (!deliveries.storeIfNew(webhookId, timestamp, predictionId, body, tag)) {
+            return false;
+        }
+        Instant now = clock.now();
+        Optional<Job> job = jobOf(predictionId, tag, now);
+        if (job.isPresent()) {
+            apply(job, webhookId, timestamp, body, now);
+        } else {
+            wakeups.wakeAfterCommit(Stage.WEBHOOKS);
+        }
+        return true;
+    }
+
+    /** The job following {@code predictionId}, or the tagged attempt's job, which then adopts it. */
+    private Optional<Job> jobOf(String predictionId, Optional<WebhookTags.Tag> tag, Instant now) {
+        Optional<Job> job = Job.<Job> find("predictionId", predictionId)
+                .withLock(LockModeType.PESSIMISTIC_WRITE).firstResultOptional();
+        return job.isEmpty() && tag.isPresent() ? bindTagged(tag.get().job(), tag.get().attempt(), predictionId, now) : job;
+    }
+
+    /** Applies the delivery to its job if that still follows a prediction (else it changes nothing) and marks it applied. */
+    private void apply(Optional<Job> job, String webhookId, long timestamp, String body, Instant now) {
+        job.filter(j -> JobStatus.TRACKED.contains(j.status)).ifPresent(j -> results.apply(j, parse(body)));
+        entityManager.createNativeQuery("""
+                update webhook_deliveries set applied_at = ?1 where webhook_id = ?2 and webhook_timestamp = ?3""")
+                .setParameter(1, now)
+                .setParameter(2, webhookId)
+                .setParameter(3, timestamp)
+                .executeUpdate();
     }
 
     /**

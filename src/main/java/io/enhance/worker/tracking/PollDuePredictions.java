@@ -74,7 +74,10 @@ public class PollDuePredictions {
     private void pollRound() {
         writeAnswers();
         if (!rounds.idle()) {
-            rounds.repeatWhileFull(claims.batchSize(), this::pollBatch);
+            rounds.repeatWhileFull(claims.batchSize(), () -> {
+                writeAnswers(); // between batches too, so that a backlog of due polls never holds answers up
+                return pollBatch();
+            });
             // a poll already due but not sent waits for a free permit: an arriving answer wakes the stage
             Duration untilNext = claims.nextDue(JobStatus.TRACKED).map(due -> Duration.between(clock.now(), due))
                     .orElse(Duration.ZERO);

@@ -9,29 +9,23 @@ import jakarta.transaction.Transactional;
 import org.hibernate.query.TypedParameterValue;
 import org.hibernate.type.StandardBasicTypes;
 
-import io.enhance.worker.runtime.Stage;
-import io.enhance.worker.runtime.Wakeups;
-
 /** Verified webhook deliveries, kept until they are applied to their job. */
 @ApplicationScoped
 public class WebhookDeliveries {
 
     private final EntityManager entityManager;
-    private final Wakeups wakeups;
 
-    WebhookDeliveries(EntityManager entityManager, Wakeups wakeups) {
+    WebhookDeliveries(EntityManager entityManager) {
         this.entityManager = entityManager;
-        this.wakeups = wakeups;
     }
 
     /**
      * Stores a delivery with the attempt its callback URL was tagged with, if any; false when this
      * exact delivery (id and timestamp) was seen before, i.e. a replay.
      */
-    @Transactional
+    @Transactional(Transactional.TxType.MANDATORY)
     public boolean storeIfNew(String webhookId, long timestamp, String predictionId, String body,
             Optional<WebhookTags.Tag> tag) {
-        wakeups.wakeAfterCommit(Stage.WEBHOOKS);
         return entityManager.createNativeQuery("""
                 insert into webhook_deliveries (webhook_id, webhook_timestamp, prediction_id, body, received_at,
                                                 tagged_job, tagged_attempt)

@@ -33,11 +33,11 @@ public class WebhookResource {
     private static final Logger LOG = Logger.getLogger(WebhookResource.class);
 
     private final WebhookSecret secret;
-    private final WebhookDeliveries deliveries;
+    private final ApplyWebhookDeliveries deliveries;
     private final ObjectMapper json;
     private final WebhookTags tags;
 
-    WebhookResource(WebhookSecret secret, WebhookDeliveries deliveries, ObjectMapper json, WebhookTags tags) {
+    WebhookResource(WebhookSecret secret, ApplyWebhookDeliveries deliveries, ObjectMapper json, WebhookTags tags) {
         this.secret = secret;
         this.deliveries = deliveries;
         this.json = json;
@@ -74,7 +74,7 @@ public class WebhookResource {
         if (predictionId.isEmpty()) {
             return answer(Response.Status.BAD_REQUEST, "body is not a prediction with an id");
         }
-        if (!deliveries.storeIfNew(id, Long.parseLong(timestamp.trim()), predictionId,
+        if (!deliveries.receive(id, Long.parseLong(timestamp.trim()), predictionId,
                 new String(body, StandardCharsets.UTF_8), attempt)) {
             LOG.warnf("Refused a replayed webhook delivery %s", id);
             return answer(Response.Status.UNAUTHORIZED, "delivery already received (replay)");
