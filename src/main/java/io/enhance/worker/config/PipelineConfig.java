@@ -11,23 +11,23 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "pipeline")
 public interface PipelineConfig {
 
-    /** How often queued jobs are looked for (at least 1s); a round that fills a batch goes on at once. */
+    /** How often the submission stage sweeps for queued jobs besides being woken by new ones (at least 1s). */
     @WithDefault("1s")
     Duration submitInterval();
 
-    /** How often due predictions are looked for (at least 1s); a round that fills a batch goes on at once. */
+    /** How often the poll stage sweeps for due predictions besides waking itself for the next one (at least 1s). */
     @WithDefault("1s")
     Duration pollInterval();
 
-    /** How often finished predictions are looked for (at least 1s); a full round goes on at once. */
+    /** How often the delivery stage sweeps for finished predictions besides being woken by them (at least 1s). */
     @WithDefault("1s")
     Duration deliverInterval();
 
-    /** How often unsent outbox events are looked for (at least 1s); a full round goes on at once. */
+    /** How often the relay sweeps for unsent outbox events besides being woken by each commit (at least 1s). */
     @WithDefault("1s")
     Duration relayInterval();
 
-    /** How often received webhook deliveries are looked for (at least 1s); a full round goes on at once. */
+    /** How often stored webhook deliveries not applied on arrival (job not known yet) are looked for (at least 1s). */
     @WithDefault("1s")
     Duration webhookInterval();
 

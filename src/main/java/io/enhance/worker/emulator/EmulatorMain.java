@@ -5,11 +5,18 @@ import java.util.concurrent.CountDownLatch;
 /** Runs the emulator standalone, configured by {@code EMULATOR_*} variables and {@code --name=value} arguments. */
 public final class EmulatorMain {
 
+    private static final String MAX_IDLE_CONNECTIONS = "sun.net.httpserver.maxIdleConnections";
+
     private EmulatorMain() {
     }
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
+        // the JDK server closes connections beyond 200 idle ones at once, which no real API front does; a
+        // worker with more pooled connections would see its requests cut off and settle them from the history
+        if (System.getProperty(MAX_IDLE_CONNECTIONS) == null) {
+            System.setProperty(MAX_IDLE_CONNECTIONS, "10000");
+        }
         EmulatorSettings settings;
         try {
             settings = EmulatorSettings.fromEnvironment(System.getenv(), args);

@@ -8,6 +8,7 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.FlushModeType;
 import jakarta.transaction.Transactional;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -145,6 +146,8 @@ public class JobEvents {
                 insert into outbox_events (id, routing_key, subject, payload, created_at)
                 values (?1, ?2, ?3, ?4, ?5)
                 on conflict (id) do nothing""")
+                // reads nothing the caller changed: without this, every event flushed the caller's whole batch
+                .setFlushMode(FlushModeType.COMMIT)
                 .setParameter(1, id)
                 .setParameter(2, routingKey)
                 .setParameter(3, subject)

@@ -12,9 +12,12 @@ import java.util.Set;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.FlushModeType;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 
+import org.hibernate.FlushMode;
+import org.hibernate.jpa.HibernateHints;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -126,8 +129,11 @@ public class ApplyWebhookDeliveries {
 
     /** The job following {@code predictionId}, or the tagged attempt's job, which then adopts it. */
     private Optional<Job> jobOf(String predictionId, Optional<WebhookTags.Tag> tag, Instant now) {
+        // jobs changed earlier in the round are not what this looks for: flushing them for every delivery
+        // made a round quadratic
         Optional<Job> job = Job.<Job> find("predictionId", predictionId)
-                .withLock(LockModeType.PESSIMISTIC_WRITE).firstResultOptional();
+                .withLock(LockModeType.PESSIMISTIC_WRITE)
+                .withHint(HibernateHints.HINT_FLUSH_MODE, FlushMode.COMMIT).firstResultOptional();
         return job.isEmpty() && tag.isPresent() ? bindTagged(tag.get().job(), tag.get().attempt(), predictionId, now) : job;
     }
 
@@ -136,6 +142,7 @@ public class ApplyWebhookDeliveries {
         job.filter(j -> JobStatus.TRACKED.contains(j.status)).ifPresent(j -> results.apply(j, parse(body)));
         entityManager.createNativeQuery("""
                 update webhook_deliveries set applied_at = ?1 where webhook_id = ?2 and webhook_timestamp = ?3""")
+                .setFlushMode(FlushModeType.COMMIT)
                 .setParameter(1, now)
                 .setParameter(2, webhookId)
                 .setParameter(3, timestamp)

@@ -48,7 +48,7 @@ class EngineBenchmark {
     private static final Map<String, String> ACCOUNT = Map.of("WAVESPEED_TIER", "ultra",
             "WAVESPEED_IMAGES_PER_MINUTE", "600000");
     private static final Duration SCENARIO_TIMEOUT = Duration.ofSeconds(Long.getLong("benchmark.scenario-timeout-s", 180));
-    private static final Duration RAMP_UP_LIMIT = Duration.ofSeconds(30);
+    private static final Duration RAMP_UP_LIMIT = Duration.ofSeconds(10);
     private static final Duration STEADY_WINDOW = Duration.ofSeconds(30);
     private static final Duration IDLE = Duration.ofSeconds(10);
     private static final BenchmarkTable TABLE = new BenchmarkTable();
@@ -108,14 +108,18 @@ class EngineBenchmark {
             worker.kill();
             Map<String, JsonNode> ledger = ledger(rig);
             List<Double> millis = new ArrayList<>();
+            int warmUp = jobs / 3; // the first 10 s: a fresh JVM loads and compiles the delivery path on its first jobs
             for (ReceivedEvent event : completed(finals)) {
+                if (Integer.parseInt(event.data().path("job_id").asText().substring("latency/".length())) < warmUp) {
+                    continue;
+                }
                 JsonNode prediction = ledger.get(event.data().path("prediction_id").asText());
                 long received = ChronoUnit.MICROS.between(Instant.EPOCH, event.receivedAt());
                 millis.add((received - prediction.path("finished_at_us").asLong()) / 1000.0);
             }
             millis.sort(Double::compare);
-            TABLE.row(String.format(Locale.ROOT, "upstream done → completion event, webhooks, 20 jobs/s paced, 1 s upstream (%d jobs)",
-                    jobs), "p99 ≤ 50 ms", String.format(Locale.ROOT, "p50 %.0f ms, p99 %.0f ms", percentile(millis, 50),
+            TABLE.row(String.format(Locale.ROOT, "upstream done → completion event, webhooks, 20 jobs/s paced, 1 s upstream (%d jobs after %d of warm-up)",
+                    jobs - jobs / 3, jobs / 3), "p99 ≤ 50 ms", String.format(Locale.ROOT, "p50 %.0f ms, p99 %.0f ms", percentile(millis, 50),
                     percentile(millis, 99)) + unfinished(finals.size(), jobs));
             assertThat(millis).as("completions measured").isNotEmpty().allMatch(ms -> ms >= 0);
         }
@@ -127,14 +131,19 @@ class EngineBenchmark {
         int jobs = scaled(200);
         try (BenchmarkRig rig = new BenchmarkRig("polls", latency(5000))) {
             WorkerProcess worker = rig.startWorker(ACCOUNT, "polls");
-            rig.broker.publishAll(rig.requests, IntStream.range(0, jobs).mapToObj(i -> rig.job("polls", i)).toList());
+            long start = System.nanoTime();
+            for (int i = 0; i < jobs; i++) {
+                // a steady stream, 10 a second: the schedule learns from the predictions that finish meanwhile
+                LockSupport.parkNanos(start + i * 100_000_000L - System.nanoTime());
+                rig.broker.publish(rig.requests, rig.job("polls", i));
+            }
             Collection<ReceivedEvent> finals = awaitFinalEvents(rig, jobs, SCENARIO_TIMEOUT);
             worker.kill();
             Map<String, JsonNode> ledger = ledger(rig);
             List<ReceivedEvent> done = completed(finals);
             double polls = done.stream().mapToInt(e -> ledger.get(e.data().path("prediction_id").asText()).path("polls").asInt())
                     .average().orElse(Double.NaN);
-            TABLE.row(String.format(Locale.ROOT, "polls per job, polling, 5 s inference (%d jobs)", jobs), "≤ 1.5",
+            TABLE.row(String.format(Locale.ROOT, "polls per job, polling, steady 5 s inference (%d jobs, 10 a second, warm-up included)", jobs), "≤ 1.5",
                     String.format(Locale.ROOT, "%.2f", polls) + unfinished(finals.size(), jobs));
             assertThat(done).as("jobs completed").isNotEmpty();
         }
@@ -153,12 +162,12 @@ class EngineBenchmark {
     }
 
     /**
-     * Publishes three times as many jobs as there are slots. The steady window opens once every slot is
+     * Publishes five times as many jobs as there are slots, at most 30,000. The steady window opens once every slot is
      * busy (or after {@link #RAMP_UP_LIMIT}), and closes after {@link #STEADY_WINDOW}, or earlier once the
      * last job was submitted and the backlog starts to drain.
      */
     private void saturation(String name, int slots) throws Exception {
-        int jobs = 3 * slots;
+        int jobs = Math.min(5 * slots, 30_000);
         Map<String, String> emulator = new HashMap<>(latency(5000));
         emulator.put("EMULATOR_CONCURRENCY", String.valueOf(slots));
         try (BenchmarkRig rig = new BenchmarkRig(name, emulator)) {
