@@ -5,12 +5,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.function.Consumer;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,6 +26,7 @@ import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobMetrics;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.runtime.Arrivals;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
@@ -60,12 +60,13 @@ public class DeliverFinishedPredictions {
     private final DatabaseClock clock;
     private final JobMetrics metrics;
     private final Wakeups wakeups;
-    private final Queue<Transferred> transferred = new ConcurrentLinkedQueue<>();
+    private final Arrivals<Transferred> transferred;
 
     DeliverFinishedPredictions(JobClaims claims, JobOutcomes outcomes, OutputFetcher fetcher, OutputUploads uploads,
             WaveSpeedConfig wavespeed, PipelineConfig pipeline, Rounds rounds, JobMetrics metrics, DatabaseClock clock,
             Wakeups wakeups) {
         this.wakeups = wakeups;
+        this.transferred = new Arrivals<>(rounds, wakeups, Stage.DELIVER);
         this.clock = clock;
         this.rounds = rounds;
         this.metrics = metrics;
@@ -125,63 +126,49 @@ public class DeliverFinishedPredictions {
             freeTransfers.release(free - jobs.size());
         }
         for (Job job : jobs) {
-            Runnable written = rounds.begin();
+            Consumer<Transferred> finished = transferred.expect();
             try {
                 transfers.execute(() -> {
-                    Transferred result = transfer(job, written);
+                    Transferred result = transfer(job);
                     freeTransfers.release();
-                    transferred.add(result);
-                    wakeups.wake(Stage.DELIVER);
+                    finished.accept(result);
                 });
             } catch (RejectedExecutionException stopping) {
-                freeTransfers.release(); // its lease runs out and another worker takes it
-                written.run();
+                freeTransfers.release();
+                finished.accept(new Transferred(job, null, null, "the worker is stopping"));
             }
         }
         return jobs.size() == free ? 1 : 0;
     }
 
     /** What one transfer came to, waiting to be written with others in one transaction. */
-    private record Transferred(Job job, List<StoredOutput> stored, DeliveryException failure, String retryReason,
-            Runnable written) {
+    private record Transferred(Job job, List<StoredOutput> stored, DeliveryException failure, String retryReason) {
     }
 
-    private Transferred transfer(Job job, Runnable written) {
+    private Transferred transfer(Job job) {
         try {
-            return new Transferred(job, copyOutputs(job), null, null, written);
+            return new Transferred(job, copyOutputs(job), null, null);
         } catch (DeliveryException e) {
-            return e.permanent ? new Transferred(job, null, e, null, written)
-                    : new Transferred(job, null, null, e.getMessage(), written);
+            return e.permanent ? new Transferred(job, null, e, null) : new Transferred(job, null, null, e.getMessage());
         } catch (RuntimeException unexpected) {
             // never leave a claimed job to wait out its whole lease
-            return new Transferred(job, null, null, unexpected.toString(), written);
+            return new Transferred(job, null, null, unexpected.toString());
         }
     }
 
+    /** A result not written is redone once the job's lease runs out (same keys: the copy is idempotent). */
     private void writeResults() {
-        List<Transferred> finished = new ArrayList<>();
-        for (Transferred result; (result = transferred.poll()) != null; ) {
-            finished.add(result);
-        }
-        if (finished.isEmpty()) {
-            return;
-        }
-        try {
-            claims.updateAll(finished.stream().map(Transferred::job).toList(), (i, held) -> {
-                Transferred result = finished.get(i);
-                if (result.stored() != null) {
-                    BigDecimal cost = wavespeed.pricePerImage().multiply(BigDecimal.valueOf(result.stored().size()));
-                    outcomes.complete(held, result.stored(), cost);
-                } else if (result.failure() != null) {
-                    outcomes.fail(held, result.failure().code, result.failure().getMessage());
-                } else {
-                    retryOrGiveUp(held, result.retryReason());
-                }
-            });
-        } finally {
-            // a result not written is redone once the job's lease runs out (same keys: the copy is idempotent)
-            finished.forEach(result -> result.written().run());
-        }
+        transferred.writeArrived(finished -> claims.updateAll(finished.stream().map(Transferred::job).toList(), (i, held) -> {
+            Transferred result = finished.get(i);
+            if (result.stored() != null) {
+                BigDecimal cost = wavespeed.pricePerImage().multiply(BigDecimal.valueOf(result.stored().size()));
+                outcomes.complete(held, result.stored(), cost);
+            } else if (result.failure() != null) {
+                outcomes.fail(held, result.failure().code, result.failure().getMessage());
+            } else {
+                retryOrGiveUp(held, result.retryReason());
+            }
+        }));
     }
 
     private void retryOrGiveUp(Job held, String reason) {

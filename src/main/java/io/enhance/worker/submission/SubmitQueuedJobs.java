@@ -2,14 +2,12 @@ package io.enhance.worker.submission;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -25,6 +23,7 @@ import io.enhance.worker.jobs.JobMetrics;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobTransition;
+import io.enhance.worker.runtime.Arrivals;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
@@ -59,7 +58,7 @@ public class SubmitQueuedJobs {
     private final WebhookTags tags;
     private final DatabaseClock clock;
     private final Wakeups wakeups;
-    private final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
+    private final Arrivals<Answer> answers;
     private final AdaptiveConcurrency concurrency;
     private final SubmissionRate rate;
     private Instant lastProbe;
@@ -69,6 +68,7 @@ public class SubmitQueuedJobs {
             Rounds rounds, JobMetrics metrics, WebhookTags tags, DatabaseClock clock, Wakeups wakeups,
             AdaptiveConcurrency concurrency, SubmissionRate rate) {
         this.wakeups = wakeups;
+        this.answers = new Arrivals<>(rounds, wakeups, Stage.SUBMIT);
         this.concurrency = concurrency;
         this.rate = rate;
         this.clock = clock;
@@ -140,32 +140,23 @@ public class SubmitQueuedJobs {
         // only a request committed as sent may leave: a crash before that provably sent nothing
         List<Integer> sendable = recorded.stream().filter(i -> requests.get(i).body() != null).sorted().toList();
         // the round goes on without waiting: each answer is written by a later round as it arrives
+        // (one not written leaves its job SUBMITTING, settled from the history once its lease runs out)
         for (int i : sendable) {
             Job job = claimed.get(i);
-            Runnable answered = rounds.begin();
+            Consumer<Answer> answered = answers.expect();
             wavespeed.submit(requests.get(i).body(), requests.get(i).webhook())
                     .onFailure().recoverWithItem(failure -> new SubmitOutcome.Unknown(failure.toString()))
-                    .subscribe().with(outcome -> {
-                        answers.add(new Answer(job, outcome, answered));
-                        wakeups.wake(Stage.SUBMIT);
-                    });
+                    .subscribe().with(outcome -> answered.accept(new Answer(job, outcome)));
         }
         return claimed.size();
     }
 
-    /** A submit POST's answer, waiting to be written; {@code written} ends its unit of work. */
-    private record Answer(Job job, SubmitOutcome outcome, Runnable written) {
+    /** A submit POST's answer, waiting to be written. */
+    private record Answer(Job job, SubmitOutcome outcome) {
     }
 
     private void writeAnswers() {
-        List<Answer> arrived = new ArrayList<>();
-        for (Answer answer; (answer = answers.poll()) != null; ) {
-            arrived.add(answer);
-        }
-        if (arrived.isEmpty()) {
-            return;
-        }
-        try {
+        answers.writeArrived(arrived -> {
             Instant[] firstPoll = { null };
             claims.updateAll(arrived.stream().map(Answer::job).toList(), (i, held) -> {
                 record(held, arrived.get(i).outcome());
@@ -176,10 +167,7 @@ public class SubmitQueuedJobs {
             if (firstPoll[0] != null) {
                 wakeups.wakeIn(Stage.POLL, Duration.between(clock.now(), firstPoll[0]));
             }
-        } finally {
-            // an answer not written leaves its job SUBMITTING: settled from the history once its lease runs out
-            arrived.forEach(answer -> answer.written().run());
-        }
+        });
     }
 
     /** The body to POST, or why there is none (a source that could not be presigned or uploaded, maybe for good). */

@@ -1,11 +1,9 @@
 package io.enhance.worker.tracking;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
+import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -18,6 +16,7 @@ import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobMetrics;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.runtime.Arrivals;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
@@ -47,11 +46,12 @@ public class PollDuePredictions {
     private final Wakeups wakeups;
     private final DatabaseClock clock;
     private final Semaphore outstanding = new Semaphore(MAX_OUTSTANDING);
-    private final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
+    private final Arrivals<Answer> answers;
 
     PollDuePredictions(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, PredictionResults results,
             Rounds rounds, JobMetrics metrics, Wakeups wakeups, DatabaseClock clock) {
         this.wakeups = wakeups;
+        this.answers = new Arrivals<>(rounds, wakeups, Stage.POLL);
         this.clock = clock;
         this.rounds = rounds;
         this.metrics = metrics;
@@ -96,36 +96,24 @@ public class PollDuePredictions {
             outstanding.release(free - jobs.size());
         }
         for (Job job : jobs) {
-            Runnable answered = rounds.begin();
+            Consumer<Answer> answered = answers.expect();
             wavespeed.result(job.predictionId)
                     .onFailure().recoverWithItem(failure -> new PollOutcome.Unavailable(failure.toString()))
                     .subscribe().with(outcome -> {
                         outstanding.release();
-                        answers.add(new Answer(job, outcome, answered));
-                        wakeups.wake(Stage.POLL);
+                        answered.accept(new Answer(job, outcome));
                     });
         }
         return jobs.size();
     }
 
-    /** A poll's answer, waiting to be written; {@code written} ends its unit of work. */
-    private record Answer(Job job, PollOutcome outcome, Runnable written) {
+    /** A poll's answer, waiting to be written (one not written is asked again once the job's lease runs out). */
+    private record Answer(Job job, PollOutcome outcome) {
     }
 
     private void writeAnswers() {
-        List<Answer> arrived = new ArrayList<>();
-        for (Answer answer; (answer = answers.poll()) != null; ) {
-            arrived.add(answer);
-        }
-        if (arrived.isEmpty()) {
-            return;
-        }
-        try {
-            claims.updateAll(arrived.stream().map(Answer::job).toList(), (i, held) -> record(held, arrived.get(i).outcome()));
-        } finally {
-            // an answer not written is asked again once the job's lease runs out
-            arrived.forEach(answer -> answer.written().run());
-        }
+        answers.writeArrived(arrived -> claims.updateAll(arrived.stream().map(Answer::job).toList(),
+                (i, held) -> record(held, arrived.get(i).outcome())));
     }
 
     private void record(Job held, PollOutcome answer) {

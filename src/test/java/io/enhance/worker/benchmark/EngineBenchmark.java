@@ -98,12 +98,7 @@ class EngineBenchmark {
         int jobs = scaled(600);
         try (BenchmarkRig rig = new BenchmarkRig("latency", latency(1000))) {
             WorkerProcess worker = rig.startWorkerWithWebhooks(ACCOUNT, "latency");
-            long start = System.nanoTime();
-            for (int i = 0; i < jobs; i++) {
-                // paced publishing: 20 jobs a second, each at its own moment
-                LockSupport.parkNanos(start + i * 50_000_000L - System.nanoTime());
-                rig.broker.publish(rig.requests, rig.job("latency", i));
-            }
+            publishPaced(rig, "latency", jobs, 20);
             Collection<ReceivedEvent> finals = awaitFinalEvents(rig, jobs, SCENARIO_TIMEOUT);
             worker.kill();
             Map<String, JsonNode> ledger = ledger(rig);
@@ -131,12 +126,8 @@ class EngineBenchmark {
         int jobs = scaled(200);
         try (BenchmarkRig rig = new BenchmarkRig("polls", latency(5000))) {
             WorkerProcess worker = rig.startWorker(ACCOUNT, "polls");
-            long start = System.nanoTime();
-            for (int i = 0; i < jobs; i++) {
-                // a steady stream, 10 a second: the schedule learns from the predictions that finish meanwhile
-                LockSupport.parkNanos(start + i * 100_000_000L - System.nanoTime());
-                rig.broker.publish(rig.requests, rig.job("polls", i));
-            }
+            // a steady stream: the schedule learns from the predictions that finish meanwhile
+            publishPaced(rig, "polls", jobs, 10);
             Collection<ReceivedEvent> finals = awaitFinalEvents(rig, jobs, SCENARIO_TIMEOUT);
             worker.kill();
             Map<String, JsonNode> ledger = ledger(rig);
@@ -159,6 +150,15 @@ class EngineBenchmark {
     @Order(6)
     void shareOfTenThousandUpstreamSlotsBusyAndPeakMemoryAtFiveSecondLatency() throws Exception {
         saturation("slots_10000", scaled(10_000));
+    }
+
+    /** Publishes {@code jobs} requests named {@code batch}, {@code perSecond} a second, each at its own moment. */
+    private static void publishPaced(BenchmarkRig rig, String batch, int jobs, int perSecond) throws Exception {
+        long start = System.nanoTime();
+        for (int i = 0; i < jobs; i++) {
+            LockSupport.parkNanos(start + i * 1_000_000_000L / perSecond - System.nanoTime());
+            rig.broker.publish(rig.requests, rig.job(batch, i));
+        }
     }
 
     /**

@@ -86,14 +86,6 @@ class SettleUnknownSubmissionsTest {
         Map<String, Object> input = ModelInputs.withDefaults("starve " + batch, "https://img.example/" + batch + ".png");
         Map<String, Object> remembered = SubmissionEvidence.remembered(input, false);
         String fingerprint = SubmissionEvidence.fingerprint(remembered);
-        long waiting = QuarkusTransaction.requiringNew().call(() -> {
-            Instant hourAgo = Instant.now().minus(Duration.ofHours(1));
-            Job job = Job.accept(batch + "/waiting", batch, input, "enhanced", "", Map.of(), null, hourAgo);
-            job.startSubmission(hourAgo, Duration.ofMinutes(2), "stopped-worker", BigDecimal.ZERO);
-            job.sending(remembered, fingerprint, false, hourAgo);
-            job.submissionUnknown(Instant.now(), hourAgo, "its answer never came");
-            return job.id;
-        });
         AtomicInteger siblings = new AtomicInteger();
         ScheduledExecutorService stream = Executors.newSingleThreadScheduledExecutor();
         stream.scheduleAtFixedRate(() -> QuarkusTransaction.requiringNew().run(() -> {
@@ -103,18 +95,33 @@ class SettleUnknownSubmissionsTest {
             sibling.startSubmission(now, Duration.ofMinutes(2), "busy-worker", BigDecimal.ZERO);
             sibling.sending(remembered, fingerprint, false, now);
         }), 0, 300, TimeUnit.MILLISECONDS);
+        long waiting;
         try {
+            // identical requests are already entering submission, one every 300 ms, when the job comes due
+            await().atMost(Duration.ofSeconds(10)).until(() -> siblings.get() >= 2);
+            waiting = settleableUnknownSubmission(input, remembered, fingerprint);
             await().atMost(Duration.ofSeconds(20)).until(() -> QuarkusTransaction.requiringNew().call(
                     () -> JobTransition.count("job = ?1 and fromStatus = 'SUBMISSION_UNKNOWN'", waiting)) > 0);
         } finally {
             stream.shutdownNow();
         }
-        assertThat(siblings.get()).as("identical requests mid-POST meanwhile").isGreaterThan(1);
         QuarkusTransaction.requiringNew().run(() -> Job.update("status = ?1, dueAt = null where batchId = ?2 and status = ?3",
                 JobStatus.FAILED, batch, JobStatus.SUBMITTING));
         // proven absent, it is submitted again: let that pass, so that no other test's scripted answer goes to it
         await().atMost(Duration.ofSeconds(20)).until(() -> QuarkusTransaction.requiringNew().call(
                 () -> Job.<Job> findById(waiting).predictionId != null || Job.<Job> findById(waiting).status.isTerminal()));
+    }
+
+    /** A job whose POST went unanswered an hour ago, due for settlement now, asking for {@code input}. */
+    private long settleableUnknownSubmission(Map<String, Object> input, Map<String, Object> remembered, String fingerprint) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Instant hourAgo = Instant.now().minus(Duration.ofHours(1));
+            Job job = Job.accept(batch + "/waiting", batch, input, "enhanced", "", Map.of(), null, hourAgo);
+            job.startSubmission(hourAgo, Duration.ofMinutes(2), "stopped-worker", BigDecimal.ZERO);
+            job.sending(remembered, fingerprint, false, hourAgo);
+            job.submissionUnknown(Instant.now(), hourAgo, "its answer never came");
+            return job.id;
+        });
     }
 
     private TestBroker.ReceivedEvent publishAndAwaitEvent(String name) throws Exception {
