@@ -107,9 +107,7 @@ public class DeliverFinishedPredictions {
     /** Writes the results of finished transfers, then starts a transfer per free slot. */
     private void deliverRound() {
         writeResults();
-        if (!rounds.idle()) {
-            rounds.repeatWhileFull(1, this::startDeliveries);
-        }
+        rounds.repeatWhileFull(1, this::startDeliveries); // starts nothing once shutdown has begun
     }
 
     /** Claims a job per free transfer slot and starts them; answers 1 when every slot found a job, as more may wait. */

@@ -45,11 +45,7 @@ public class RelayOutboxEvents {
 
     // Idle until the application has started: the emitter's channel is wired only then.
     void register(@Observes StartupEvent event) {
-        wakeups.register(Stage.RELAY, () -> {
-            if (!rounds.idle()) {
-                rounds.repeatWhileFull(pipeline.batchSize(), this::relayBatch);
-            }
-        });
+        wakeups.register(Stage.RELAY, () -> rounds.repeatWhileFull(pipeline.batchSize(), this::relayBatch));
     }
 
     /** The sweep: events committed by other workers, and those the broker did not confirm. */

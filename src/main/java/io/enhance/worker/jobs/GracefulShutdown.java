@@ -1,7 +1,5 @@
 package io.enhance.worker.jobs;
 
-import java.time.Instant;
-
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -9,8 +7,8 @@ import jakarta.interceptor.Interceptor;
 
 import org.jboss.logging.Logger;
 
-import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.config.PipelineConfig;
+import io.enhance.worker.runtime.Rounds;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.reactive.messaging.ChannelRegistry;

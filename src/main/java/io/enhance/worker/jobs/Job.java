@@ -115,26 +115,6 @@ public class Job extends PanacheEntityBase {
     public Instant submittedAt;
     public Instant finishedAt;
 
-    /** Stores a new job, queued for submission now. */
-    public static Job accept(String jobId, String batchId, Map<String, Object> input, String outputBucket,
-            String outputKeyPrefix, Map<String, String> metadata, String requestDigest, Instant now) {
-        Job job = new Job();
-        job.requestDigest = requestDigest;
-        job.jobId = jobId;
-        job.batchId = batchId;
-        job.input = input;
-        job.outputBucket = outputBucket;
-        job.outputKeyPrefix = outputKeyPrefix;
-        job.metadata = metadata;
-        job.status = JobStatus.QUEUED;
-        job.dueAt = now;
-        job.createdAt = now;
-        job.updatedAt = now;
-        job.persist();
-        JobTransition.of(job, null, JobStatus.QUEUED, now, null).persist();
-        return job;
-    }
-
     public static Optional<Job> findByJobId(String jobId) {
         return find("jobId", jobId).firstResultOptional();
     }

@@ -13,7 +13,6 @@ import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
-import jakarta.transaction.Transactional;
 
 import org.hibernate.jpa.HibernateHints;
 import org.jboss.logging.Logger;
@@ -74,7 +73,13 @@ public class JobClaims {
         if (limit <= 0) {
             return List.of();
         }
-        return QuarkusTransaction.requiringNew().call(() -> claimDue(statuses, Math.min(limit, pipeline.batchSize())));
+        return QuarkusTransaction.requiringNew()
+                .call(() -> claimDue(statuses, "due_at", Math.min(limit, pipeline.batchSize()), true));
+    }
+
+    /** Claims up to a batch of due jobs in one of {@code statuses}, in a transaction of its own. */
+    public List<Job> claim(Set<JobStatus> statuses) {
+        return claim(statuses, pipeline.batchSize());
     }
 
     /** When the earliest job in one of {@code statuses} falls due, if any is waiting. */
@@ -82,10 +87,6 @@ public class JobClaims {
         return QuarkusTransaction.requiringNew().call(() -> Optional.ofNullable(Job.getEntityManager()
                 .createQuery("select min(dueAt) from Job where status in ?1", Instant.class)
                 .setParameter(1, statuses).getSingleResult()));
-    }
-
-    public List<Job> claim(Set<JobStatus> statuses) {
-        return QuarkusTransaction.requiringNew().call(() -> claimDue(statuses, pipeline.batchSize()));
     }
 
     /** The submissions per minute all workers may still make; called under the claim's advisory lock. */
@@ -185,11 +186,6 @@ public class JobClaims {
             LOG.warnf("Job %d not updated (will be retried when its lease runs out): %s", id, e.toString());
             return false;
         }
-    }
-
-    @Transactional(Transactional.TxType.MANDATORY)
-    List<Job> claimDue(Set<JobStatus> statuses, int limit) {
-        return claimDue(statuses, "due_at", limit, true);
     }
 
     /**

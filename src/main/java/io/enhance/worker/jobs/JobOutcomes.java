@@ -1,7 +1,6 @@
 package io.enhance.worker.jobs;
 
 import java.math.BigDecimal;
-import java.time.Instant;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,8 +1,8 @@
 package io.enhance.worker.runtime;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -56,15 +56,13 @@ public class Rounds {
 
     /** Runs one unit of work that ends later, counted as under way until its stage completes. */
     public <T> CompletionStage<T> duringAsync(Supplier<CompletionStage<T>> work) {
-        underWay.incrementAndGet();
-        CompletionStage<T> stage;
+        Runnable end = begin();
         try {
-            stage = work.get();
+            return work.get().whenComplete((result, error) -> end.run());
         } catch (RuntimeException e) {
-            ended();
+            end.run();
             throw e;
         }
-        return stage.whenComplete((result, error) -> ended());
     }
 
     private void ended() {

@@ -5,6 +5,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,8 +18,6 @@ import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 
 import org.jboss.logging.Logger;
-
-import io.enhance.worker.runtime.Rounds;
 
 /**
  * Runs each stage's round on a thread of its own, whenever work for it arrives: a stage that hands a
@@ -52,10 +51,7 @@ public class Wakeups {
 
     /** Runs a round of {@code stage} soon; a no-op before the stage has registered. */
     public void wake(Stage stage) {
-        Loop loop;
-        synchronized (this) {
-            loop = loops.get(stage);
-        }
+        Loop loop = loop(stage);
         if (loop != null) {
             loop.wake();
         }
@@ -86,13 +82,15 @@ public class Wakeups {
 
     /** Wakes {@code stage} after {@code delay}, unless a wake-up no later than that is already set. */
     public void wakeIn(Stage stage, Duration delay) {
-        Loop loop;
-        synchronized (this) {
-            loop = loops.get(stage);
-        }
+        Loop loop = loop(stage);
         if (loop != null) {
             loop.wakeIn(delay);
         }
+    }
+
+    /** The loop of {@code stage}, or null before the stage has registered. */
+    private synchronized Loop loop(Stage stage) {
+        return loops.get(stage);
     }
 
     @PreDestroy
@@ -114,13 +112,12 @@ public class Wakeups {
         private static final int IDLE = 0;
         private static final int RUNNING = 1;
         private static final int RUN_AGAIN = 2;
+        private static final long NONE = Long.MAX_VALUE;
 
         private final Stage stage;
         private final Runnable round;
         private final ExecutorService thread;
         private final AtomicInteger state = new AtomicInteger(IDLE);
-        private static final long NONE = Long.MAX_VALUE;
-
         private final AtomicLong timedWakeAt = new AtomicLong(NONE); // System.nanoTime() of the earliest pending timer
 
         Loop(Stage stage, Runnable round) {
@@ -141,7 +138,7 @@ public class Wakeups {
             if (seen == IDLE) {
                 try {
                     thread.execute(this::run);
-                } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                } catch (RejectedExecutionException stopped) {
                     state.set(IDLE);
                 }
             }
@@ -159,7 +156,7 @@ public class Wakeups {
                         timedWakeAt.compareAndSet(at, NONE);
                         wake();
                     }, Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                } catch (RejectedExecutionException stopped) {
                     // shutting down
                 }
             }

@@ -79,11 +79,9 @@ public class PollDuePredictions {
                 return pollBatch();
             });
             // a poll already due but not sent waits for a free permit: an arriving answer wakes the stage
-            Duration untilNext = claims.nextDue(JobStatus.TRACKED).map(due -> Duration.between(clock.now(), due))
-                    .orElse(Duration.ZERO);
-            if (!untilNext.isNegative() && !untilNext.isZero()) {
-                wakeups.wakeIn(Stage.POLL, untilNext);
-            }
+            claims.nextDue(JobStatus.TRACKED).map(due -> Duration.between(clock.now(), due))
+                    .filter(untilNext -> untilNext.compareTo(Duration.ZERO) > 0)
+                    .ifPresent(untilNext -> wakeups.wakeIn(Stage.POLL, untilNext));
         }
     }
 

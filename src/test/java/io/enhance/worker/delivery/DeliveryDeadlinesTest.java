@@ -25,6 +25,7 @@ import com.sun.net.httpserver.HttpServer;
 
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.StoredJobs;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.TestBroker;
@@ -158,7 +159,7 @@ class DeliveryDeadlinesTest {
     private static Instant deliveringJob(String jobId, String output) {
         return QuarkusTransaction.requiringNew().call(() -> {
             Instant now = Instant.now();
-            Job job = Job.accept(jobId, null, Map.of("prompt", "p", "image", "https://x.test/a.png"), "enhanced", "",
+            Job job = StoredJobs.queued(jobId, null, Map.of("prompt", "p", "image", "https://x.test/a.png"), "enhanced", "",
                     null, null, now);
             job.startSubmission(now, Duration.ZERO, "test", BigDecimal.ZERO);
             job.submitted("prediction-" + jobId, now, now, "test");

@@ -51,7 +51,7 @@ class DatabaseClockTest {
     void aWorkerWhoseClockRunsAheadTakesNoJobBeforeItIsDue() {
         Instant dueInTwoMinutes = databaseNow().plus(Duration.ofMinutes(2));
         QuarkusTransaction.requiringNew().run(() -> {
-            Job job = Job.accept(jobId, null, Map.of("prompt", "p", "image", "https://x.test/a.png"), "enhanced", "",
+            Job job = StoredJobs.queued(jobId, null, Map.of("prompt", "p", "image", "https://x.test/a.png"), "enhanced", "",
                     null, null, dueInTwoMinutes);
             job.startSubmission(dueInTwoMinutes, Duration.ZERO, "test", BigDecimal.ZERO);
             job.submitted("unknown-" + jobId, dueInTwoMinutes, dueInTwoMinutes, "test");

@@ -48,7 +48,7 @@ class JobClaimsTest {
         QuarkusTransaction.requiringNew().run(() -> {
             Instant past = Instant.now().minusSeconds(60);
             for (int i = 0; i < JOBS; i++) {
-                Job job = Job.accept(batch + "/" + i, batch, Map.of("prompt", "p", "image", "https://x.test/a.png"),
+                Job job = StoredJobs.queued(batch + "/" + i, batch, Map.of("prompt", "p", "image", "https://x.test/a.png"),
                         "enhanced", "", null, null, past);
                 job.startSubmission(past, Duration.ZERO, "test", java.math.BigDecimal.ZERO);
                 // due in the past, with a prediction id nobody upstream knows: only claimers will touch it

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.StoredJobs;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobTransition;
 import io.enhance.worker.testing.EmbeddedServices;
@@ -40,7 +41,7 @@ class BudgetReleaseTest {
             // held the moment it is stored, its recheck due in a few seconds; this profile has no caps, so it is let go
             QuarkusTransaction.requiringNew().run(() -> {
                 Instant now = Instant.now();
-                Job job = Job.accept(jobId, null, ModelInputs.withDefaults("enhance " + jobId, source), "enhanced", "", null, null, now);
+                Job job = StoredJobs.queued(jobId, null, ModelInputs.withDefaults("enhance " + jobId, source), "enhanced", "", null, null, now);
                 job.holdForBudget("daily spending cap of $0.00 reached (test)", now.plusSeconds(3), now);
             });
             await().atMost(Duration.ofSeconds(60)).until(() -> !broker.eventsFor(jobId).isEmpty());

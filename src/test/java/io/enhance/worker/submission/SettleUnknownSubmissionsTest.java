@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.emulator.EmulatorSettings;
 import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.StoredJobs;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobTransition;
 import io.enhance.worker.testing.EmbeddedServices;
@@ -90,7 +91,7 @@ class SettleUnknownSubmissionsTest {
         ScheduledExecutorService stream = Executors.newSingleThreadScheduledExecutor();
         stream.scheduleAtFixedRate(() -> QuarkusTransaction.requiringNew().run(() -> {
             Instant now = Instant.now();
-            Job sibling = Job.accept(batch + "/sibling-" + siblings.incrementAndGet(), batch, input, "enhanced", "",
+            Job sibling = StoredJobs.queued(batch + "/sibling-" + siblings.incrementAndGet(), batch, input, "enhanced", "",
                     Map.of(), null, now);
             sibling.startSubmission(now, Duration.ofMinutes(2), "busy-worker", BigDecimal.ZERO);
             sibling.sending(remembered, fingerprint, false, now);
@@ -116,7 +117,7 @@ class SettleUnknownSubmissionsTest {
     private long settleableUnknownSubmission(Map<String, Object> input, Map<String, Object> remembered, String fingerprint) {
         return QuarkusTransaction.requiringNew().call(() -> {
             Instant hourAgo = Instant.now().minus(Duration.ofHours(1));
-            Job job = Job.accept(batch + "/waiting", batch, input, "enhanced", "", Map.of(), null, hourAgo);
+            Job job = StoredJobs.queued(batch + "/waiting", batch, input, "enhanced", "", Map.of(), null, hourAgo);
             job.startSubmission(hourAgo, Duration.ofMinutes(2), "stopped-worker", BigDecimal.ZERO);
             job.sending(remembered, fingerprint, false, hourAgo);
             job.submissionUnknown(Instant.now(), hourAgo, "its answer never came");

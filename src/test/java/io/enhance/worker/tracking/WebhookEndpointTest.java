@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 
 import io.enhance.worker.emulator.WebhookSigner;
 import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.StoredJobs;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -43,7 +44,7 @@ class WebhookEndpointTest {
         jobId = "webhook-" + predictionId.substring(0, 8);
         QuarkusTransaction.requiringNew().run(() -> {
             Instant now = Instant.now();
-            Job job = Job.accept(jobId, null, Map.of("prompt", "p", "image", "https://x.test/a.png"), "enhanced", "",
+            Job job = StoredJobs.queued(jobId, null, Map.of("prompt", "p", "image", "https://x.test/a.png"), "enhanced", "",
                     null, null, now);
             job.startSubmission(now, Duration.ofMinutes(1), "test", java.math.BigDecimal.ZERO);
             job.sending(job.input, "test", true, now);

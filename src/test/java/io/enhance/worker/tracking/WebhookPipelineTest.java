@@ -21,7 +21,6 @@ import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.TestBroker;
 import io.enhance.worker.testing.TestBroker.ReceivedEvent;
 import io.enhance.worker.testing.TestImages;
-import io.enhance.worker.testing.TestS3;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 import io.enhance.worker.emulator.WebhookSigner;
 import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.StoredJobs;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobTransition;
 import io.enhance.worker.testing.EmbeddedServices;
@@ -78,7 +79,7 @@ class WebhookTagTest {
     private static long parkUnanswered(int attempts) {
         return QuarkusTransaction.requiringNew().call(() -> {
             Instant now = Instant.now();
-            Job job = Job.accept("tagged-" + UUID.randomUUID(), null, Map.of("prompt", "p", "image", "https://x.test/a.png"),
+            Job job = StoredJobs.queued("tagged-" + UUID.randomUUID(), null, Map.of("prompt", "p", "image", "https://x.test/a.png"),
                     "enhanced", "", null, null, now);
             for (int attempt = 1; attempt <= attempts; attempt++) {
                 if (attempt > 1) {
