@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -100,7 +101,36 @@ public class JobEvents {
     }
 
     private static UUID finishedId(Job job) {
-        return stableId("job/" + job.jobId + "/" + outcome(job));
+        return stableId("job/" + job.jobId + "/" + outcome(job) + (job.retries == 0 ? "" : "/retry-" + job.retries));
+    }
+
+    /** An operator retried a failed job ({@code job.retried}): the failure it had and how the retry goes. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void jobRetried(Job job, String previousErrorCode, Job.RetryKind kind) {
+        ObjectNode data = json.createObjectNode()
+                .put("job_id", job.jobId)
+                .put("batch_id", job.batchId)
+                .put("previous_error_code", previousErrorCode)
+                .put("retry", kind.name().toLowerCase(Locale.ROOT))
+                .put("retries", job.retries);
+        write(stableId("job/" + job.jobId + "/retried-" + job.retries), "job.retried", job.jobId, data, job.updatedAt);
+    }
+
+    /**
+     * An operator's action on a batch or on all submissions: {@code batch.paused}, {@code batch.resumed},
+     * {@code batch.cancelled}, {@code submissions.paused} or {@code submissions.resumed}. Each action is an
+     * event of its own.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void operatorAction(String routingKey, String subject, Map<String, Object> data, Instant at) {
+        write(UUID.randomUUID(), routingKey, subject, json.valueToTree(data), at);
+    }
+
+    /** Every job of a sized batch has ended ({@code batch.completed}); {@code completion} counts from 1. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void batchCompleted(String batchId, int completion, Map<String, Object> data, Instant at) {
+        write(stableId("batch/" + batchId + "/completed-" + completion), "batch.completed", batchId,
+                json.valueToTree(data), at);
     }
 
     private static String outcome(Job job) {

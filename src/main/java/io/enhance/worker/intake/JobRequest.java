@@ -12,11 +12,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 /** A request that passed validation, with the model's defaults filled in. */
 public record JobRequest(String jobId, String batchId, Map<String, Object> input, String outputBucket,
-        String outputKeyPrefix, Map<String, String> metadata, int priority) {
+        String outputKeyPrefix, Map<String, String> metadata, int priority, Integer batchSize) {
 
     /** Priorities a request may carry; higher goes first. */
     public static final int MIN_PRIORITY = -10;
     public static final int MAX_PRIORITY = 10;
+    /** Largest {@code batch_size}: the number of jobs a sized batch waits for before {@code batch.completed}. */
+    public static final int MAX_BATCH_SIZE = 10_000_000;
 
     /** Map keys sorted, so that field order in the message never changes the digest. */
     private static final ObjectMapper CANONICAL = new ObjectMapper()
@@ -24,8 +26,8 @@ public record JobRequest(String jobId, String batchId, Map<String, Object> input
 
     /**
      * SHA-256 (hex) of everything the job was asked to do, defaults applied: two messages with the
-     * same digest are the same request however they were written. The priority is left out: it says
-     * when to do the work, not what the work is.
+     * same digest are the same request however they were written. The priority and batch size are
+     * left out: they say when to do the work and when the batch is done, not what the work is.
      */
     public String digest() {
         Map<String, Object> canonical = new LinkedHashMap<>();

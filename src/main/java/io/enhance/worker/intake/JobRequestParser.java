@@ -25,7 +25,7 @@ import io.enhance.worker.events.JobEvents.Problem;
 public class JobRequestParser {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:/-]{1,200}");
-    private static final Set<String> FIELDS = Set.of("job_id", "batch_id", "priority", "input", "output", "metadata");
+    private static final Set<String> FIELDS = Set.of("job_id", "batch_id", "batch_size", "priority", "input", "output", "metadata");
     private static final Set<String> OUTPUT_FIELDS = Set.of("bucket", "key_prefix");
 
     /** The outcome of parsing: a request, or problems (with whatever ids could still be read). */
@@ -116,10 +116,11 @@ public class JobRequestParser {
 
         Map<String, String> metadata = metadata(root.get("metadata"), problems);
         int priority = priority(root.get("priority"), problems);
+        Integer batchSize = batchSize(root.get("batch_size"), batchId, problems);
         if (!problems.isEmpty()) {
             return new Parsed(null, jobId, batchId, problems);
         }
-        return new Parsed(new JobRequest(jobId, batchId, input, bucket, keyPrefix, metadata, priority), jobId, batchId,
+        return new Parsed(new JobRequest(jobId, batchId, input, bucket, keyPrefix, metadata, priority, batchSize), jobId, batchId,
                 List.of());
     }
 
@@ -238,6 +239,22 @@ public class JobRequestParser {
             problems.add(new Problem("priority", "must be a whole number from " + JobRequest.MIN_PRIORITY + " to "
                     + JobRequest.MAX_PRIORITY + " (higher goes first)"));
             return 0;
+        }
+        return node.asInt();
+    }
+
+    private static Integer batchSize(JsonNode node, String batchId, List<Problem> problems) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.canConvertToInt() || !node.isIntegralNumber() || node.asInt() < 1
+                || node.asInt() > JobRequest.MAX_BATCH_SIZE) {
+            problems.add(new Problem("batch_size", "must be a whole number from 1 to " + JobRequest.MAX_BATCH_SIZE));
+            return null;
+        }
+        if (batchId == null) {
+            problems.add(new Problem("batch_size", "needs a batch_id: it is the number of jobs in that batch"));
+            return null;
         }
         return node.asInt();
     }

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,9 +25,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.enhance.worker.jobs.FairQueue;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.SubmissionHolds;
 
 /**
- * Stores new jobs, queued, with their first transition, in one statement per batch: no entity is
+ * Stores new jobs, queued (paused while an operator holds their batch), with their first transition, in one statement per batch: no entity is
  * built, loaded or dirty-checked on the hot path of intake.
  */
 @ApplicationScoped
@@ -35,13 +37,14 @@ class NewJobs {
     /*
      * Each row draws its own id from the pooled sequence, so it takes a whole block: Hibernate, which
      * uses the block below each value it draws, never meets these ids. The transition copies the
-     * status the row was stored with, QUEUED, the one state a job starts in (JobStatus).
+     * status the row was stored with: QUEUED, or PAUSED while an operator holds submissions.
      */
     private static final String INSERT = """
             with stored as (
                 insert into jobs (id, job_id, batch_id, status, input, output_bucket, output_key_prefix, metadata,
                         request_digest, due_at, created_at, updated_at, priority, batch_rank)
-                select nextval('jobs_seq'), r.job_id, r.batch_id, ?, cast(r.input as jsonb), r.output_bucket,
+                select nextval('jobs_seq'), r.job_id, r.batch_id, case when %s then ? else ? end,
+                        cast(r.input as jsonb), r.output_bucket,
                         r.output_key_prefix, cast(r.metadata as jsonb), r.request_digest, ?, ?, ?, r.priority, r.batch_rank
                 from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[],
                             ?::bigint[])
@@ -53,7 +56,14 @@ class NewJobs {
                 insert into job_transitions (id, job, from_status, to_status, at)
                 select nextval('job_transitions_seq'), id, null, status, created_at from stored
             )
-            select job_id from stored""";
+            select job_id from stored""".formatted(SubmissionHolds.held("r.batch_id"));
+
+    /** The first request of a batch that gives its size sets it. */
+    private static final String SIZE_BATCHES = """
+            insert into batches (batch_key, expected_jobs)
+            select * from unnest(?::text[], ?::int[]) as s(batch_key, expected_jobs) order by batch_key
+            on conflict (batch_key) do update set expected_jobs = excluded.expected_jobs
+            where batches.expected_jobs is null""";
 
     /** Rows of another worker's open transaction with the same job id make this insert wait; not forever. */
     private static final int QUERY_TIMEOUT_SECONDS = 30;
@@ -100,26 +110,44 @@ class NewJobs {
             row++;
         }
         OffsetDateTime at = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
-        return entityManager.unwrap(Session.class).doReturningWork(connection -> run(connection, columns, priorities, ranks, at));
+        Map<String, Integer> sizes = new TreeMap<>();
+        messages.stream().map(RequestMessage::request).filter(request -> request.batchSize() != null)
+                .forEach(request -> sizes.putIfAbsent(request.batchId(), request.batchSize()));
+        return entityManager.unwrap(Session.class).doReturningWork(connection -> {
+            if (!sizes.isEmpty()) {
+                sizeBatches(connection, sizes);
+            }
+            return run(connection, columns, priorities, ranks, at);
+        });
     }
 
     private static String batchKey(JobRequest request) {
         return request.batchId() == null ? "" : request.batchId();
     }
 
+    private static void sizeBatches(Connection connection, Map<String, Integer> sizes) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(SIZE_BATCHES)) {
+            insert.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+            insert.setArray(1, connection.createArrayOf("text", sizes.keySet().toArray()));
+            insert.setArray(2, connection.createArrayOf("integer", sizes.values().toArray()));
+            insert.executeUpdate();
+        }
+    }
+
     private static Set<String> run(Connection connection, String[][] columns, Integer[] priorities, Long[] ranks,
             OffsetDateTime at) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
             insert.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
-            insert.setString(1, JobStatus.QUEUED.name());
-            insert.setObject(2, at);
+            insert.setString(1, JobStatus.PAUSED.name());
+            insert.setString(2, JobStatus.QUEUED.name());
             insert.setObject(3, at);
             insert.setObject(4, at);
+            insert.setObject(5, at);
             for (int column = 0; column < columns.length; column++) {
-                insert.setArray(5 + column, connection.createArrayOf("text", columns[column]));
+                insert.setArray(6 + column, connection.createArrayOf("text", columns[column]));
             }
-            insert.setArray(5 + columns.length, connection.createArrayOf("integer", priorities));
-            insert.setArray(6 + columns.length, connection.createArrayOf("bigint", ranks));
+            insert.setArray(6 + columns.length, connection.createArrayOf("integer", priorities));
+            insert.setArray(7 + columns.length, connection.createArrayOf("bigint", ranks));
             Set<String> stored = new HashSet<>();
             try (ResultSet rows = insert.executeQuery()) {
                 while (rows.next()) {

@@ -100,8 +100,15 @@ public class Job extends PanacheEntityBase {
     public List<StoredOutput> outputs;
 
     public BigDecimal costUsd = BigDecimal.ZERO;
-    /** What this job's submission may cost: the price from the moment an attempt starts, unless it provably created nothing. */
+    /**
+     * What this job's submissions may cost: {@link #paidBeforeUsd} plus the price from the moment an
+     * attempt starts, unless that attempt provably created nothing.
+     */
     public BigDecimal spendUsd = BigDecimal.ZERO;
+    /** What the job's attempts before its last operator retry may have cost. */
+    public BigDecimal paidBeforeUsd = BigDecimal.ZERO;
+    /** Operator retries so far; each gives the next outcome event an id of its own. */
+    public int retries;
     public String errorCode;
 
     @Column(columnDefinition = "text")
@@ -125,7 +132,7 @@ public class Job extends PanacheEntityBase {
         attempts++;
         dueAt = now.plus(lease);
         leaseOwner = owner;
-        spendUsd = price;
+        spendUsd = paidBeforeUsd.add(price);
         // counted in today's spend from now on; until the request is recorded, a crash proves the POST never left
         attemptStartedAt = now;
         submittedRequest = null;
@@ -170,7 +177,7 @@ public class Job extends PanacheEntityBase {
     /** The POST provably created no task (refused, rate-limited, absent from the history): queue the job again. */
     public void submissionRefused(Instant retryAt, Instant now, String reason) {
         moveTo(JobStatus.QUEUED, now, reason);
-        spendUsd = BigDecimal.ZERO;
+        spendUsd = paidBeforeUsd;
         dueAt = retryAt;
         leaseOwner = null;
     }
@@ -223,6 +230,65 @@ public class Job extends PanacheEntityBase {
         errorCode = error.code();
         errorMessage = error.message();
         finish(now);
+    }
+
+    /** Fails a job whose current attempt provably created no task upstream, so it cost nothing. */
+    public void failedBeforeAnyTask(JobError error, Instant now) {
+        spendUsd = paidBeforeUsd;
+        failed(error, now);
+    }
+
+    /** An operator cancels the job before it was submitted. */
+    public void cancelled(Instant now, String detail) {
+        moveTo(JobStatus.CANCELLED, now, detail);
+        finish(now);
+    }
+
+    /** How an operator's retry of this failed job would go, and whether it would pay again. */
+    public enum RetryKind {
+        /** The prediction finished but its outputs never reached S3: copied again, nothing paid. */
+        REDELIVER,
+        /** The failure left no paid task behind: submitted again at no extra cost. */
+        FREE,
+        /** A paid task may exist: submitting again pays again, so the operator must ask for that. */
+        PAYS_AGAIN
+    }
+
+    public RetryKind retryKind() {
+        if (predictionOutputs != null && !predictionOutputs.isEmpty()) {
+            return RetryKind.REDELIVER;
+        }
+        return spendUsd.compareTo(paidBeforeUsd) == 0 ? RetryKind.FREE : RetryKind.PAYS_AGAIN;
+    }
+
+    /**
+     * An operator retries this failed job: delivered again from its finished prediction, or queued for
+     * a new submission; one that may have paid for a task is queued only when {@code payAgain} says so.
+     *
+     * @throws IllegalStateException when a retry would pay again and {@code payAgain} is false
+     */
+    public void retried(boolean payAgain, Instant now) {
+        RetryKind kind = retryKind();
+        if (kind == RetryKind.PAYS_AGAIN && !payAgain) {
+            throw new IllegalStateException("job " + jobId + " may have paid for a task already; retry with pay_again");
+        }
+        if (kind == RetryKind.REDELIVER) {
+            moveTo(JobStatus.DELIVERING, now, "retried by operator: outputs copied again, nothing paid");
+        } else {
+            moveTo(JobStatus.QUEUED, now, kind == RetryKind.FREE ? "retried by operator: no paid task was left behind"
+                    : "retried by operator, paying again");
+            paidBeforeUsd = spendUsd;
+            predictionId = null;
+            webhookTracked = false;
+            submittedRequest = null;
+            requestFingerprint = null;
+        }
+        retries++;
+        errorCode = null;
+        errorMessage = null;
+        finishedAt = null;
+        dueAt = now;
+        leaseOwner = null;
     }
 
     /** Leaves the job as it is and looks at it again at {@code at} (after a transient failure). */

@@ -31,7 +31,7 @@ public class JobClaims {
 
     private static final Logger LOG = Logger.getLogger(JobClaims.class);
     /** A task may exist upstream, paid and running, for jobs in these states. */
-    static final Set<JobStatus> IN_FLIGHT = Set.of(JobStatus.SUBMITTING, JobStatus.SUBMISSION_UNKNOWN,
+    public static final Set<JobStatus> IN_FLIGHT = Set.of(JobStatus.SUBMITTING, JobStatus.SUBMISSION_UNKNOWN,
             JobStatus.SUBMITTED, JobStatus.PROCESSING);
 
     /** Any constant will do, as long as nothing else in the database takes this advisory lock. */
@@ -74,7 +74,7 @@ public class JobClaims {
             return List.of();
         }
         return QuarkusTransaction.requiringNew()
-                .call(() -> claimDue(statuses, "due_at", Math.min(limit, pipeline.batchSize()), true));
+                .call(() -> claimDue(statuses, "true", "due_at", Math.min(limit, pipeline.batchSize()), true));
     }
 
     /** Claims up to a batch of due jobs in one of {@code statuses}, in a transaction of its own. */
@@ -111,7 +111,8 @@ public class JobClaims {
             SpendingCaps.Budget budget = caps.budget(now);
             List<Job> claimed = new ArrayList<>();
             int limit = Math.min(Math.min(free, rate.room(now)), pipeline.batchSize());
-            List<Job> due = claimDue(Set.of(JobStatus.QUEUED, JobStatus.HELD_BUDGET), SUBMISSION_ORDER, limit, false);
+            List<Job> due = claimDue(Set.of(JobStatus.QUEUED, JobStatus.HELD_BUDGET),
+                    "not " + SubmissionHolds.held("batch_id"), SUBMISSION_ORDER, limit, false);
             due.stream().mapToLong(job -> job.batchRank).max().ifPresent(fairQueue::submitted);
             for (Job job : due) {
                 Optional<SpendingCaps.Hold> hold = budget.reserve(job);
@@ -189,11 +190,11 @@ public class JobClaims {
     }
 
     /**
-     * Leases up to {@code limit} due jobs in one statement. Jobs only read by the caller come back
+     * Leases up to {@code limit} due jobs that meet the SQL {@code condition}, in one statement. Jobs only read by the caller come back
      * read-only: no snapshot is kept and nothing is dirty-checked, which is most of what a claim
      * used to cost. The version moves as with any other write.
      */
-    private List<Job> claimDue(Set<JobStatus> statuses, String order, int limit, boolean readOnly) {
+    private List<Job> claimDue(Set<JobStatus> statuses, String condition, String order, int limit, boolean readOnly) {
         if (limit <= 0) {
             return List.of();
         }
@@ -201,9 +202,9 @@ public class JobClaims {
         @SuppressWarnings("unchecked")
         List<Job> jobs = Job.getEntityManager().createNativeQuery("""
                 update jobs set due_at = ?1, lease_owner = ?2, version = version + 1
-                where id in (select id from jobs where status in (?3) and due_at <= ?4
+                where id in (select id from jobs where status in (?3) and due_at <= ?4 and %s
                              order by %s limit ?5 for update skip locked)
-                returning *""".formatted(order), Job.class)
+                returning *""".formatted(condition, order), Job.class)
                 .setParameter(1, now.plus(pipeline.leaseDuration()))
                 .setParameter(2, worker.name())
                 .setParameter(3, statuses.stream().map(JobStatus::name).toList())

@@ -37,6 +37,25 @@ public class JobOutcomes {
     public void fail(Job job, String code, String message) {
         boolean heldASlot = JobClaims.IN_FLIGHT.contains(job.status);
         job.failed(new JobError(code, message), clock.now());
+        finished(job, heldASlot);
+    }
+
+    /** Fails a job whose current attempt provably created no task: it cost nothing, so a retry is free. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void failBeforeAnyTask(Job job, String code, String message) {
+        boolean heldASlot = JobClaims.IN_FLIGHT.contains(job.status);
+        job.failedBeforeAnyTask(new JobError(code, message), clock.now());
+        finished(job, heldASlot);
+    }
+
+    /** An operator cancels a job that was not submitted; it ends with a {@code job.cancelled} event. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void cancel(Job job, String detail) {
+        job.cancelled(clock.now(), detail);
+        events.jobFinished(job);
+    }
+
+    private void finished(Job job, boolean heldASlot) {
         events.jobFinished(job);
         if (heldASlot) {
             wakeups.wakeAfterCommit(Stage.SUBMIT);

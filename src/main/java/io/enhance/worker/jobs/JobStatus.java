@@ -11,6 +11,8 @@ import java.util.Set;
 public enum JobStatus {
     /** Stored, waiting for a submission slot. */
     QUEUED,
+    /** Not submitted while an operator pauses submissions, for its batch or for all; queued again on resume. */
+    PAUSED,
     /** Waiting because submitting it would pass a spending cap; queued again once the budget allows. */
     HELD_BUDGET,
     /** A submit POST is being sent; if the worker dies here the outcome is unknown. */
@@ -28,27 +30,47 @@ public enum JobStatus {
     /** The prediction finished; its outputs are being copied to S3. */
     DELIVERING,
     COMPLETED,
-    FAILED;
+    /** Ended without outputs. An operator may retry it: see {@link Job#retry}. */
+    FAILED,
+    /** Cancelled by an operator before it was submitted. */
+    CANCELLED;
 
-    private static final Map<JobStatus, Set<JobStatus>> ALLOWED = Map.of(
-            QUEUED, EnumSet.of(SUBMITTING, HELD_BUDGET),
-            HELD_BUDGET, EnumSet.of(QUEUED),
+    private static final Map<JobStatus, Set<JobStatus>> ALLOWED = Map.ofEntries(
+            Map.entry(QUEUED, EnumSet.of(SUBMITTING, HELD_BUDGET, PAUSED, CANCELLED)),
+            Map.entry(HELD_BUDGET, EnumSet.of(QUEUED, PAUSED, CANCELLED)),
+            Map.entry(PAUSED, EnumSet.of(QUEUED, CANCELLED)),
             // back to QUEUED only when the POST provably created nothing (e.g. 429, refused connection)
-            SUBMITTING, EnumSet.of(QUEUED, SUBMITTED, DELIVERING, FAILED, SUBMISSION_UNKNOWN),
+            Map.entry(SUBMITTING, EnumSet.of(QUEUED, SUBMITTED, DELIVERING, FAILED, SUBMISSION_UNKNOWN)),
             // back to QUEUED only when the history proves that no task was created
-            SUBMISSION_UNKNOWN, EnumSet.of(QUEUED, SUBMITTED, FAILED),
-            SUBMITTED, EnumSet.of(PROCESSING, DELIVERING, FAILED),
-            PROCESSING, EnumSet.of(DELIVERING, FAILED),
-            DELIVERING, EnumSet.of(COMPLETED, FAILED),
-            COMPLETED, EnumSet.noneOf(JobStatus.class),
-            FAILED, EnumSet.noneOf(JobStatus.class));
+            Map.entry(SUBMISSION_UNKNOWN, EnumSet.of(QUEUED, SUBMITTED, FAILED)),
+            Map.entry(SUBMITTED, EnumSet.of(PROCESSING, DELIVERING, FAILED)),
+            Map.entry(PROCESSING, EnumSet.of(DELIVERING, FAILED)),
+            Map.entry(DELIVERING, EnumSet.of(COMPLETED, FAILED)),
+            Map.entry(COMPLETED, EnumSet.noneOf(JobStatus.class)),
+            // an operator's retry: queued again, or delivered again from the finished prediction
+            Map.entry(FAILED, EnumSet.of(QUEUED, DELIVERING)),
+            Map.entry(CANCELLED, EnumSet.noneOf(JobStatus.class)));
+
+    /** Where a job ends unless an operator steps in. */
+    public static final Set<JobStatus> FINAL = EnumSet.of(COMPLETED, FAILED, CANCELLED);
 
     public boolean canMoveTo(JobStatus next) {
         return ALLOWED.get(this).contains(next);
     }
 
     public boolean isTerminal() {
-        return ALLOWED.get(this).isEmpty();
+        return FINAL.contains(this);
+    }
+
+    /** The states the table allows to move to {@code next}. */
+    public static Set<JobStatus> allowedBefore(JobStatus next) {
+        Set<JobStatus> sources = EnumSet.noneOf(JobStatus.class);
+        ALLOWED.forEach((from, targets) -> {
+            if (targets.contains(next)) {
+                sources.add(from);
+            }
+        });
+        return sources;
     }
 
     /** States in which a prediction exists upstream and is being followed. */

@@ -119,7 +119,7 @@ public class SettleUnknownSubmissions {
             if (config.unknownSubmissionPolicy() == UnknownSubmissionPolicy.RESUBMIT) {
                 held.submissionRefused(now, now, "WaveSpeed's history shows no task for the attempt; submitting again");
             } else {
-                outcomes.fail(held, "submission_not_created", "WaveSpeed's history shows no task for the attempt, "
+                outcomes.failBeforeAnyTask(held, "submission_not_created", "WaveSpeed's history shows no task for the attempt, "
                         + "and the policy for unanswered submissions is fail");
             }
         } else if (verdict instanceof Verdict.Undecided undecided) {

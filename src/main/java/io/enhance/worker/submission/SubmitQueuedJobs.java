@@ -128,7 +128,7 @@ public class SubmitQueuedJobs {
         Set<Integer> recorded = claims.updateAll(claimed, (i, held) -> {
             Request request = requests.get(i);
             if (request.sourceUnavailable()) {
-                outcomes.fail(held, "source_unavailable", request.problem());
+                outcomes.failBeforeAnyTask(held, "source_unavailable", request.problem());
             } else if (request.body() == null) {
                 record(held, new SubmitOutcome.NotCreated("source not prepared: " + request.problem()));
             } else {
@@ -212,7 +212,7 @@ public class SubmitQueuedJobs {
             }
         } else if (outcome instanceof SubmitOutcome.NotCreated notCreated
                 && now.isAfter(JobTransition.firstAttemptSinceRelease(held).orElse(now).plus(config.submissionDeadline()))) {
-            outcomes.fail(held, "submission_not_created", "no task created in " + config.submissionDeadline()
+            outcomes.failBeforeAnyTask(held, "submission_not_created", "no task created in " + config.submissionDeadline()
                     + " of attempts; the last: " + notCreated.reason());
         } else if (outcome instanceof SubmitOutcome.NotCreated notCreated) {
             if (notCreated.rateLimited()) {
@@ -227,7 +227,7 @@ public class SubmitQueuedJobs {
             account.refused(refused.reason());
             held.accountPaused(now, refused.reason());
         } else if (outcome instanceof SubmitOutcome.Invalid invalid) {
-            outcomes.fail(held, "invalid_parameters", "WaveSpeed refused the parameters: " + invalid.message());
+            outcomes.failBeforeAnyTask(held, "invalid_parameters", "WaveSpeed refused the parameters: " + invalid.message());
         } else if (outcome instanceof SubmitOutcome.Unknown unknown) {
             LOG.warnf("Job %s: submission outcome unknown, WaveSpeed's history will settle it: %s", held.jobId,
                     unknown.reason());

@@ -1,0 +1,29 @@
+package io.enhance.worker.batches;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+/**
+ * Where a batch stands, from its counters.
+ *
+ * @param batchSize the {@code batch_size} its requests gave, if any
+ * @param counts jobs by status (lower case), only statuses that have jobs
+ * @param jobs jobs stored so far
+ * @param ended jobs completed, failed or cancelled
+ * @param failures failed jobs by error code
+ * @param spendUsd what its submissions may have cost so far
+ * @param projectedUsd spend plus the price of every job not yet submitted, and of jobs the batch size still expects
+ * @param jobsPerMinute jobs ended per minute since its first job arrived
+ * @param eta when the last job should end at that rate; null when nothing ended yet, or nothing is left
+ * @param state running, paused, cancelled or completed
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record BatchSummary(String batchId, Integer batchSize, String state, Map<String, Long> counts, long jobs,
+        long ended, Map<String, Long> failures, BigDecimal spendUsd, BigDecimal projectedUsd, Instant firstJobAt,
+        Instant lastFinishedAt, double jobsPerMinute, Instant eta, Instant pausedAt, Instant cancelledAt,
+        Instant completedAt) {
+}
