@@ -63,14 +63,14 @@ public class BatchCounters {
                     spend_usd = activity_minutes.spend_usd + excluded.spend_usd)
             select distinct batch_key from folded""";
 
-    /** Sized batches among those just changed, with their totals; locked, so only one writer completes each. */
+    /** Sized batches among those just changed, with their totals (read under the fold's lock: one writer completes each). */
     private static final String SIZED = """
             select b.batch_key, b.expected_jobs, b.completions, b.completed_at is not null,
                    sum(c.jobs), coalesce(sum(c.jobs) filter (where c.status in (?2)), 0), sum(c.spend_usd),
                    b.first_job_at, b.last_finished_at
             from batches b join batch_counts c on c.batch_key = b.batch_key
             where b.batch_key in (?1) and b.expected_jobs is not null
-            group by b.batch_key order by b.batch_key for update of b""";
+            group by b.batch_key order by b.batch_key""";
 
     private final EntityManager entityManager;
     private final JobEvents events;

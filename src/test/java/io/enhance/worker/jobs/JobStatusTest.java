@@ -18,13 +18,25 @@ class JobStatusTest {
     }
 
     @Test
-    void finalStatesAllowNoFurtherMove() {
+    void completedAndCancelledJobsMoveNoFurtherAndOnlyAnOperatorRetryLeavesFailed() {
         for (JobStatus next : JobStatus.values()) {
             assertThat(JobStatus.COMPLETED.canMoveTo(next)).isFalse();
-            assertThat(JobStatus.FAILED.canMoveTo(next)).isFalse();
+            assertThat(JobStatus.CANCELLED.canMoveTo(next)).isFalse();
         }
+        assertThat(EnumSet.allOf(JobStatus.class).stream().filter(JobStatus.FAILED::canMoveTo))
+                .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.DELIVERING);
         assertThat(EnumSet.allOf(JobStatus.class).stream().filter(JobStatus::isTerminal))
-                .containsExactlyInAnyOrder(JobStatus.COMPLETED, JobStatus.FAILED);
+                .containsExactlyInAnyOrder(JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED);
+    }
+
+    @Test
+    void onlyJobsNotYetSubmittedArePausedOrCancelled() {
+        assertThat(JobStatus.allowedBefore(JobStatus.PAUSED))
+                .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.HELD_BUDGET);
+        assertThat(JobStatus.allowedBefore(JobStatus.CANCELLED))
+                .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.HELD_BUDGET, JobStatus.PAUSED);
+        assertThat(EnumSet.allOf(JobStatus.class).stream().filter(JobStatus.PAUSED::canMoveTo))
+                .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.CANCELLED);
     }
 
     @Test
@@ -52,9 +64,9 @@ class JobStatusTest {
     }
 
     @Test
-    void aJobHeldByTheBudgetOnlyGoesBackToTheQueue() {
+    void aJobHeldByTheBudgetGoesBackToTheQueueUnlessAnOperatorPausesOrCancelsIt() {
         assertThat(JobStatus.QUEUED.canMoveTo(JobStatus.HELD_BUDGET)).isTrue();
         assertThat(EnumSet.allOf(JobStatus.class).stream().filter(JobStatus.HELD_BUDGET::canMoveTo))
-                .containsExactly(JobStatus.QUEUED);
+                .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.PAUSED, JobStatus.CANCELLED);
     }
 }
