@@ -314,9 +314,9 @@ public class OperatorActions {
     private Map<String, Long> applyHolds(Instant now, String batchId) {
         Map<String, Long> moved = new LinkedHashMap<>();
         moved.put("paused", move(PAUSABLE, JobStatus.PAUSED, SubmissionHolds.held("batch_id"), batchId,
-                "submissions paused by operator", now));
+                SubmissionHolds.PAUSED, now));
         moved.put("resumed", move(EnumSet.of(JobStatus.PAUSED), JobStatus.QUEUED, "not " + SubmissionHolds.held("batch_id"),
-                batchId, "submissions resumed by operator", now));
+                batchId, SubmissionHolds.RESUMED, now));
         if (moved.get("resumed") > 0) {
             wakeups.wakeAfterCommit(Stage.SUBMIT);
         }

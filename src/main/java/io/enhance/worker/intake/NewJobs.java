@@ -53,10 +53,11 @@ class NewJobs {
                 on conflict (job_id) do nothing
                 returning id, job_id, status, created_at
             ), transitions as (
-                insert into job_transitions (id, job, from_status, to_status, at)
-                select nextval('job_transitions_seq'), id, null, status, created_at from stored
+                insert into job_transitions (id, job, from_status, to_status, at, detail)
+                select nextval('job_transitions_seq'), id, null, status, created_at,
+                       case when status = 'PAUSED' then '%s' end from stored
             )
-            select job_id from stored""".formatted(SubmissionHolds.held("r.batch_id"));
+            select job_id from stored""".formatted(SubmissionHolds.held("r.batch_id"), SubmissionHolds.PAUSED);
 
     /** The first request of a batch that gives its size sets it. */
     private static final String SIZE_BATCHES = """

@@ -7,6 +7,10 @@ package io.enhance.worker.jobs;
  */
 public final class SubmissionHolds {
 
+    /** The transition detail of a job paused by a hold, and of one resumed when it is lifted. */
+    public static final String PAUSED = "submissions paused by operator";
+    public static final String RESUMED = "submissions resumed by operator";
+
     private SubmissionHolds() {
     }
 

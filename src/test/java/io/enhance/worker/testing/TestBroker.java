@@ -49,7 +49,7 @@ public final class TestBroker implements AutoCloseable {
             channel.confirmSelect();
             channel.exchangeDeclare(eventsExchange, "topic", true);
             String queue = channel.queueDeclare().getQueue();
-            channel.queueBind(queue, eventsExchange, "job.#");
+            channel.queueBind(queue, eventsExchange, "#");
             TestBroker broker = new TestBroker(connection, channel);
             channel.basicConsume(queue, true, (tag, delivery) -> broker.events.add(new ReceivedEvent(
                     JSON.readTree(delivery.getBody()), delivery.getEnvelope().getRoutingKey(),
