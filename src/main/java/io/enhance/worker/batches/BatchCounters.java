@@ -82,7 +82,7 @@ public class BatchCounters {
         this.clock = clock;
     }
 
-    @Scheduled(every = "${batches.fold-interval:1s}", skipExecutionIf = Rounds.Idle.class,
+    @Scheduled(every = "${pipeline.batch-interval:1s}", skipExecutionIf = Rounds.Idle.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void foldSoon() {
         try {

@@ -291,7 +291,7 @@ public class OperatorActions {
      * just as a hold was set, resumes any left paused after it was lifted, and cancels what arrives for a
      * cancelled batch.
      */
-    @Scheduled(every = "${batches.fold-interval:1s}", skipExecutionIf = Rounds.Idle.class,
+    @Scheduled(every = "${pipeline.batch-interval:1s}", skipExecutionIf = Rounds.Idle.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void enforceHolds() {
         try {

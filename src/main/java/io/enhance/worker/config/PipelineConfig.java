@@ -35,6 +35,10 @@ public interface PipelineConfig {
     @WithDefault("5s")
     Duration settleInterval();
 
+    /** How often batch counters are folded (and {@code batch.completed} sent) and operator holds are enforced. */
+    @WithDefault("1s")
+    Duration batchInterval();
+
     /** How often the job gauges of {@code /q/metrics} are refreshed from the database. */
     @WithDefault("5s")
     Duration metricsInterval();

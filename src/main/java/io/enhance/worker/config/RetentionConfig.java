@@ -17,7 +17,7 @@ public interface RetentionConfig {
     @WithDefault("7d")
     Duration sentEvents();
 
-    /** The transitions of a job, from the moment it finished; those of unfinished jobs are always kept. */
+    /** The transitions of a job, from the moment it finished (those of unfinished jobs are always kept), and the dashboard's per-minute activity. */
     @WithDefault("30d")
     Duration jobTransitions();
 

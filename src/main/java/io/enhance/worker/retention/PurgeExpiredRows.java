@@ -44,6 +44,9 @@ public class PurgeExpiredRows {
             new Purge("job_transitions", """
                     select t.ctid from job_transitions t join jobs j on j.id = t.job
                     where t.at < ?1 and j.finished_at < ?1 limit ?2""", RetentionConfig::jobTransitions),
+            // the dashboard's per-minute charts; batch totals are kept in batch_counts
+            new Purge("activity_minutes", """
+                    select ctid from activity_minutes where minute < ?1 limit ?2""", RetentionConfig::jobTransitions),
             new Purge("rejected_messages", """
                     select ctid from rejected_messages where received_at < ?1 limit ?2""",
                     RetentionConfig::rejectedMessages));
