@@ -51,8 +51,7 @@ public final class BatchReport {
                 dollars(summary == null ? BigDecimal.ZERO : summary.spendUsd())));
         out.append(String.format(Locale.ROOT, "  %-20s %8s%n", "duration", batchDuration(state, now)));
         section(out, "Failed jobs by error code", state.failures());
-        section(out, "Rejected requests by reason (a job of the same id that exists keeps its first request)",
-                state.rejections());
+        section(out, "Rejected requests by reason", state.rejections());
         return out.toString();
     }
 
