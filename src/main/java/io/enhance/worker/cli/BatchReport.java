@@ -25,8 +25,7 @@ public final class BatchReport {
         int percent = state.total() == 0 ? 100 : (int) (done * 100 / state.total());
         int filled = percent * BAR / 100;
         BatchSummary summary = state.summary().orElse(null);
-        String eta = summary == null || summary.eta() == null ? "–"
-                : duration(Duration.between(now, summary.eta()).isNegative() ? Duration.ZERO : Duration.between(now, summary.eta()));
+        String eta = summary == null || summary.eta() == null ? "–" : duration(Duration.between(now, summary.eta()));
         return String.format(Locale.ROOT, "[%s%s] %5d/%d %3d%%  %.1f jobs/min  ETA %s  %s spent",
                 "#".repeat(filled), "-".repeat(BAR - filled), done, state.total(), percent,
                 jobsPerMinute(state, now), eta,

@@ -46,7 +46,7 @@ public final class InputImages {
         return images;
     }
 
-    /** The images a classpath folder lists in its {@code index.txt} (a jar has no directory listing), to upload to {@code bucket}. */
+    /** The images a classpath folder lists in its {@code index.txt} (a jar lists no folders), to upload to {@code bucket}. */
     public static List<InputImage> onClasspath(String folder, String bucket, String batch) throws IOException {
         List<InputImage> images = new ArrayList<>();
         for (String name : new String(resource(folder + "/index.txt"), StandardCharsets.UTF_8).lines()

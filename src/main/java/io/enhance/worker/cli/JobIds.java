@@ -32,7 +32,8 @@ public final class JobIds {
         }
         if (name.length() > MAX_BATCH_NAME || !isValidId(name)) {
             return Optional.of("--batch '" + name + "': must be 1-" + MAX_BATCH_NAME
-                    + " characters of A-Z a-z 0-9 . _ : / -, without empty, '.' or '..' segments and not starting or ending with '/'");
+                    + " characters of A-Z a-z 0-9 . _ : / -, without empty, '.' or '..' segments"
+                    + " and not starting or ending with '/'");
         }
         return Optional.empty();
     }

@@ -9,7 +9,7 @@ import io.enhance.worker.config.S3Config;
 import io.quarkus.runtime.QuarkusApplication;
 import software.amazon.awssdk.services.s3.S3Client;
 
-/** {@code submit}: sends a folder or S3 prefix of images as one batch and follows it to its end (see {@link SubmitArguments}). */
+/** {@code submit}: sends a folder or S3 prefix of images as one batch and follows it to its end ({@link SubmitArguments}). */
 public class SubmitCommand implements QuarkusApplication {
 
     @Inject
