@@ -11,6 +11,13 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "pipeline")
 public interface PipelineConfig {
 
+    /**
+     * Run the pipeline in this process: its stages, sweeps and periodic tasks. Off in the command-line
+     * client (profile {@code client}: {@code submit --no-worker}, {@code status}), which only sends and watches.
+     */
+    @WithDefault("true")
+    boolean enabled();
+
     /** How often the submission stage sweeps for queued jobs besides being woken by new ones (at least 1s). */
     @WithDefault("1s")
     Duration submitInterval();

@@ -9,11 +9,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.enhance.worker.events.JobEvents.Problem;
 
-/** The FLUX.1 SRPO image-to-image parameters with the model page's types, defaults and ranges. */
-final class ModelParameters {
+/**
+ * The FLUX.1 SRPO image-to-image parameters with the model page's types, defaults and ranges. The names
+ * are public so that the command-line client refuses an unknown {@code --param} before sending anything.
+ */
+public final class ModelParameters {
 
     private static final Set<String> FORMATS = Set.of("jpeg", "png");
-    static final List<String> NAMES = List.of("prompt", "image", "strength", "num_inference_steps", "seed",
+    public static final List<String> NAMES = List.of("prompt", "image", "strength", "num_inference_steps", "seed",
             "guidance_scale", "output_format", "enable_base64_output", "enable_sync_mode");
 
     private ModelParameters() {

@@ -10,6 +10,7 @@ import jakarta.interceptor.Interceptor;
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.LocalModeConfig;
+import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.config.S3Config;
 import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.emulator.EmulatorSettings;
@@ -40,8 +41,11 @@ public class LocalServices {
         this.s3 = s3;
     }
 
-    void start(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event, S3Client s3Client) {
-        RequiredSettings.check(local, wavespeed, s3);
+    void start(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event, S3Client s3Client,
+            PipelineConfig pipeline) {
+        if (pipeline.enabled()) { // a command-line client calls neither WaveSpeed nor, for status, S3
+            RequiredSettings.check(local, wavespeed, s3);
+        }
         if (local.emulator()) {
             emulator = WaveSpeedEmulator.start(new EmulatorSettings()
                     .setPort(local.emulatorPort())
@@ -62,7 +66,7 @@ public class LocalServices {
         return Optional.ofNullable(store);
     }
 
-    public static void createBucket(S3Client s3Client, String bucket) {
+    private static void createBucket(S3Client s3Client, String bucket) {
         try {
             s3Client.createBucket(request -> request.bucket(bucket));
         } catch (BucketAlreadyOwnedByYouException alreadyThere) {

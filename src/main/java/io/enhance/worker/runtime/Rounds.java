@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
+import io.enhance.worker.config.PipelineConfig;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.ScheduledExecution;
@@ -27,8 +28,9 @@ public class Rounds {
     private volatile boolean started;
     private volatile boolean stopping;
 
-    void started(@Observes StartupEvent event) {
-        started = true;
+    /** Every stage, sweep and periodic task waits for this, so that one setting keeps a client process from working. */
+    void started(@Observes StartupEvent event, PipelineConfig pipeline) {
+        started = pipeline.enabled();
     }
 
     /**
@@ -87,7 +89,10 @@ public class Rounds {
         };
     }
 
-    /** The application has started (rounds under way at shutdown still run, to write what they hold). */
+    /**
+     * The application has started with the pipeline enabled (rounds under way at shutdown still run, to
+     * write what they hold).
+     */
     public boolean started() {
         return started;
     }
@@ -109,7 +114,7 @@ public class Rounds {
         return underWay.get();
     }
 
-    /** Before the application has started, or once shutdown has begun: no new work is claimed. */
+    /** Before the application has started, with the pipeline off, or once shutdown has begun: no new work is claimed. */
     public boolean idle() {
         return !started || stopping;
     }

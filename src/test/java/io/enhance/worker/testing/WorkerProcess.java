@@ -10,6 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /** The packaged worker jar running as its own OS process, as in production. */
@@ -59,11 +61,16 @@ public final class WorkerProcess implements AutoCloseable {
         }
     }
 
-    /** Runs the jar with {@code environment} (and without {@code unset}) until it exits; returns its exit code. */
-    public static int runToExit(Map<String, String> environment, java.util.List<String> unset, File log,
-            Duration timeout) throws IOException, InterruptedException {
+    /**
+     * Runs the jar with {@code arguments} (a command and its options, none for the worker), with
+     * {@code environment} and without {@code unset}, until it exits; returns its exit code.
+     */
+    public static int runToExit(Map<String, String> environment, List<String> unset, File log,
+            Duration timeout, String... arguments) throws IOException, InterruptedException {
         String jar = System.getProperty("worker.jar", "target/quarkus-app/quarkus-run.jar");
-        ProcessBuilder builder = new ProcessBuilder("java", "-jar", jar)
+        List<String> command = new ArrayList<>(List.of("java", "-jar", jar));
+        command.addAll(List.of(arguments));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log));
         unset.forEach(builder.environment()::remove);

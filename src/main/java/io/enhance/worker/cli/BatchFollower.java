@@ -1,0 +1,86 @@
+package io.enhance.worker.cli;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.enhance.worker.batches.BatchReports;
+import io.enhance.worker.cli.BatchState.Outcome;
+import io.enhance.worker.jobs.DatabaseClock;
+
+/**
+ * Follows a batch from its counters once a second until every job has ended, drawing progress: on a
+ * terminal one line redrawn in place, otherwise a plain line every few seconds (for logs and CI).
+ */
+@ApplicationScoped
+public class BatchFollower {
+
+    private static final Duration READ_EVERY = Duration.ofSeconds(1);
+    private static final Duration PLAIN_LINE_EVERY = Duration.ofSeconds(5);
+    /** Rejections are dated on the worker's clock, which may run this much behind the database's. */
+    private static final Duration CLOCK_MARGIN = Duration.ofSeconds(5);
+
+    private final BatchReports reports;
+    private final BatchProblems problems;
+    private final DatabaseClock clock;
+
+    BatchFollower(BatchReports reports, BatchProblems problems, DatabaseClock clock) {
+        this.reports = reports;
+        this.problems = problems;
+        this.clock = clock;
+    }
+
+    /**
+     * Where {@code batch} stands now.
+     *
+     * @param total the jobs it should end with; 0 to take its batch size (or its jobs, if it has none)
+     * @param sentAt when this command sent it, if it did; rejections are counted from then on, else all
+     */
+    public BatchState read(String batch, long total, Optional<Instant> sentAt) {
+        var summary = reports.batch(batch);
+        long expected = total > 0 ? total : summary.map(s -> s.batchSize() == null ? s.jobs() : (long) s.batchSize()).orElse(0L);
+        var rejections = problems.rejections(batch, sentAt.map(at -> at.minus(CLOCK_MARGIN)).orElse(Instant.EPOCH));
+        if (total == 0 && summary.isEmpty()) {
+            expected = rejections.stream().mapToLong(BatchProblems.Group::jobs).sum();
+        }
+        return new BatchState(batch, summary, expected, problems.failures(batch), rejections, sentAt);
+    }
+
+    /** Follows {@code batch} until it has {@code total} jobs ended or {@code timeout} passes, then prints its summary. */
+    public Outcome follow(String batch, long total, Instant sentAt, Duration timeout, PrintStream out)
+            throws InterruptedException {
+        boolean terminal = System.console() != null;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long nextPlainLine = System.nanoTime();
+        int drawn = 0;
+        while (true) {
+            BatchState state = read(batch, total, Optional.of(sentAt));
+            Instant now = clock.now();
+            String line = BatchReport.progressLine(state, now);
+            boolean over = state.finished() || System.nanoTime() > deadline;
+            if (terminal) {
+                out.print("\r" + line + " ".repeat(Math.max(0, drawn - line.length())) + (over ? System.lineSeparator() : ""));
+                out.flush();
+                drawn = line.length();
+            } else if (over || System.nanoTime() >= nextPlainLine) {
+                out.println(line);
+                nextPlainLine = System.nanoTime() + PLAIN_LINE_EVERY.toNanos();
+            }
+            if (state.finished()) {
+                out.println();
+                out.print(BatchReport.summaryTable(state, now));
+                return state.outcome();
+            }
+            if (over) {
+                out.printf("%nTimed out after %s: %d of %d jobs have not ended; the batch goes on. See it with: status %s%n",
+                        BatchReport.duration(timeout), state.total() - Math.min(state.done(), state.total()), state.total(), batch);
+                out.print(BatchReport.summaryTable(state, now));
+                return Outcome.TIMED_OUT;
+            }
+            Thread.sleep(READ_EVERY.toMillis());
+        }
+    }
+}

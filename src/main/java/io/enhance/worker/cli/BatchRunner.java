@@ -1,0 +1,70 @@
+package io.enhance.worker.cli;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.enhance.worker.cli.BatchState.Outcome;
+import io.enhance.worker.jobs.DatabaseClock;
+
+/**
+ * Runs a batch from a list of images: uploads what is not in S3 yet, publishes one job per image with
+ * ids derived from the paths, and follows the batch to its end. The same images under the same name
+ * give the same jobs, so running it again resumes instead of starting over.
+ */
+@ApplicationScoped
+public class BatchRunner {
+
+    private final Uploads uploads;
+    private final RequestPublisher publisher;
+    private final BatchFollower follower;
+    private final DatabaseClock clock;
+
+    BatchRunner(Uploads uploads, RequestPublisher publisher, BatchFollower follower, DatabaseClock clock) {
+        this.uploads = uploads;
+        this.publisher = publisher;
+        this.follower = follower;
+        this.clock = clock;
+    }
+
+    /** What every job of a batch asks for besides its image. */
+    public record Work(String prompt, Map<String, JsonNode> parameters, Optional<Integer> priority, String source) {
+    }
+
+    public Outcome run(String batch, List<InputImage> images, Work work, Duration timeout, PrintStream out)
+            throws Exception {
+        Uploads.Result uploaded = uploads.upload(images);
+        Instant sentAt = clock.now();
+        if (uploaded.uploaded() + uploaded.alreadyThere() > 0) {
+            out.printf("Uploaded %d images to s3://%s/%s (%d already there)%n", uploaded.uploaded(), images.get(0).bucket(),
+                    InputImages.uploadKey(batch, ""), uploaded.alreadyThere());
+        }
+        publisher.publish(images.stream().map(image -> request(batch, image, images.size(), work)).toList());
+        out.printf("Published %d jobs of batch %s to queue %s%n", images.size(), batch, publisher.queue());
+        return follower.follow(batch, images.size(), sentAt, timeout, out);
+    }
+
+    /** The job request for one image; everything in it but the batch size and priority is what makes it the same job. */
+    static Map<String, Object> request(String batch, InputImage image, int batchSize, Work work) {
+        Map<String, Object> input = new LinkedHashMap<>();
+        input.put("image", image.s3Uri());
+        input.put("prompt", work.prompt());
+        input.putAll(work.parameters());
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("job_id", JobIds.of(batch, image.relativePath()));
+        request.put("batch_id", batch);
+        request.put("batch_size", batchSize);
+        work.priority().ifPresent(priority -> request.put("priority", priority));
+        request.put("input", input);
+        request.put("metadata", Map.of("source", work.source(), "path", image.relativePath()));
+        return request;
+    }
+}

@@ -1,0 +1,105 @@
+package io.enhance.worker.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.enhance.worker.emulator.EmulatorSettings;
+import io.enhance.worker.testing.PackagedWorkerRig;
+import io.enhance.worker.testing.TestImages;
+import io.enhance.worker.testing.WorkerProcess;
+
+/** {@code submit} and {@code status} on the packaged jar, with the worker in the same process. */
+class SubmitCommandIT {
+
+    private static final Duration RUN_LIMIT = Duration.ofMinutes(2);
+
+    @TempDir
+    Path folder;
+
+    @Test
+    void aFolderRunsToTheEndAndRunningItAgainResumesWithoutPayingTwice() throws Exception {
+        Files.write(folder.resolve("a.png"), TestImages.card(64, 48, 1));
+        Files.createDirectories(folder.resolve("sub dir"));
+        Files.write(folder.resolve("sub dir/b c.png"), TestImages.card(64, 48, 2));
+        Files.write(folder.resolve("sub dir/d.jpeg.PNG"), TestImages.card(64, 48, 3));
+        Files.writeString(folder.resolve("notes.txt"), "not an image");
+        try (PackagedWorkerRig rig = new PackagedWorkerRig("submit_cli", new EmulatorSettings())) {
+            Map<String, String> env = rig.environment();
+
+            Run first = run(env, "submit-first", "submit", folder.toString(), "--batch", "cards");
+            assertThat(first.exitCode()).as(first.output()).isZero();
+            assertThat(first.output()).contains("Uploaded 3 images", "Published 3 jobs of batch cards",
+                    "Batch cards: 3 of 3 ended").containsPattern("completed +3");
+            assertThat(rig.emulator.submissions()).hasSize(3);
+            assertThat(rig.countJobs("batch_id = 'cards' and status = 'COMPLETED'")).isEqualTo(3);
+            assertThat(rig.countJobs("job_id = 'cards/a.png'")).isEqualTo(1);
+            assertThat(rig.countJobs("job_id like 'cards/sha256-%-b_c.png' or job_id like 'cards/sha256-%-d.jpeg.PNG'"))
+                    .as("paths with a space get hashed ids").isEqualTo(2);
+
+            Run again = run(env, "submit-again", "submit", folder.toString(), "--batch", "cards");
+            assertThat(again.exitCode()).as(again.output()).isZero();
+            assertThat(again.output()).contains("Uploaded 0 images", "(3 already there)", "Batch cards: 3 of 3 ended")
+                    .containsPattern("completed +3");
+            assertThat(rig.emulator.submissions()).as("no image paid for twice").hasSize(3);
+            assertThat(rig.countJobs("batch_id = 'cards'")).isEqualTo(3);
+
+            Run status = run(env, "status", "status", "cards");
+            assertThat(status.exitCode()).as(status.output()).isZero();
+            assertThat(status.output()).contains("Batch cards: 3 of 3 ended").containsPattern("completed +3")
+                    .doesNotContain("Listening on");
+            assertThat(run(env, "status-missing", "status", "no-such-batch").exitCode()).isEqualTo(3);
+            PackagedWorkerRig.assertNoSecretsIn(new File("target/submit-cli-submit-first.log"));
+        }
+    }
+
+    @Test
+    void aBatchWithARejectedImageExitsOneAndSaysWhy() throws Exception {
+        Files.write(folder.resolve("only.png"), TestImages.card(64, 48, 4));
+        try (PackagedWorkerRig rig = new PackagedWorkerRig("submit_cli_bad", new EmulatorSettings())) {
+            Run bad = run(rig.environment(), "submit-bad", "submit", folder.toString(), "--batch", "bad",
+                    "--param", "strength=5");
+            assertThat(bad.exitCode()).as(bad.output()).isEqualTo(1);
+            assertThat(bad.output()).contains("Batch bad: 1 of 1 ended", "input.strength", "bad/only.png")
+                    .containsPattern("rejected +1");
+            assertThat(rig.emulator.submissions()).isEmpty();
+        }
+    }
+
+    @Test
+    void withoutAWorkerItOnlySendsAndWatchesAndTimesOutSayingWhatIsLeft() throws Exception {
+        Files.write(folder.resolve("one.png"), TestImages.card(64, 48, 5));
+        Files.write(folder.resolve("two.png"), TestImages.card(64, 48, 6));
+        try (PackagedWorkerRig rig = new PackagedWorkerRig("submit_cli_client", new EmulatorSettings())) {
+            Map<String, String> env = rig.environment();
+            // a worker declares the request queue once, then the fleet is gone
+            rig.startWorker(env, new File("target/submit-cli-client-worker.log")).terminate();
+
+            Run watched = run(env, "submit-no-worker", "submit", folder.toString(), "--batch", "idle", "--no-worker",
+                    "--timeout", "8s");
+            assertThat(watched.exitCode()).as(watched.output()).isEqualTo(3);
+            assertThat(watched.output()).contains("Published 2 jobs of batch idle", "Timed out after 8s: 2 of 2 jobs have not ended");
+            assertThat(rig.countJobs("batch_id = 'idle'")).as("the client consumed no request").isZero();
+            assertThat(rig.emulator.submissions()).isEmpty();
+        }
+    }
+
+    private record Run(int exitCode, String output) {
+    }
+
+    private static Run run(Map<String, String> env, String name, String... arguments)
+            throws IOException, InterruptedException {
+        File log = new File("target/submit-cli-" + name + ".log");
+        int exitCode = WorkerProcess.runToExit(env, List.of(), log, RUN_LIMIT, arguments);
+        return new Run(exitCode, Files.readString(log.toPath()));
+    }
+}
