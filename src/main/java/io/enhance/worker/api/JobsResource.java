@@ -173,7 +173,8 @@ public class JobsResource {
         view.put("error", job.error().map(error -> Map.of("code", error.code(), "message", error.message())).orElse(null));
         view.put("created_at", job.createdAt);
         view.put("finished_at", job.finishedAt);
-        List<Map<String, Object>> transitions = JobTransition.<JobTransition> list("job = ?1 order by id", job.id).stream()
+        // by time first: ids come from blocks each worker (and intake's bulk insert) takes from the sequence, out of order
+        List<Map<String, Object>> transitions = JobTransition.<JobTransition> list("job = ?1 order by at, id", job.id).stream()
                 .map(step -> {
                     Map<String, Object> entry = new LinkedHashMap<>();
                     entry.put("from", step.fromStatus);
