@@ -17,6 +17,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -62,7 +63,9 @@ public class BatchesResource {
     @APIResponse(responseCode = "200", description = "a page of batches",
             content = @Content(schema = @Schema(implementation = BatchReports.Page.class)))
     @APIResponse(responseCode = "400", description = "a bad parameter, named in error")
-    public BatchReports.Page list(@Parameter(description = "1 to 200, default 50") @QueryParam("limit") String limit,
+    public BatchReports.Page list(
+            @Parameter(description = "1 to 200", schema = @Schema(type = SchemaType.INTEGER, defaultValue = "50"))
+            @QueryParam("limit") String limit,
             @QueryParam("cursor") String cursor) {
         int size = QueryParameters.limit(limit);
         try {
@@ -75,7 +78,8 @@ public class BatchesResource {
     @GET
     @Path("/{batch_id: .+}")
     @Operation(summary = "Where a batch stands: counts, failures, spend, rate and ETA")
-    @APIResponse(responseCode = "200", description = "the batch", content = @Content(schema = @Schema(implementation = BatchSummary.class)))
+    @APIResponse(responseCode = "200", description = "the batch",
+            content = @Content(schema = @Schema(implementation = BatchSummary.class)))
     @APIResponse(responseCode = "404", description = "no such batch")
     public Response batch(@PathParam("batch_id") String batchId) {
         return found(batchId, reports.batch(batchId));
@@ -85,7 +89,8 @@ public class BatchesResource {
     @Path("/{batch_id: .+}/cancel")
     @Operation(summary = "Cancel a batch", description = "Its jobs not yet submitted, and any that arrive later, are cancelled;"
             + " jobs already submitted run to the end.")
-    @APIResponse(responseCode = "200", description = "what was done", content = @Content(schema = @Schema(implementation = BatchActionResult.class)))
+    @APIResponse(responseCode = "200", description = "what was done",
+            content = @Content(schema = @Schema(implementation = BatchActionResult.class)))
     @APIResponse(responseCode = "404", description = "no such batch")
     public Response cancel(@PathParam("batch_id") String batchId) {
         return found(batchId, actions.cancelBatch(batchId));
@@ -94,7 +99,8 @@ public class BatchesResource {
     @POST
     @Path("/{batch_id: .+}/pause")
     @Operation(summary = "Pause a batch's submissions", description = "Jobs already submitted go on.")
-    @APIResponse(responseCode = "200", description = "what was done", content = @Content(schema = @Schema(implementation = BatchActionResult.class)))
+    @APIResponse(responseCode = "200", description = "what was done",
+            content = @Content(schema = @Schema(implementation = BatchActionResult.class)))
     @APIResponse(responseCode = "404", description = "no such batch")
     public Response pause(@PathParam("batch_id") String batchId) {
         return found(batchId, actions.pauseBatch(batchId));
@@ -103,7 +109,8 @@ public class BatchesResource {
     @POST
     @Path("/{batch_id: .+}/resume")
     @Operation(summary = "Resume a batch's submissions")
-    @APIResponse(responseCode = "200", description = "what was done", content = @Content(schema = @Schema(implementation = BatchActionResult.class)))
+    @APIResponse(responseCode = "200", description = "what was done",
+            content = @Content(schema = @Schema(implementation = BatchActionResult.class)))
     @APIResponse(responseCode = "404", description = "no such batch")
     public Response resume(@PathParam("batch_id") String batchId) {
         return found(batchId, actions.resumeBatch(batchId));

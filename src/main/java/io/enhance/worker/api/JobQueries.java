@@ -14,6 +14,8 @@ import java.util.Set;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
@@ -44,11 +46,13 @@ public class JobQueries {
     }
 
     /** One job in a listing. */
+    @Schema(name = "JobListItem")
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Item(String jobId, String batchId, JobStatus status, JobError error, int attempts, int retries,
             BigDecimal spendUsd, BigDecimal costUsd, Instant createdAt, Instant finishedAt, boolean hasOutputs) {
     }
 
+    @Schema(name = "JobPage")
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Page(List<Item> jobs, String nextCursor) {
     }
@@ -62,7 +66,8 @@ public class JobQueries {
     public Page list(Filter filter, String cursor, int limit) {
         StringBuilder sql = new StringBuilder("""
                 select id, job_id, batch_id, status, error_code, error_message, attempts, retries, spend_usd, cost_usd,
-                       created_at, finished_at, case when jsonb_typeof(outputs) = 'array' then jsonb_array_length(outputs) > 0 else false end
+                       created_at, finished_at,
+                       case when jsonb_typeof(outputs) = 'array' then jsonb_array_length(outputs) > 0 else false end
                 from jobs where true""");
         Map<String, Object> parameters = new LinkedHashMap<>();
         if (!filter.statuses().isEmpty()) {

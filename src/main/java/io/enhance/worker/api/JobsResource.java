@@ -18,6 +18,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -56,7 +57,8 @@ public class JobsResource {
 
     @GET
     @Operation(summary = "List jobs, newest first",
-            description = "Filters combine; created_after is inclusive, created_before exclusive. Pass next_cursor as cursor for the next page.")
+            description = "Filters combine; created_after is inclusive, created_before exclusive."
+                    + " Pass next_cursor as cursor for the next page.")
     @APIResponse(responseCode = "200", description = "a page of jobs",
             content = @Content(schema = @Schema(implementation = JobQueries.Page.class)))
     @APIResponse(responseCode = "400", description = "a bad parameter, named in error")
@@ -64,9 +66,14 @@ public class JobsResource {
             @Parameter(description = "comma-separated statuses, any case") @QueryParam("status") String status,
             @QueryParam("batch_id") String batchId,
             @QueryParam("error_code") String errorCode,
-            @Parameter(description = "ISO-8601, e.g. 2024-05-01T12:00:00Z") @QueryParam("created_after") String createdAfter,
-            @Parameter(description = "ISO-8601, e.g. 2024-05-01T12:00:00Z") @QueryParam("created_before") String createdBefore,
-            @Parameter(description = "1 to 200, default 50") @QueryParam("limit") String limit,
+            @Parameter(description = "inclusive, ISO-8601 such as 2024-05-01T12:00:00Z",
+                    schema = @Schema(type = SchemaType.STRING, format = "date-time"))
+            @QueryParam("created_after") String createdAfter,
+            @Parameter(description = "exclusive, ISO-8601 such as 2024-05-01T12:00:00Z",
+                    schema = @Schema(type = SchemaType.STRING, format = "date-time"))
+            @QueryParam("created_before") String createdBefore,
+            @Parameter(description = "1 to 200", schema = @Schema(type = SchemaType.INTEGER, defaultValue = "50"))
+            @QueryParam("limit") String limit,
             @QueryParam("cursor") String cursor) {
         var filter = new JobQueries.Filter(QueryParameters.statuses(status), batchId, errorCode,
                 QueryParameters.instant("created_after", createdAfter),

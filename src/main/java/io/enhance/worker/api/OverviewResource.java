@@ -52,8 +52,10 @@ public class OverviewResource {
      * last five minutes are this worker's own.
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Overview(BatchReports.Totals totals, long inFlight, int concurrencyCap, @JsonProperty("rate_limited_last_5m") long rateLimitedLast5m,
-            @JsonProperty("submitted_last_5m") long submittedLast5m, Account account, Instant submissionsPausedAt, List<BatchReports.Minute> activity) {
+    public record Overview(BatchReports.Totals totals, long inFlight, int concurrencyCap,
+            @JsonProperty("rate_limited_last_5m") long rateLimitedLast5m,
+            @JsonProperty("submitted_last_5m") long submittedLast5m,
+            Account account, Instant submissionsPausedAt, List<BatchReports.Minute> activity) {
     }
 
     @GET
