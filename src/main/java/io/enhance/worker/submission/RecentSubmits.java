@@ -7,14 +7,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 /**
- * Submit POSTs this worker had answered, and how many of them WaveSpeed answered 429, over the last
- * five minutes: a sliding window of one-second buckets, in memory, so each worker counts its own.
+ * This worker's submit POSTs that WaveSpeed answered, and how many of them it answered 429, over the
+ * last five minutes: a sliding window of one-second buckets, in memory, so each worker counts its own.
  */
 @ApplicationScoped
 public class RecentSubmits {
 
     /** How far back the counts reach. */
-    public static final Duration WINDOW = Duration.ofMinutes(5);
+    private static final Duration WINDOW = Duration.ofMinutes(5);
     private static final int BUCKETS = (int) WINDOW.toSeconds();
 
     private final LongSupplier millis;
