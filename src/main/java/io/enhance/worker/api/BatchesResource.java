@@ -127,7 +127,8 @@ public class BatchesResource {
             description = "Without job_ids every failed job of the batch (answer: the counts); with them only those"
                     + " (answer: a result per job; ids not in the batch are refused). Jobs whose failure may have left a"
                     + " paid task behind are retried only with pay_again.")
-    @RequestBody(required = false, content = @Content(schema = @Schema(implementation = RetryRequest.class)))
+    @RequestBody(required = false,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RetryRequest.class)))
     @APIResponse(responseCode = "200", description = "counts without job_ids, a result per job with them",
             content = @Content(schema = @Schema(oneOf = { BatchActionResult.class, BatchRetryResults.class })))
     @APIResponse(responseCode = "400", description = "more than 500 job_ids")
