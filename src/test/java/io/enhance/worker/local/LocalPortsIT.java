@@ -21,7 +21,10 @@ import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.TestBroker;
 import io.enhance.worker.testing.WorkerProcess;
 
-/** Local mode on other ports than 8089 and 8090: the worker reaches its own emulator and S3 store there. */
+/**
+ * Local mode on other ports than 8089 and 8090: the worker reaches its own emulator and S3 store there
+ * (and, packaged, serves its OpenAPI document and Swagger UI).
+ */
 class LocalPortsIT {
 
     private static final String SCOPE = EmbeddedServices.NAMESPACE + "_local_ports";
@@ -56,6 +59,9 @@ class LocalPortsIT {
             // the store answers as S3 does to an unsigned request, and holds the bucket the worker made
             assertThat(get(s3Port, "/enhanced", null).body()).contains("<Error>");
             assertThat(storeDirectory.resolve("enhanced")).isDirectory();
+            // the packaged worker describes its API and serves Swagger UI, neither needing the token
+            assertThat(get(worker.httpPort(), "/q/openapi", null).body()).contains("/api/jobs/{job_id}/cancel", "bearer");
+            assertThat(get(worker.httpPort(), "/q/swagger-ui/", null).body()).contains("swagger-ui");
         } finally {
             try (Connection db = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres");
                     TestBroker broker = TestBroker.listeningTo(SCOPE + ".enhance.events")) {
