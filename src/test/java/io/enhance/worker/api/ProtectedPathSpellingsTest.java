@@ -37,7 +37,8 @@ import io.restassured.RestAssured;
 class ProtectedPathSpellingsTest {
 
     private static final String TOKEN = "test-admin-token";
-    private static final Set<String> OPEN = Set.of("/webhooks/wavespeed", "/q/health", "/q/health/live", "/q/health/ready");
+    private static final Set<String> OPEN = Set.of("/webhooks/wavespeed", "/q/health", "/q/health/live", "/q/health/ready",
+            "/dashboard/login");
     private static final Set<Integer> REFUSALS = Set.of(400, 401, 403, 404);
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -59,7 +60,7 @@ class ProtectedPathSpellingsTest {
         }
 
         SortedSet<String> served = routes.paths(jobId);
-        assertThat(served).as("discovered routes").contains("/api/jobs/" + jobId, "/q/metrics").containsAll(OPEN);
+        assertThat(served).as("discovered routes").contains("/api/jobs/" + jobId, "/q/metrics", "/dashboard").containsAll(OPEN);
         List<String> leaks = new ArrayList<>();
         int tried = 0;
         for (String path : served) {
