@@ -51,6 +51,8 @@ class DashboardBrowserIT {
             Map<String, String> environment = rig.environment();
             environment.put("API_TOKEN", TOKEN);
             environment.put("WAVESPEED_MAX_IN_FLIGHT", "3");
+            // the worker reads each source itself, so a missing one fails before any submission
+            environment.put("WAVESPEED_UPLOAD_SOURCES", "true");
             File log = new File("target/dashboard-browser-it.log");
             Files.deleteIfExists(log.toPath());
             try (WorkerProcess worker = rig.startWorker(environment, log)) {
