@@ -6,12 +6,12 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 
 /** Column values of native query rows, whichever Java type the driver chose for them. */
-final class Rows {
+public final class Rows {
 
     private Rows() {
     }
 
-    static Instant instant(Object value) {
+    public static Instant instant(Object value) {
         if (value == null) {
             return null;
         }
@@ -21,11 +21,11 @@ final class Rows {
         return value instanceof OffsetDateTime offset ? offset.toInstant() : (Instant) value;
     }
 
-    static long number(Object value) {
+    public static long number(Object value) {
         return value == null ? 0 : ((Number) value).longValue();
     }
 
-    static BigDecimal money(Object value) {
+    public static BigDecimal money(Object value) {
         return value == null ? BigDecimal.ZERO : new BigDecimal(value.toString());
     }
 }

@@ -61,13 +61,15 @@ public class SubmitQueuedJobs {
     private final Arrivals<Answer> answers;
     private final AdaptiveConcurrency concurrency;
     private final SubmissionRate rate;
+    private final RecentSubmits recent;
     private Instant lastProbe;
 
     SubmitQueuedJobs(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config,
             SourceUrls sources, PredictionResults results, AccountStatus account, SettleUnknownSubmissions settlement,
             Rounds rounds, JobMetrics metrics, WebhookTags tags, DatabaseClock clock, Wakeups wakeups,
-            AdaptiveConcurrency concurrency, SubmissionRate rate) {
+            AdaptiveConcurrency concurrency, SubmissionRate rate, RecentSubmits recent) {
         this.wakeups = wakeups;
+        this.recent = recent;
         this.answers = new Arrivals<>(rounds, wakeups, Stage.SUBMIT);
         this.concurrency = concurrency;
         this.rate = rate;
@@ -163,7 +165,11 @@ public class SubmitQueuedJobs {
                 if (JobStatus.TRACKED.contains(held.status) && (firstPoll[0] == null || held.dueAt.isBefore(firstPoll[0]))) {
                     firstPoll[0] = held.dueAt;
                 }
-            }).forEach(i -> metrics.submitted(resultOf(arrived.get(i).outcome())));
+            }).forEach(i -> {
+                SubmitOutcome outcome = arrived.get(i).outcome();
+                metrics.submitted(resultOf(outcome));
+                recent.answered(outcome instanceof SubmitOutcome.NotCreated notCreated && notCreated.rateLimited());
+            });
             if (firstPoll[0] != null) {
                 wakeups.wakeIn(Stage.POLL, Duration.between(clock.now(), firstPoll[0]));
             }

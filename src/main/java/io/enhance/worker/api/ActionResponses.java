@@ -1,0 +1,21 @@
+package io.enhance.worker.api;
+
+import jakarta.ws.rs.core.Response;
+
+import io.enhance.worker.batches.OperatorActions.JobActionResult;
+
+/** The HTTP status of an action on one job: done 200, refused by the job's state 409, no such job 404. */
+final class ActionResponses {
+
+    private ActionResponses() {
+    }
+
+    static Response of(JobActionResult result) {
+        Response.Status status = switch (result.result()) {
+            case CANCELLED, RETRIED -> Response.Status.OK;
+            case RUNS_TO_END, ALREADY_ENDED, REFUSED -> Response.Status.CONFLICT;
+            case NOT_FOUND -> Response.Status.NOT_FOUND;
+        };
+        return Response.status(status).entity(result).build();
+    }
+}

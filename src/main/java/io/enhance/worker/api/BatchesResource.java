@@ -1,0 +1,149 @@
+package io.enhance.worker.api;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+import io.enhance.worker.batches.BatchReports;
+import io.enhance.worker.batches.BatchSummary;
+import io.enhance.worker.batches.OperatorActions;
+import io.enhance.worker.batches.OperatorActions.BatchActionResult;
+import io.enhance.worker.batches.OperatorActions.JobActionResult;
+
+/**
+ * Batches for operators: where each stands (from the counters), and cancel, pause, resume or retry
+ * one. Batch ids may hold {@code /}, like job ids.
+ */
+@Path("/api/batches")
+@RolesAllowed(ApiTokenIdentityProvider.ROLE)
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "batches")
+public class BatchesResource {
+
+    private final BatchReports reports;
+    private final OperatorActions actions;
+    private final JobQueries queries;
+
+    BatchesResource(BatchReports reports, OperatorActions actions, JobQueries queries) {
+        this.reports = reports;
+        this.actions = actions;
+        this.queries = queries;
+    }
+
+    @GET
+    @Operation(summary = "List batches, newest first", description = "Pass next_cursor as cursor for the next page.")
+    @APIResponse(responseCode = "200", description = "a page of batches",
+            content = @Content(schema = @Schema(implementation = BatchReports.Page.class)))
+    @APIResponse(responseCode = "400", description = "a bad parameter, named in error")
+    public BatchReports.Page list(@Parameter(description = "1 to 200, default 50") @QueryParam("limit") String limit,
+            @QueryParam("cursor") String cursor) {
+        int size = QueryParameters.limit(limit);
+        try {
+            return reports.list(cursor, size);
+        } catch (IllegalArgumentException e) {
+            throw new ApiErrors.BadRequest(e.getMessage());
+        }
+    }
+
+    @GET
+    @Path("/{batch_id: .+}")
+    @Operation(summary = "Where a batch stands: counts, failures, spend, rate and ETA")
+    @APIResponse(responseCode = "200", description = "the batch", content = @Content(schema = @Schema(implementation = BatchSummary.class)))
+    @APIResponse(responseCode = "404", description = "no such batch")
+    public Response batch(@PathParam("batch_id") String batchId) {
+        return found(batchId, reports.batch(batchId));
+    }
+
+    @POST
+    @Path("/{batch_id: .+}/cancel")
+    @Operation(summary = "Cancel a batch", description = "Its jobs not yet submitted, and any that arrive later, are cancelled;"
+            + " jobs already submitted run to the end.")
+    @APIResponse(responseCode = "200", description = "what was done", content = @Content(schema = @Schema(implementation = BatchActionResult.class)))
+    @APIResponse(responseCode = "404", description = "no such batch")
+    public Response cancel(@PathParam("batch_id") String batchId) {
+        return found(batchId, actions.cancelBatch(batchId));
+    }
+
+    @POST
+    @Path("/{batch_id: .+}/pause")
+    @Operation(summary = "Pause a batch's submissions", description = "Jobs already submitted go on.")
+    @APIResponse(responseCode = "200", description = "what was done", content = @Content(schema = @Schema(implementation = BatchActionResult.class)))
+    @APIResponse(responseCode = "404", description = "no such batch")
+    public Response pause(@PathParam("batch_id") String batchId) {
+        return found(batchId, actions.pauseBatch(batchId));
+    }
+
+    @POST
+    @Path("/{batch_id: .+}/resume")
+    @Operation(summary = "Resume a batch's submissions")
+    @APIResponse(responseCode = "200", description = "what was done", content = @Content(schema = @Schema(implementation = BatchActionResult.class)))
+    @APIResponse(responseCode = "404", description = "no such batch")
+    public Response resume(@PathParam("batch_id") String batchId) {
+        return found(batchId, actions.resumeBatch(batchId));
+    }
+
+    /** The results of a retry of chosen jobs of a batch. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record BatchRetryResults(String batchId, List<JobActionResult> results) {
+    }
+
+    @POST
+    @Path("/{batch_id: .+}/retry")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Retry a batch's failed jobs",
+            description = "Without job_ids every failed job of the batch (answer: the counts); with them only those"
+                    + " (answer: a result per job; ids not in the batch are refused). Jobs whose failure may have left a"
+                    + " paid task behind are retried only with pay_again.")
+    @RequestBody(required = false, content = @Content(schema = @Schema(implementation = RetryRequest.class)))
+    @APIResponse(responseCode = "200", description = "counts without job_ids, a result per job with them",
+            content = @Content(schema = @Schema(oneOf = { BatchActionResult.class, BatchRetryResults.class })))
+    @APIResponse(responseCode = "400", description = "more than 500 job_ids")
+    @APIResponse(responseCode = "404", description = "no such batch")
+    public Response retry(@PathParam("batch_id") String batchId, RetryRequest request) {
+        if (request == null || request.jobIds() == null) {
+            return found(batchId, actions.retryBatch(batchId, request != null && request.paysAgain()));
+        }
+        Set<String> chosen = request.checkedJobIds();
+        if (reports.batch(batchId).isEmpty()) {
+            return notFound(batchId);
+        }
+        Set<String> members = queries.inBatch(batchId, chosen);
+        Map<String, JobActionResult> retried = actions.retryJobs(chosen.stream().filter(members::contains).toList(),
+                request.paysAgain()).stream().collect(Collectors.toMap(JobActionResult::jobId, result -> result));
+        List<JobActionResult> results = chosen.stream().map(id -> members.contains(id) ? retried.get(id)
+                : new JobActionResult(id, OperatorActions.Result.REFUSED, null, "not a job of batch " + batchId)).toList();
+        return Response.ok(new BatchRetryResults(batchId, results)).build();
+    }
+
+    private static Response found(String batchId, Optional<?> answer) {
+        return answer.map(found -> Response.ok(found).build()).orElseGet(() -> notFound(batchId));
+    }
+
+    private static Response notFound(String batchId) {
+        return ApiErrors.error(Response.Status.NOT_FOUND, "no batch " + batchId);
+    }
+}
