@@ -13,8 +13,8 @@ const browser = await chromium.launch({
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
 });
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
   page.on('dialog', (dialog) => dialog.accept()); // the confirms of cancel and "pay again"
   page.on('pageerror', (error) => report('page-error', { message: error.message }));
@@ -64,6 +64,10 @@ try {
   // the picture for the README: charts, the batch still under way if it is, and the gallery
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
   report('screenshot', { path: SCREENSHOT });
+} catch (error) {
+  // what the page showed when a step gave up, for whoever reads the failure
+  await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-failure.png'), fullPage: true }).catch(() => {});
+  throw error;
 } finally {
   await browser.close();
 }
