@@ -7,7 +7,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -25,6 +24,8 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
@@ -47,11 +48,13 @@ public class BatchesResource {
     private final BatchReports reports;
     private final OperatorActions actions;
     private final JobQueries queries;
+    private final ObjectMapper json;
 
-    BatchesResource(BatchReports reports, OperatorActions actions, JobQueries queries) {
+    BatchesResource(BatchReports reports, OperatorActions actions, JobQueries queries, ObjectMapper json) {
         this.reports = reports;
         this.actions = actions;
         this.queries = queries;
+        this.json = json;
     }
 
     @GET
@@ -113,7 +116,6 @@ public class BatchesResource {
 
     @POST
     @Path("/{batch_id: .+}/retry")
-    @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Retry a batch's failed jobs",
             description = "Without job_ids every failed job of the batch (answer: the counts); with them only those"
                     + " (answer: a result per job; ids not in the batch are refused). Jobs whose failure may have left a"
@@ -123,7 +125,9 @@ public class BatchesResource {
             content = @Content(schema = @Schema(oneOf = { BatchActionResult.class, BatchRetryResults.class })))
     @APIResponse(responseCode = "400", description = "more than 500 job_ids")
     @APIResponse(responseCode = "404", description = "no such batch")
-    public Response retry(@PathParam("batch_id") String batchId, RetryRequest request) {
+    public Response retry(@PathParam("batch_id") String batchId, String body) throws JsonProcessingException {
+        // read here rather than by the REST layer, which would refuse a call without a body (415)
+        RetryRequest request = body == null || body.isBlank() ? null : json.readValue(body, RetryRequest.class);
         if (request == null || request.jobIds() == null) {
             return found(batchId, actions.retryBatch(batchId, request != null && request.paysAgain()));
         }
