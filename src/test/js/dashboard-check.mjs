@@ -1,8 +1,8 @@
 // Drives the dashboard in Debian's Chromium for DashboardBrowserIT; prints one JSON line per check.
-// Environment: BASE_URL, API_TOKEN, BATCH_ID, FAILED_JOB_ID, SCREENSHOT.
+// Environment: BASE_URL, API_TOKEN, BATCH_ID, FAILED_JOB_ID (free to retry), PAID_JOB_ID (a retry pays again), SCREENSHOT.
 import { chromium } from 'playwright-core';
 
-const { BASE_URL, API_TOKEN, BATCH_ID, FAILED_JOB_ID, SCREENSHOT } = process.env;
+const { BASE_URL, API_TOKEN, BATCH_ID, FAILED_JOB_ID, PAID_JOB_ID, SCREENSHOT } = process.env;
 const STEP_TIMEOUT_MS = 40_000;
 
 const report = (check, details) => console.log(JSON.stringify({ check, ...details }));
@@ -49,6 +49,14 @@ try {
   await page.waitForSelector(failedRow, { state: 'detached' });
   await page.waitForSelector(byId('thumb', FAILED_JOB_ID));
   report('retry', { error_code: errorCode });
+
+  // a failure that may have been paid for: the free retry is refused with the reason, paying again is confirmed
+  const paidRow = byId('failed-job', PAID_JOB_ID);
+  await page.click(`${paidRow} [data-testid="retry"]`);
+  const refusal = await page.textContent(`${paidRow} [data-testid="retry-refusal"]`);
+  await page.click(`${paidRow} [data-testid="retry-pay-again"]`);
+  await page.waitForSelector(paidRow, { state: 'detached' });
+  report('pay-again', { refusal });
 
   // its before and after open side by side, both images loaded
   await page.click(byId('thumb', FAILED_JOB_ID));

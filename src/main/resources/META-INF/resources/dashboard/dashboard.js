@@ -4,6 +4,7 @@
 const REFRESH_MS = 2000;
 const BATCH_PAGE = 20;
 const GALLERY_SIZE = 12;
+const GALLERY_CANDIDATES = 48; // the newest completed jobs, of which the gallery shows those finished last
 const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 
 const state = {
@@ -241,11 +242,13 @@ async function onRetry(event) {
 // ---- before and after ---------------------------------------------------------------------------
 
 async function drawGallery() {
-  const page = await api('GET', `/api/jobs?status=COMPLETED&limit=${GALLERY_SIZE}`);
+  const page = await api('GET', `/api/jobs?status=COMPLETED&limit=${GALLERY_CANDIDATES}`);
   if (!page.ok) {
     return;
   }
-  const jobs = (page.json.jobs || []).filter((job) => job.has_outputs);
+  // the API lists newest first; a retried job is old but has just finished
+  const jobs = (page.json.jobs || []).filter((job) => job.has_outputs)
+    .sort((a, b) => (b.finished_at || '').localeCompare(a.finished_at || '')).slice(0, GALLERY_SIZE);
   const ids = jobs.map((job) => job.job_id).join('\n');
   if (ids === state.galleryIds) {
     return; // unchanged: keep the loaded thumbnails

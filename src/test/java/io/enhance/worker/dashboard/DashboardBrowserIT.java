@@ -36,6 +36,10 @@ class DashboardBrowserIT {
     private static final String BATCH = "catalogue-2025";
     private static final int BATCH_JOBS = 24;
     private static final String FAILED_JOB = "retry/me:1";
+    private static final String PAID_JOB = "pay/again";
+    /** Still under way when the screenshot is taken, for the README's picture. */
+    private static final String LONG_BATCH = "spring-shoot";
+    private static final int LONG_BATCH_JOBS = 30;
 
     @Test
     void anOperatorWatchesABatchRetriesAFailedJobAndComparesBeforeAndAfterInChromium() throws Exception {
@@ -59,20 +63,21 @@ class DashboardBrowserIT {
                 // its source is not there yet: it fails source_unavailable without paying, so a retry is free
                 String missing = "s3://sources/retry-me.png";
                 rig.broker.publish(rig.requests, job(FAILED_JOB, missing).bytes());
+                // not an image: WaveSpeed takes it, and the failure may have been paid for
+                rig.broker.publish(rig.requests, job(PAID_JOB, rig.s3.putSource("pay-again.png", new byte[] {1, 2, 3})).bytes());
                 await().atMost(Duration.ofSeconds(30)).until(() -> rig.countJobs(
-                        "job_id = '" + FAILED_JOB + "' and status = 'FAILED' and error_code = 'source_unavailable'") == 1);
+                        "job_id = '" + FAILED_JOB + "' and status = 'FAILED' and error_code = 'source_unavailable'") == 1
+                        && rig.countJobs("job_id = '" + PAID_JOB + "' and status = 'FAILED'") == 1);
                 rig.s3.putSource("retry-me.png", TestImages.card(40, 30, 7));
+                rig.s3.putSource("pay-again.png", TestImages.card(30, 40, 8));
 
-                for (int i = 0; i < BATCH_JOBS; i++) {
-                    String source = rig.s3.putSource(BATCH + "/" + i + ".png", TestImages.card(32, 32, i));
-                    rig.broker.publish(rig.requests, job(BATCH + "/" + i, source).batch(BATCH)
-                            .field("batch_size", BATCH_JOBS).bytes());
-                }
+                publishBatch(rig, BATCH, BATCH_JOBS);
+                publishBatch(rig, LONG_BATCH, LONG_BATCH_JOBS);
                 Path screenshot = Path.of("target/dashboard.png").toAbsolutePath();
                 Files.deleteIfExists(screenshot);
                 Map<String, JsonNode> checks = NodeScripts.checks(NodeScripts.run(work, List.of("node", "dashboard-check.mjs"), Map.of(
                         "BASE_URL", "http://127.0.0.1:" + worker.httpPort(), "API_TOKEN", TOKEN, "BATCH_ID", BATCH,
-                        "FAILED_JOB_ID", FAILED_JOB, "SCREENSHOT", screenshot.toString()), 90));
+                        "FAILED_JOB_ID", FAILED_JOB, "PAID_JOB_ID", PAID_JOB, "SCREENSHOT", screenshot.toString()), 90));
 
                 assertThat(checks).doesNotContainKey("page-error");
                 assertThat(checks.get("login-redirect").path("url").asText()).endsWith("/dashboard/login");
@@ -83,8 +88,15 @@ class DashboardBrowserIT {
                 assertThat(checks.get("retry").path("error_code").asText()).isEqualTo("source_unavailable");
                 assertThat(checks.get("before-after").path("before_width").asInt()).isEqualTo(40);
                 assertThat(checks.get("before-after").path("after_width").asInt()).isPositive();
-                assertThat(rig.rows("select status, retries from jobs where job_id = '" + FAILED_JOB + "'"))
-                        .containsExactly(Map.of("status", "COMPLETED", "retries", 1));
+                assertThat(checks.get("pay-again").path("refusal").asText()).contains("pay");
+                for (String retried : List.of(FAILED_JOB, PAID_JOB)) {
+                    await().atMost(Duration.ofSeconds(30)).until(() -> rig.countJobs(
+                            "job_id = '" + retried + "' and status = 'COMPLETED' and retries = 1") == 1);
+                }
+                // the free retry's first try sent nothing; the paid one's did
+                assertThat(rig.emulator.submissions().stream().map(sent -> sent.body().path("prompt").asText())
+                        .filter(prompt -> prompt.equals("enhance " + FAILED_JOB) || prompt.equals("enhance " + PAID_JOB)))
+                        .containsExactlyInAnyOrder("enhance " + FAILED_JOB, "enhance " + PAID_JOB, "enhance " + PAID_JOB);
                 assertThat(screenshot).isNotEmptyFile();
                 if (Boolean.getBoolean("dashboard.screenshot.update")) {
                     Files.copy(screenshot, Path.of("src/docs/dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
