@@ -106,4 +106,11 @@ class DashboardBrowserIT {
             assertThat(Files.readString(log.toPath())).doesNotContain(TOKEN);
         }
     }
+
+    private static void publishBatch(PackagedWorkerRig rig, String batch, int jobs) {
+        for (int i = 0; i < jobs; i++) {
+            String source = rig.s3.putSource(batch + "/" + i + ".png", TestImages.card(32, 32, i));
+            rig.broker.publish(rig.requests, job(batch + "/" + i, source).batch(batch).field("batch_size", jobs).bytes());
+        }
+    }
 }
