@@ -31,8 +31,9 @@ import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobTransition;
 
 /**
- * Jobs for operators: list them, see where one stands, cancel or retry it. Job ids may hold {@code /},
- * so the id is everything up to the action ({@code POST /api/jobs/a/b/cancel} cancels job {@code a/b}).
+ * Jobs for operators: list them, see where one stands and its images, cancel or retry it. Job ids may
+ * hold {@code /}, so the id is everything up to the action ({@code POST /api/jobs/a/b/cancel} cancels job
+ * {@code a/b}); the sub-paths win, so {@code GET /api/jobs/a/source} is the source of job {@code a}.
  */
 @Path("/api/jobs")
 @RolesAllowed(ApiTokenIdentityProvider.ROLE)
@@ -45,10 +46,12 @@ public class JobsResource {
 
     private final JobQueries queries;
     private final OperatorActions actions;
+    private final JobImages images;
 
-    JobsResource(JobQueries queries, OperatorActions actions) {
+    JobsResource(JobQueries queries, OperatorActions actions, JobImages images) {
         this.queries = queries;
         this.actions = actions;
+        this.images = images;
     }
 
     @GET
@@ -80,6 +83,29 @@ public class JobsResource {
     public Response job(@PathParam("job_id") String jobId) {
         return Job.findByJobId(jobId).map(job -> Response.ok(describe(job)).build())
                 .orElseGet(() -> ApiErrors.error(Response.Status.NOT_FOUND, "no job " + jobId));
+    }
+
+    @GET
+    @Path("/{job_id: .+}/source")
+    @Produces({ "image/*", MediaType.APPLICATION_JSON })
+    @Operation(summary = "The job's source image",
+            description = "Streamed from S3, decoded from a data URI, or a redirect (302) to an http(s) source.")
+    @APIResponse(responseCode = "200", description = "the image", content = @Content(mediaType = "image/*"))
+    @APIResponse(responseCode = "302", description = "the source is an http(s) URL: go there")
+    @APIResponse(responseCode = "404", description = "no such job, or its source is not in S3")
+    public Response source(@PathParam("job_id") String jobId) {
+        return images.source(jobId);
+    }
+
+    @GET
+    @Path("/{job_id: .+}/outputs/{index: \\d+}")
+    @Produces({ "image/*", MediaType.APPLICATION_JSON })
+    @Operation(summary = "One of the job's enhanced images, as stored in S3")
+    @APIResponse(responseCode = "200", description = "the image", content = @Content(mediaType = "image/*"))
+    @APIResponse(responseCode = "404", description = "no such job, or no such output")
+    public Response output(@PathParam("job_id") String jobId,
+            @Parameter(description = "0 for the first output") @PathParam("index") int index) {
+        return images.output(jobId, index);
     }
 
     @POST

@@ -68,8 +68,11 @@ final class OperatorJobs {
     }
 
     static void cancelled(String jobId, String batchId) {
-        QuarkusTransaction.requiringNew().run(() -> stored(jobId, batchId, "s3://sources/none.png")
-                .cancelled(Instant.now(), "cancelled by test"));
+        cancelled(jobId, batchId, "s3://sources/none.png");
+    }
+
+    static void cancelled(String jobId, String batchId, String source) {
+        QuarkusTransaction.requiringNew().run(() -> stored(jobId, batchId, source).cancelled(Instant.now(), "cancelled by test"));
     }
 
     /** Ends a job a test left queued or in flight, so that it takes no slot or turn in the tests after it. */
