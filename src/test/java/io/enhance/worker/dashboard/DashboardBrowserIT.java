@@ -37,6 +37,8 @@ class DashboardBrowserIT {
     private static final int BATCH_JOBS = 24;
     private static final String FAILED_JOB = "retry/me:1";
     private static final String PAID_JOB = "pay/again";
+    /** Its source never comes: it stays in the failed list, for the screenshot. */
+    private static final String LOST_JOB = "lost/photo";
     /** Still under way when the screenshot is taken, for the README's picture. */
     private static final String LONG_BATCH = "spring-shoot";
     private static final int LONG_BATCH_JOBS = 30;
@@ -61,13 +63,13 @@ class DashboardBrowserIT {
             Files.deleteIfExists(log.toPath());
             try (WorkerProcess worker = rig.startWorker(environment, log)) {
                 // its source is not there yet: it fails source_unavailable without paying, so a retry is free
-                String missing = "s3://sources/retry-me.png";
-                rig.broker.publish(rig.requests, job(FAILED_JOB, missing).bytes());
+                rig.broker.publish(rig.requests, job(FAILED_JOB, "s3://sources/retry-me.png").bytes());
+                rig.broker.publish(rig.requests, job(LOST_JOB, "s3://sources/lost.png").bytes());
                 // not an image: WaveSpeed takes it, and the failure may have been paid for
                 rig.broker.publish(rig.requests, job(PAID_JOB, rig.s3.putSource("pay-again.png", new byte[] {1, 2, 3})).bytes());
                 await().atMost(Duration.ofSeconds(30)).until(() -> rig.countJobs(
                         "job_id = '" + FAILED_JOB + "' and status = 'FAILED' and error_code = 'source_unavailable'") == 1
-                        && rig.countJobs("job_id = '" + PAID_JOB + "' and status = 'FAILED'") == 1);
+                        && rig.countJobs("job_id in ('" + PAID_JOB + "', '" + LOST_JOB + "') and status = 'FAILED'") == 2);
                 rig.s3.putSource("retry-me.png", TestImages.card(40, 30, 7));
                 rig.s3.putSource("pay-again.png", TestImages.card(30, 40, 8));
 
@@ -88,7 +90,7 @@ class DashboardBrowserIT {
                 assertThat(checks.get("retry").path("error_code").asText()).isEqualTo("source_unavailable");
                 assertThat(checks.get("before-after").path("before_width").asInt()).isEqualTo(40);
                 assertThat(checks.get("before-after").path("after_width").asInt()).isPositive();
-                assertThat(checks.get("pay-again").path("refusal").asText()).contains("pay");
+                assertThat(checks.get("pay-again").path("refusal").asText()).contains("pay again");
                 for (String retried : List.of(FAILED_JOB, PAID_JOB)) {
                     await().atMost(Duration.ofSeconds(30)).until(() -> rig.countJobs(
                             "job_id = '" + retried + "' and status = 'COMPLETED' and retries = 1") == 1);
@@ -97,6 +99,7 @@ class DashboardBrowserIT {
                 assertThat(rig.emulator.submissions().stream().map(sent -> sent.body().path("prompt").asText())
                         .filter(prompt -> prompt.equals("enhance " + FAILED_JOB) || prompt.equals("enhance " + PAID_JOB)))
                         .containsExactlyInAnyOrder("enhance " + FAILED_JOB, "enhance " + PAID_JOB, "enhance " + PAID_JOB);
+                assertThat(rig.countJobs("job_id = '" + LOST_JOB + "' and status = 'FAILED'")).isEqualTo(1);
                 assertThat(screenshot).isNotEmptyFile();
                 if (Boolean.getBoolean("dashboard.screenshot.update")) {
                     Files.copy(screenshot, Path.of("src/docs/dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
