@@ -17,19 +17,32 @@ import io.quarkus.vertx.http.runtime.security.HttpAuthenticationMechanism;
 import io.quarkus.vertx.http.runtime.security.HttpCredentialTransport;
 import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Reads {@code Authorization: Bearer <API_TOKEN>} for Quarkus's HTTP security, which lets only the
- * paths opened in {@code application.properties} through without it. {@link ApiTokenIdentityProvider}
- * checks the token. The refusal is a JSON reason: 401 with {@code WWW-Authenticate: Bearer}, or
- * 404 when no token is configured, since the job API and the metrics are then off.
+ * Reads {@code Authorization: Bearer <API_TOKEN>}, or for a browser the {@value #COOKIE} cookie that the
+ * dashboard's login sets, for Quarkus's HTTP security, which lets only the paths opened in
+ * {@code application.properties} through without it. {@link ApiTokenIdentityProvider} checks the token.
+ * The refusal is a JSON reason: 401 with {@code WWW-Authenticate: Bearer}, or 404 when no token is
+ * configured, since the job API, the dashboard and the metrics are then off. A browser opening a page
+ * ({@code GET}, {@code Accept: text/html}) is sent to the login form instead of the 401.
  */
 @ApplicationScoped
 public class ApiTokenMechanism implements HttpAuthenticationMechanism {
 
     private static final String SCHEME = "Bearer";
+
+    /** The HttpOnly cookie holding the token in a browser ({@code io.enhance.worker.dashboard.DashboardLogin}). */
+    public static final String COOKIE = "enhance_token";
+
+    /** The 404 body of every protected path (and of the dashboard's login) while no token is configured. */
+    public static final String OFF = "{\"error\":\"not found: the job API, the dashboard and the metrics are off without API_TOKEN\"}";
+
+    /** Where a browser without a valid token is sent, the only dashboard path open to all. */
+    public static final String LOGIN_PAGE = "/dashboard/login";
 
     private final ApiConfig config;
 
@@ -39,7 +52,8 @@ public class ApiTokenMechanism implements HttpAuthenticationMechanism {
 
     @Override
     public Uni<SecurityIdentity> authenticate(RoutingContext context, IdentityProviderManager identities) {
-        Optional<String> token = bearerToken(context.request().getHeader(HttpHeaders.AUTHORIZATION));
+        Optional<String> token = bearerToken(context.request().getHeader(HttpHeaders.AUTHORIZATION))
+                .or(() -> Optional.ofNullable(context.request().getCookie(COOKIE)).map(Cookie::getValue));
         if (token.isEmpty()) {
             return Uni.createFrom().nullItem();
         }
@@ -59,20 +73,31 @@ public class ApiTokenMechanism implements HttpAuthenticationMechanism {
 
     @Override
     public Uni<ChallengeData> getChallenge(RoutingContext context) {
-        return Uni.createFrom().item(config.token().isPresent()
-                ? new ChallengeData(401, "WWW-Authenticate", SCHEME)
-                : new ChallengeData(404));
+        if (config.token().isEmpty()) {
+            return Uni.createFrom().item(new ChallengeData(404));
+        }
+        return Uni.createFrom().item(opensAPage(context)
+                ? new ChallengeData(302, HttpHeaders.LOCATION.toString(), LOGIN_PAGE)
+                : new ChallengeData(401, "WWW-Authenticate", SCHEME));
+    }
+
+    /** A browser navigating asks for HTML; API clients and the page's own fetches do not. */
+    private static boolean opensAPage(RoutingContext context) {
+        String accept = context.request().getHeader(HttpHeaders.ACCEPT);
+        return context.request().method() == HttpMethod.GET && accept != null && accept.contains("text/html");
     }
 
     @Override
     public Uni<Boolean> sendChallenge(RoutingContext context) {
         return getChallenge(context).map(challenge -> {
             challenge.getHeaders().forEach(context.response().headers()::set);
+            if (challenge.status == 302) {
+                context.response().setStatusCode(302).end();
+                return true;
+            }
             context.response().setStatusCode(challenge.status)
                     .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                    .end(challenge.status == 404
-                            ? "{\"error\":\"not found: the job API and the metrics are off without API_TOKEN\"}"
-                            : "{\"error\":\"a valid bearer token is required\"}");
+                    .end(challenge.status == 404 ? OFF : "{\"error\":\"a valid bearer token is required\"}");
             return true;
         });
     }

@@ -14,7 +14,10 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 
-/** Without API_TOKEN the job API and the metrics are off: 404, whatever token a caller sends; health stays open. */
+/**
+ * Without API_TOKEN the job API, the dashboard (its login form too) and the metrics are off: 404, whatever token a
+ * caller sends; health stays open.
+ */
 @QuarkusTest
 @TestProfile(ApiOffWithoutTokenTest.NoApiToken.class)
 @QuarkusTestResource(EmbeddedServices.class)
@@ -28,12 +31,15 @@ class ApiOffWithoutTokenTest {
     }
 
     @Test
-    void answers404ToTheJobApiAndTheMetricsWithOrWithoutAToken() {
-        for (String path : new String[] {"/api/jobs/any-job", "/q/metrics", "/api;a/jobs/any-job"}) {
+    void answers404ToTheJobApiTheDashboardAndTheMetricsWithOrWithoutAToken() {
+        for (String path : new String[] {"/api/jobs/any-job", "/q/metrics", "/api;a/jobs/any-job", "/dashboard",
+                "/dashboard/login"}) {
             given().get(path).then().statusCode(404).body("error", containsString("off without API_TOKEN"));
             given().header("Authorization", "Bearer test-admin-token").get(path).then().statusCode(404);
             given().header("Authorization", "Bearer ").get(path).then().statusCode(404);
+            given().accept("text/html").cookie("enhance_token", "test-admin-token").get(path).then().statusCode(404);
         }
+        given().formParam("token", "test-admin-token").post("/dashboard/login").then().statusCode(404);
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
     }
 }

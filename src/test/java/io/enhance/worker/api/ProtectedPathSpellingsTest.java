@@ -37,9 +37,12 @@ import io.restassured.RestAssured;
 class ProtectedPathSpellingsTest {
 
     private static final String TOKEN = "test-admin-token";
-    /** The webhook, the probes, and the API's description with Swagger UI (no data; see OpenApiDocumentTest). */
+    /**
+     * The webhook, the probes, the API's description with Swagger UI (no data; see OpenApiDocumentTest) and the
+     * dashboard's login form.
+     */
     private static final Set<String> OPEN = Set.of("/webhooks/wavespeed", "/q/health", "/q/health/live", "/q/health/ready",
-            "/q/openapi", "/q/openapi.json", "/q/openapi.yaml", "/q/openapi.yml", "/q/swagger-ui");
+            "/q/openapi", "/q/openapi.json", "/q/openapi.yaml", "/q/openapi.yml", "/q/swagger-ui", "/dashboard/login");
     private static final Set<Integer> REFUSALS = Set.of(400, 401, 403, 404);
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -62,7 +65,7 @@ class ProtectedPathSpellingsTest {
 
         SortedSet<String> served = routes.paths(jobId);
         assertThat(served).as("discovered routes").contains("/api/jobs/" + jobId, "/api/batches/" + jobId + "/retry",
-                "/q/metrics").containsAll(OPEN);
+                "/q/metrics", "/dashboard").containsAll(OPEN);
         List<String> leaks = new ArrayList<>();
         int tried = 0;
         for (String path : served) {

@@ -2,7 +2,6 @@ package io.enhance.worker.emulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,16 +9,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.enhance.worker.testing.NodeScripts;
 import io.enhance.worker.testing.TestImages;
 
 /**
@@ -34,7 +31,7 @@ class OfficialSdkIT {
     @Test
     void theOfficialJavascriptSdkUploadsRunsAndWaitsAgainstTheEmulator() throws Exception {
         Path work = Files.createDirectories(Path.of("target/official-sdk"));
-        run(work, List.of("npm", "install", "--no-audit", "--no-fund", "--loglevel=error", SDK), Map.of(), 300);
+        NodeScripts.run(work, List.of("npm", "install", "--no-audit", "--no-fund", "--loglevel=error", SDK), Map.of(), 300);
         Files.copy(Path.of("src/test/js/official-sdk-check.mjs"), work.resolve("official-sdk-check.mjs"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Path input = work.resolve("input.png");
@@ -42,13 +39,9 @@ class OfficialSdkIT {
 
         try (WaveSpeedEmulator emulator = WaveSpeedEmulator.start(new EmulatorSettings()
                 .setApiKey(API_KEY).setMinLatencyMs(100).setMaxLatencyMs(300))) {
-            String output = run(work, List.of("node", "official-sdk-check.mjs", input.toAbsolutePath().toString()),
+            String output = NodeScripts.run(work, List.of("node", "official-sdk-check.mjs", input.toAbsolutePath().toString()),
                     Map.of("WAVESPEED_API_KEY", API_KEY, "WAVESPEED_BASE_URL", emulator.baseUrl()), 120);
-            Map<String, JsonNode> checks = new HashMap<>();
-            for (String line : output.strip().split("\n")) {
-                JsonNode check = new ObjectMapper().readTree(line);
-                checks.put(check.path("check").asText(), check);
-            }
+            Map<String, JsonNode> checks = NodeScripts.checks(output);
 
             assertThat(checks.get("upload").path("url").asText()).startsWith(emulator.baseUrl() + "/media/");
             for (String mode : List.of("run", "sync")) {
@@ -67,24 +60,5 @@ class OfficialSdkIT {
     private static byte[] download(String url) throws IOException, InterruptedException {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
                 HttpResponse.BodyHandlers.ofByteArray()).body();
-    }
-
-    private static String run(Path dir, List<String> command, Map<String, String> env, int timeoutSeconds)
-            throws IOException, InterruptedException {
-        File log = dir.resolve("process.log").toFile();
-        File out = dir.resolve("process.out").toFile();
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
-                .redirectError(ProcessBuilder.Redirect.appendTo(log))
-                .redirectOutput(out);
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError(command + " did not finish within " + timeoutSeconds + " s; see " + log);
-        }
-        String stdout = Files.readString(out.toPath());
-        assertThat(process.exitValue()).as(command + " exit code; stderr in " + log + "; stdout: " + stdout)
-                .isZero();
-        return stdout;
     }
 }

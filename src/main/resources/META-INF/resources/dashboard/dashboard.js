@@ -1,0 +1,319 @@
+// The operator dashboard: reads /api every 2 s with the login cookie and draws it; no libraries, no build.
+'use strict';
+
+const REFRESH_MS = 2000;
+const BATCH_PAGE = 20;
+const GALLERY_SIZE = 12;
+const GALLERY_CANDIDATES = 48; // the newest completed jobs, of which the gallery shows those finished last
+const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
+
+const state = {
+  batchCursors: [null], // the cursor of each page visited, so that "First page" can go back
+  retryRefusals: new Map(), // job id -> reason the API gave for refusing a free retry
+  galleryIds: '',
+};
+
+// Job and batch ids may hold '/' and ':': encode each segment, keep the slashes the API routes on.
+function idPath(id) {
+  return id.split('/').map(encodeURIComponent).join('/');
+}
+
+function esc(value) {
+  return String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function money(value) {
+  return value == null ? '–' : `$${Number(value).toFixed(2)}`;
+}
+
+function clock(instant) {
+  return instant ? new Date(instant).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '–';
+}
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 401) {
+    // the token changed or the cookie went: sign in again
+    window.location.assign('/dashboard/login');
+  }
+  const json = await response.json().catch(() => ({}));
+  return { ok: response.ok, status: response.status, json };
+}
+
+async function act(method, path, body) {
+  const answer = await api(method, path, body);
+  if (!answer.ok && answer.status !== 409) {
+    showProblem(`${method} ${path}: ${answer.json.error || answer.json.message || answer.status}`);
+  }
+  await refresh();
+  return answer;
+}
+
+function showProblem(text) {
+  $('problem').textContent = text;
+  $('problem').hidden = !text;
+}
+
+// ---- totals -------------------------------------------------------------------------------------
+
+function drawTotals(overview) {
+  const account = overview.account || {};
+  $('account-state').textContent = account.state === 'refused'
+    ? `WaveSpeed refused the key since ${clock(account.since)}${account.reason ? ` (${account.reason})` : ''}`
+    : 'Account accepted';
+  $('account-state').className = `big ${account.state === 'refused' ? 'bad' : 'good'}`;
+
+  const paused = overview.submissions_paused_at;
+  $('submissions-state').textContent = paused ? `Submissions paused since ${clock(paused)}` : 'Submitting';
+  $('submissions-state').className = `big ${paused ? 'warn' : 'good'}`;
+  const toggle = $('submissions-toggle');
+  toggle.hidden = false;
+  toggle.textContent = paused ? 'Resume submissions' : 'Pause submissions';
+  toggle.dataset.action = paused ? 'resume' : 'pause';
+
+  const cap = Math.max(overview.concurrency_cap || 0, 1);
+  const inFlight = overview.in_flight || 0;
+  $('in-flight-bar').firstElementChild.style.width = `${Math.min(100, (100 * inFlight) / cap)}%`;
+  $('in-flight').textContent = `${inFlight} in flight, cap ${overview.concurrency_cap ?? '–'}`;
+
+  const submitted = overview.submitted_last_5m || 0;
+  const limited = overview.rate_limited_last_5m || 0;
+  $('rate-limited').textContent = submitted + limited === 0 ? 'none'
+    : `${limited} of ${submitted + limited} (${Math.round((100 * limited) / (submitted + limited))}%)`;
+
+  const counts = (overview.totals && overview.totals.counts) || {};
+  $('job-counts').textContent = Object.keys(counts).length === 0 ? 'no jobs yet'
+    : Object.entries(counts).map(([status, n]) => `${n} ${status}`).join(' · ');
+}
+
+// ---- charts: one bar per minute of the last hour, drawn by hand --------------------------------
+
+const CHART = { width: 600, height: 160, minutes: 60, top: 12, bottom: 18 };
+
+function minuteSlots(activity) {
+  const now = Math.floor(Date.now() / 60000);
+  const slots = Array.from({ length: CHART.minutes }, () => null);
+  for (const minute of activity || []) {
+    const index = CHART.minutes - 1 - (now - Math.floor(new Date(minute.minute).getTime() / 60000));
+    if (index >= 0 && index < CHART.minutes) {
+      slots[index] = minute;
+    }
+  }
+  return slots;
+}
+
+function bars(svg, slots, layers, format) {
+  const plot = CHART.height - CHART.top - CHART.bottom;
+  const totals = slots.map((slot) => (slot ? layers.reduce((sum, layer) => sum + Number(slot[layer] || 0), 0) : 0));
+  const max = Math.max(...totals, 0);
+  const step = CHART.width / CHART.minutes;
+  let shapes = `<line class="axis" x1="0" x2="${CHART.width}" y1="${CHART.top + plot}" y2="${CHART.top + plot}"/>`;
+  slots.forEach((slot, index) => {
+    let y = CHART.top + plot;
+    for (const layer of layers) {
+      const value = slot ? Number(slot[layer] || 0) : 0;
+      if (value > 0) {
+        const height = (value / max) * plot;
+        y -= height;
+        shapes += `<rect class="${layer}" x="${index * step + 1}" y="${y}" width="${step - 2}" height="${height}">`
+          + `<title>${clock(slot.minute)}: ${format(value)} ${layer.replace('_usd', '')}</title></rect>`;
+      }
+    }
+  });
+  shapes += `<text x="2" y="10">${max > 0 ? `max ${format(max)}/min` : 'nothing in the last hour'}</text>`
+    + `<text x="2" y="${CHART.height - 3}">-60 min</text><text x="${CHART.width - 2}" y="${CHART.height - 3}" text-anchor="end">now</text>`;
+  svg.innerHTML = shapes;
+}
+
+function drawCharts(overview) {
+  const slots = minuteSlots(overview.activity);
+  bars($('chart-throughput'), slots, ['completed', 'failed', 'cancelled'], (n) => n);
+  bars($('chart-spend'), slots, ['spend_usd'], (usd) => money(usd));
+  const hour = (overview.activity || []).reduce((sum, minute) => sum + Number(minute.spend_usd || 0), 0);
+  $('spend-total').textContent = `${money(hour)} in the last hour · ${money(overview.totals && overview.totals.spend_usd)} in all`;
+}
+
+// ---- batches ------------------------------------------------------------------------------------
+
+function batchRow(batch) {
+  const total = Math.max(batch.jobs, batch.batch_size || 0);
+  const percent = total === 0 ? 0 : Math.round((100 * batch.ended) / total);
+  const failed = Object.entries(batch.failures || {}).map(([code, n]) => `${n} ${code}`).join(', ');
+  const named = batch.batch_id !== '';
+  const buttons = !named || ['cancelled', 'completed'].includes(batch.state) ? ''
+    : `${batch.state === 'paused'
+      ? '<button type="button" data-action="resume">Resume</button>'
+      : '<button type="button" data-action="pause">Pause</button>'}
+       <button type="button" class="danger" data-action="cancel">Cancel</button>`;
+  return `<tr data-testid="batch-row" data-batch-id="${esc(batch.batch_id)}">
+    <td>${named ? esc(batch.batch_id) : '<em>jobs without a batch</em>'}</td>
+    <td><span class="state ${esc(batch.state)}" data-testid="batch-state">${esc(batch.state)}</span></td>
+    <td><div class="bar"><div class="fill" style="width:${percent}%"></div></div>
+        <span data-testid="batch-progress" data-ended="${batch.ended}" data-total="${total}">${batch.ended} / ${total}</span>
+        ${failed ? `<span class="bad"> · failed: ${esc(failed)}</span>` : ''}</td>
+    <td>${batch.eta ? clock(batch.eta) : '–'}<br><small>${batch.jobs_per_minute}/min</small></td>
+    <td>${money(batch.spend_usd)}</td>
+    <td>${money(batch.projected_usd)}</td>
+    <td class="actions">${buttons}</td>
+  </tr>`;
+}
+
+async function drawBatches() {
+  const cursor = state.batchCursors[state.batchCursors.length - 1];
+  const page = await api('GET', `/api/batches?limit=${BATCH_PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+  if (!page.ok) {
+    return;
+  }
+  const rows = page.json.batches || [];
+  $('batches').tBodies[0].innerHTML = rows.length ? rows.map(batchRow).join('')
+    : '<tr><td colspan="7" class="empty">no batches yet</td></tr>';
+  $('batches-next').hidden = !page.json.next_cursor;
+  $('batches-next').dataset.cursor = page.json.next_cursor || '';
+  $('batches-first').hidden = state.batchCursors.length === 1;
+}
+
+async function onBatchAction(event) {
+  const button = event.target.closest('button[data-action]');
+  if (!button) {
+    return;
+  }
+  const id = button.closest('tr').dataset.batchId;
+  const action = button.dataset.action;
+  if (action === 'cancel' && !window.confirm(`Cancel batch ${id}? Its queued jobs will not run.`)) {
+    return;
+  }
+  await act('POST', `/api/batches/${idPath(id)}/${action}`);
+}
+
+// ---- failed jobs --------------------------------------------------------------------------------
+
+function failedRow(job) {
+  const refusal = state.retryRefusals.get(job.job_id);
+  return `<tr data-testid="failed-job" data-job-id="${esc(job.job_id)}">
+    <td>${esc(job.job_id)}</td>
+    <td>${esc(job.batch_id || '')}</td>
+    <td><code data-testid="error-code">${esc(job.error && job.error.code)}</code> ${esc(job.error && job.error.message)}</td>
+    <td>${job.attempts}${job.retries ? ` (${job.retries} retried)` : ''}</td>
+    <td>${clock(job.finished_at)}</td>
+    <td class="actions">${refusal
+      ? `<span class="warn" data-testid="retry-refusal">${esc(refusal)}</span>
+         <button type="button" class="danger" data-action="pay-again" data-testid="retry-pay-again">Retry and pay again</button>`
+      : '<button type="button" data-action="retry" data-testid="retry">Retry</button>'}</td>
+  </tr>`;
+}
+
+async function drawFailedJobs() {
+  const page = await api('GET', '/api/jobs?status=FAILED&limit=50');
+  if (!page.ok) {
+    return;
+  }
+  const jobs = page.json.jobs || [];
+  $('failed-jobs').tBodies[0].innerHTML = jobs.length ? jobs.map(failedRow).join('')
+    : '<tr><td colspan="6" class="empty">no failed jobs</td></tr>';
+}
+
+async function onRetry(event) {
+  const button = event.target.closest('button[data-action]');
+  if (!button) {
+    return;
+  }
+  const id = button.closest('tr').dataset.jobId;
+  const payAgain = button.dataset.action === 'pay-again';
+  if (payAgain && !window.confirm(`Retry ${id} and pay for it again?`)) {
+    return;
+  }
+  button.disabled = true;
+  const answer = await api('POST', `/api/jobs/${idPath(id)}/retry?pay_again=${payAgain}`);
+  if (answer.status === 409 && !payAgain) {
+    state.retryRefusals.set(id, answer.json.message || 'refused');
+  } else {
+    state.retryRefusals.delete(id);
+    if (!answer.ok) {
+      showProblem(`Retry of ${id}: ${answer.json.message || answer.json.error || answer.status}`);
+    }
+  }
+  await refresh();
+}
+
+// ---- before and after ---------------------------------------------------------------------------
+
+async function drawGallery() {
+  const page = await api('GET', `/api/jobs?status=COMPLETED&limit=${GALLERY_CANDIDATES}`);
+  if (!page.ok) {
+    return;
+  }
+  // the API lists newest first; a retried job is old but has just finished
+  const jobs = (page.json.jobs || []).filter((job) => job.has_outputs)
+    .sort((a, b) => (b.finished_at || '').localeCompare(a.finished_at || '')).slice(0, GALLERY_SIZE);
+  const ids = jobs.map((job) => job.job_id).join('\n');
+  if (ids === state.galleryIds) {
+    return; // unchanged: keep the loaded thumbnails
+  }
+  state.galleryIds = ids;
+  $('gallery').innerHTML = jobs.length ? jobs.map((job) => `<button type="button" class="thumb" data-testid="thumb"
+      data-job-id="${esc(job.job_id)}" title="${esc(job.job_id)}">
+      <img src="/api/jobs/${idPath(job.job_id)}/outputs/0" alt="${esc(job.job_id)}" loading="lazy">
+      <span>${esc(job.job_id)}</span></button>`).join('')
+    : '<p class="empty">no completed jobs yet</p>';
+}
+
+function openBeforeAfter(id) {
+  $('before-after-title').textContent = id;
+  $('before-image').src = `/api/jobs/${idPath(id)}/source`;
+  $('after-image').src = `/api/jobs/${idPath(id)}/outputs/0`;
+  $('before-after').showModal();
+}
+
+// ---- refresh loop -------------------------------------------------------------------------------
+
+async function refresh() {
+  try {
+    const overview = await api('GET', '/api/overview');
+    if (overview.ok) {
+      drawTotals(overview.json);
+      drawCharts(overview.json);
+    }
+    await Promise.all([drawBatches(), drawFailedJobs(), drawGallery()]);
+    $('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+    $('updated').dataset.updates = String(Number($('updated').dataset.updates || 0) + 1);
+  } catch (error) {
+    $('updated').textContent = `worker not answering (${error.message})`;
+  }
+}
+
+async function loop() {
+  await refresh();
+  setTimeout(loop, REFRESH_MS);
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('submissions-toggle').addEventListener('click', (event) => act('POST', `/api/submissions/${event.target.dataset.action}`));
+  $('batches').addEventListener('click', onBatchAction);
+  $('batches-next').addEventListener('click', (event) => {
+    state.batchCursors.push(event.target.dataset.cursor);
+    refresh();
+  });
+  $('batches-first').addEventListener('click', () => {
+    state.batchCursors = [null];
+    refresh();
+  });
+  $('failed-jobs').addEventListener('click', onRetry);
+  $('gallery').addEventListener('click', (event) => {
+    const thumb = event.target.closest('[data-job-id]');
+    if (thumb) {
+      openBeforeAfter(thumb.dataset.jobId);
+    }
+  });
+  $('open-job-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const id = $('open-job-id').value.trim();
+    if (id) {
+      openBeforeAfter(id);
+    }
+  });
+  loop();
+});

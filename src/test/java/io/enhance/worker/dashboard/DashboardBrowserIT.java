@@ -1,0 +1,119 @@
+package io.enhance.worker.dashboard;
+
+import static io.enhance.worker.testing.JobRequestBuilder.job;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.enhance.worker.emulator.EmulatorSettings;
+import io.enhance.worker.testing.NodeScripts;
+import io.enhance.worker.testing.PackagedWorkerRig;
+import io.enhance.worker.testing.TestImages;
+import io.enhance.worker.testing.WorkerProcess;
+
+/**
+ * The dashboard in a real browser (Debian's Chromium driven by npm {@code playwright-core}, pinned) against
+ * the packaged worker: an operator signs in, watches a batch's progress move, retries a failed job with a
+ * click and sees it complete, and opens its before/after pair with both images loaded. The screenshot it
+ * takes replaces {@code src/docs/dashboard.png} with {@code -Ddashboard.screenshot.update=true}.
+ */
+class DashboardBrowserIT {
+
+    private static final String PLAYWRIGHT = "playwright-core@1.65.1";
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final String TOKEN = "dashboard-it-token-5d1c";
+    private static final String BATCH = "catalogue-2025";
+    private static final int BATCH_JOBS = 24;
+    private static final String FAILED_JOB = "retry/me:1";
+    private static final String PAID_JOB = "pay/again";
+    /** Its source never comes: it stays in the failed list, for the screenshot. */
+    private static final String LOST_JOB = "lost/photo";
+    /** Still under way when the screenshot is taken, for the README's picture. */
+    private static final String LONG_BATCH = "spring-shoot";
+    private static final int LONG_BATCH_JOBS = 30;
+
+    @Test
+    void anOperatorWatchesABatchRetriesAFailedJobAndComparesBeforeAndAfterInChromium() throws Exception {
+        assertThat(CHROMIUM).as("Chromium is needed: apt-get install -y chromium").isExecutable();
+        Path work = Files.createDirectories(Path.of("target/dashboard-browser"));
+        NodeScripts.run(work, List.of("npm", "install", "--no-audit", "--no-fund", "--loglevel=error", PLAYWRIGHT), Map.of(), 300);
+        Files.copy(Path.of("src/test/js/dashboard-check.mjs"), work.resolve("dashboard-check.mjs"),
+                StandardCopyOption.REPLACE_EXISTING);
+
+        // slow enough inference and few slots, so that the batch is still under way while the browser watches
+        try (PackagedWorkerRig rig = new PackagedWorkerRig("dashboard_it",
+                new EmulatorSettings().setMinLatencyMs(1500).setMaxLatencyMs(2500))) {
+            Map<String, String> environment = rig.environment();
+            environment.put("API_TOKEN", TOKEN);
+            environment.put("WAVESPEED_MAX_IN_FLIGHT", "3");
+            // the worker reads each source itself, so a missing one fails before any submission
+            environment.put("WAVESPEED_UPLOAD_SOURCES", "true");
+            File log = new File("target/dashboard-browser-it.log");
+            Files.deleteIfExists(log.toPath());
+            try (WorkerProcess worker = rig.startWorker(environment, log)) {
+                // its source is not there yet: it fails source_unavailable without paying, so a retry is free
+                rig.broker.publish(rig.requests, job(FAILED_JOB, "s3://sources/retry-me.png").bytes());
+                rig.broker.publish(rig.requests, job(LOST_JOB, "s3://sources/lost.png").bytes());
+                // not an image: WaveSpeed takes it, and the failure may have been paid for
+                rig.broker.publish(rig.requests, job(PAID_JOB, rig.s3.putSource("pay-again.png", new byte[] {1, 2, 3})).bytes());
+                await().atMost(Duration.ofSeconds(30)).until(() -> rig.countJobs(
+                        "job_id = '" + FAILED_JOB + "' and status = 'FAILED' and error_code = 'source_unavailable'") == 1
+                        && rig.countJobs("job_id in ('" + PAID_JOB + "', '" + LOST_JOB + "') and status = 'FAILED'") == 2);
+                rig.s3.putSource("retry-me.png", TestImages.card(40, 30, 7));
+                rig.s3.putSource("pay-again.png", TestImages.card(30, 40, 8));
+
+                publishBatch(rig, BATCH, BATCH_JOBS);
+                publishBatch(rig, LONG_BATCH, LONG_BATCH_JOBS);
+                Path screenshot = Path.of("target/dashboard.png").toAbsolutePath();
+                Files.deleteIfExists(screenshot);
+                Map<String, JsonNode> checks = NodeScripts.checks(NodeScripts.run(work, List.of("node", "dashboard-check.mjs"), Map.of(
+                        "BASE_URL", "http://127.0.0.1:" + worker.httpPort(), "API_TOKEN", TOKEN, "BATCH_ID", BATCH,
+                        "FAILED_JOB_ID", FAILED_JOB, "PAID_JOB_ID", PAID_JOB, "SCREENSHOT", screenshot.toString()), 90));
+
+                assertThat(checks).doesNotContainKey("page-error");
+                assertThat(checks.get("login-redirect").path("url").asText()).endsWith("/dashboard/login");
+                assertThat(checks.get("page").path("account").asText()).isEqualTo("Account accepted");
+                JsonNode progress = checks.get("batch-progress");
+                assertThat(progress.path("after").asInt()).isGreaterThan(progress.path("before").asInt());
+                assertThat(progress.path("total").asInt()).isEqualTo(BATCH_JOBS);
+                assertThat(checks.get("retry").path("error_code").asText()).isEqualTo("source_unavailable");
+                assertThat(checks.get("before-after").path("before_width").asInt()).isEqualTo(40);
+                assertThat(checks.get("before-after").path("after_width").asInt()).isPositive();
+                assertThat(checks.get("pay-again").path("refusal").asText()).contains("pay again");
+                for (String retried : List.of(FAILED_JOB, PAID_JOB)) {
+                    await().atMost(Duration.ofSeconds(30)).until(() -> rig.countJobs(
+                            "job_id = '" + retried + "' and status = 'COMPLETED' and retries = 1") == 1);
+                }
+                // the free retry's first try sent nothing; the paid one's did
+                assertThat(rig.emulator.submissions().stream().map(sent -> sent.body().path("prompt").asText())
+                        .filter(prompt -> prompt.equals("enhance " + FAILED_JOB) || prompt.equals("enhance " + PAID_JOB)))
+                        .containsExactlyInAnyOrder("enhance " + FAILED_JOB, "enhance " + PAID_JOB, "enhance " + PAID_JOB);
+                assertThat(rig.countJobs("job_id = '" + LOST_JOB + "' and status = 'FAILED'")).isEqualTo(1);
+                assertThat(screenshot).isNotEmptyFile();
+                if (Boolean.getBoolean("dashboard.screenshot.update")) {
+                    Files.copy(screenshot, Path.of("src/docs/dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            PackagedWorkerRig.assertNoSecretsIn(log);
+            assertThat(Files.readString(log.toPath())).doesNotContain(TOKEN);
+        }
+    }
+
+    private static void publishBatch(PackagedWorkerRig rig, String batch, int jobs) {
+        for (int i = 0; i < jobs; i++) {
+            String source = rig.s3.putSource(batch + "/" + i + ".png", TestImages.card(32, 32, i));
+            rig.broker.publish(rig.requests, job(batch + "/" + i, source).batch(batch).field("batch_size", jobs).bytes());
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.enhance.worker.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** npm and node for the tests that check the worker with JavaScript tools: commands with a deadline, and their reports. */
+public final class NodeScripts {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private NodeScripts() {
+    }
+
+    /** Runs {@code command} in {@code dir} with a deadline; fails unless it exits 0, and returns its standard output. */
+    public static String run(Path dir, List<String> command, Map<String, String> env, int timeoutSeconds)
+            throws IOException, InterruptedException {
+        File log = dir.resolve("process.log").toFile();
+        File out = dir.resolve("process.out").toFile();
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
+                .redirectError(ProcessBuilder.Redirect.appendTo(log))
+                .redirectOutput(out);
+        builder.environment().putAll(env);
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException missing) {
+            throw new AssertionError(command.get(0) + " is needed here: apt-get install -y nodejs npm", missing);
+        }
+        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError(command + " did not finish within " + timeoutSeconds + " s; see " + log);
+        }
+        String stdout = Files.readString(out.toPath());
+        assertThat(process.exitValue()).as(command + " exit code; stderr in " + log + "; stdout: " + stdout)
+                .isZero();
+        return stdout;
+    }
+
+    /** A script's report, one JSON object per line, by its {@code check} field (the last one of a name wins). */
+    public static Map<String, JsonNode> checks(String output) throws IOException {
+        Map<String, JsonNode> checks = new HashMap<>();
+        for (String line : output.strip().split("\n")) {
+            JsonNode check = JSON.readTree(line);
+            checks.put(check.path("check").asText(), check);
+        }
+        return checks;
+    }
+}
