@@ -147,6 +147,13 @@ public class BatchReports {
         });
     }
 
+    /** Spend committed since {@code from}, from the per-minute totals (changes not folded yet are left out). */
+    public BigDecimal spendSince(Instant from) {
+        return QuarkusTransaction.requiringNew().call(() -> Rows.money(entityManager.createNativeQuery(
+                "select coalesce(sum(spend_usd), 0) from activity_minutes where minute >= ?1").setParameter(1, from)
+                .getSingleResult()));
+    }
+
     /** Jobs that have cost nothing yet but will when submitted. */
     private static final List<JobStatus> NOT_YET_PAID = List.of(JobStatus.QUEUED, JobStatus.PAUSED, JobStatus.HELD_BUDGET);
 

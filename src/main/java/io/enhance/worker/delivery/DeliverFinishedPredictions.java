@@ -23,7 +23,6 @@ import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
-import io.enhance.worker.jobs.JobMetrics;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.runtime.Arrivals;
@@ -31,6 +30,7 @@ import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
 import io.enhance.worker.jobs.StoredOutput;
+import io.enhance.worker.metrics.WorkerMetrics;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 
@@ -58,12 +58,12 @@ public class DeliverFinishedPredictions {
     private final Semaphore freeTransfers;
     private final Rounds rounds;
     private final DatabaseClock clock;
-    private final JobMetrics metrics;
+    private final WorkerMetrics metrics;
     private final Wakeups wakeups;
     private final Arrivals<Transferred> transferred;
 
     DeliverFinishedPredictions(JobClaims claims, JobOutcomes outcomes, OutputFetcher fetcher, OutputUploads uploads,
-            WaveSpeedConfig wavespeed, PipelineConfig pipeline, Rounds rounds, JobMetrics metrics, DatabaseClock clock,
+            WaveSpeedConfig wavespeed, PipelineConfig pipeline, Rounds rounds, WorkerMetrics metrics, DatabaseClock clock,
             Wakeups wakeups) {
         this.wakeups = wakeups;
         this.transferred = new Arrivals<>(rounds, wakeups, Stage.DELIVER);
@@ -160,6 +160,7 @@ public class DeliverFinishedPredictions {
             Transferred result = finished.get(i);
             if (result.stored() != null) {
                 BigDecimal cost = wavespeed.pricePerImage().multiply(BigDecimal.valueOf(result.stored().size()));
+                metrics.delivered(Duration.between(held.deliveringSince(), clock.now()));
                 outcomes.complete(held, result.stored(), cost);
             } else if (result.failure() != null) {
                 outcomes.fail(held, result.failure().code, result.failure().getMessage());
@@ -171,7 +172,7 @@ public class DeliverFinishedPredictions {
 
     private void retryOrGiveUp(Job held, String reason) {
         Instant now = clock.now();
-        Duration delivering = Duration.between(held.enteredAt(JobStatus.DELIVERING).orElse(held.updatedAt), now);
+        Duration delivering = Duration.between(held.deliveringSince(), now);
         Duration deadline = pipeline.deliveryDeadline();
         if (delivering.compareTo(deadline) >= 0) {
             LOG.warnf("Delivery of job %s failed for %s, giving up: %s", held.jobId, delivering, reason);
@@ -181,7 +182,7 @@ public class DeliverFinishedPredictions {
         }
         Duration delay = retryDelay(delivering, deadline);
         LOG.warnf("Delivery of job %s failed, retrying in %s: %s", held.jobId, delay, reason);
-        metrics.retried(JobMetrics.Retry.DELIVERY);
+        metrics.retried(WorkerMetrics.Retry.DELIVERY);
         held.retryAt(now.plus(delay), now);
     }
 

@@ -9,6 +9,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -16,6 +17,7 @@ import jakarta.enterprise.event.Event;
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.PipelineConfig;
+import io.enhance.worker.metrics.WorkerMetrics;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -45,17 +47,19 @@ public class IntakeBatcher {
     private final int batchSize;
     private final long batchWaitNanos;
     private final DistributionSummary batchSizes;
+    private final WorkerMetrics metrics;
     private final BlockingQueue<Waiting> waiting = new LinkedBlockingQueue<>();
     private final AtomicBoolean writing = new AtomicBoolean();
 
     IntakeBatcher(JobIntake intake, JobStoreOutage outage, Event<JobsQueued> queued, PipelineConfig pipeline,
-            MeterRegistry registry) {
+            MeterRegistry registry, WorkerMetrics metrics) {
+        this.metrics = metrics;
         this.intake = intake;
         this.outage = outage;
         this.queued = queued;
         this.batchSize = pipeline.intakeBatchSize();
         this.batchWaitNanos = pipeline.intakeBatchWait().toNanos();
-        this.batchSizes = DistributionSummary.builder("enhance.intake.batch.size")
+        this.batchSizes = DistributionSummary.builder("enhance.intake.batch").baseUnit("messages")
                 .description("Request messages stored per intake transaction").register(registry);
     }
 
@@ -127,6 +131,8 @@ public class IntakeBatcher {
             return;
         }
         batchSizes.record(batch.size());
+        results.stream().collect(Collectors.groupingBy(JobIntake.Result::outcome, Collectors.counting()))
+                .forEach((outcome, messages) -> metrics.requestsStored(WorkerMetrics.label(outcome), messages));
         for (int i = 0; i < batch.size(); i++) {
             batch.get(i).stored().complete(results.get(i));
         }

@@ -94,6 +94,8 @@ public class Job extends PanacheEntityBase {
     public List<Boolean> hasNsfwContents;
 
     public Long inferenceMs;
+    /** When the job last entered DELIVERING; null for jobs that entered it before this was kept. */
+    public Instant deliveringAt;
 
     @JdbcTypeCode(SqlTypes.JSON)
     @Mutability(Immutability.class)
@@ -213,6 +215,7 @@ public class Job extends PanacheEntityBase {
         predictionOutputs = outputs;
         hasNsfwContents = nsfw;
         this.inferenceMs = inferenceMs;
+        deliveringAt = now;
         dueAt = now;
         leaseOwner = null;
     }
@@ -274,6 +277,7 @@ public class Job extends PanacheEntityBase {
         }
         if (kind == RetryKind.REDELIVER) {
             moveTo(JobStatus.DELIVERING, now, "retried by operator: outputs copied again, nothing paid");
+            deliveringAt = now;
         } else {
             moveTo(JobStatus.QUEUED, now, kind == RetryKind.FREE ? "retried by operator: no paid task was left behind"
                     : "retried by operator, paying again");
@@ -298,8 +302,13 @@ public class Job extends PanacheEntityBase {
         updatedAt = now;
     }
 
+    /** When the job last entered DELIVERING: kept on the row, else from its transitions. */
+    public Instant deliveringSince() {
+        return deliveringAt != null ? deliveringAt : enteredAt(JobStatus.DELIVERING).orElse(updatedAt);
+    }
+
     /** When the job last entered {@code status}, as its recorded transitions say. */
-    public Optional<Instant> enteredAt(JobStatus status) {
+    private Optional<Instant> enteredAt(JobStatus status) {
         return JobTransition.<JobTransition> find("job = ?1 and toStatus = ?2 order by at desc", id, status.name())
                 .firstResultOptional().map(transition -> transition.at);
     }

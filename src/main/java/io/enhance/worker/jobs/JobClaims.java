@@ -15,6 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
 
 import org.hibernate.jpa.HibernateHints;
+import org.hibernate.query.NativeQuery;
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.PipelineConfig;
@@ -70,6 +71,15 @@ public class JobClaims {
 
     /** Claims up to {@code limit} due jobs in one of {@code statuses} (no more than a batch), in a transaction of its own. */
     public List<Job> claim(Set<JobStatus> statuses, int limit) {
+        return claimWithDueTimes(statuses, limit).stream().map(Claimed::job).toList();
+    }
+
+    /** A claimed job and when it had fallen due, before the claim pushed its due time past the lease. */
+    public record Claimed(Job job, Instant wasDue) {
+    }
+
+    /** As {@link #claim(Set, int)}, with the time each job had fallen due. */
+    public List<Claimed> claimWithDueTimes(Set<JobStatus> statuses, int limit) {
         if (limit <= 0) {
             return List.of();
         }
@@ -112,7 +122,8 @@ public class JobClaims {
             List<Job> claimed = new ArrayList<>();
             int limit = Math.min(Math.min(free, rate.room(now)), pipeline.batchSize());
             List<Job> due = claimDue(Set.of(JobStatus.QUEUED, JobStatus.HELD_BUDGET),
-                    "not " + SubmissionHolds.held("batch_id"), SUBMISSION_ORDER, limit, false);
+                    "not " + SubmissionHolds.held("batch_id"), SUBMISSION_ORDER, limit, false)
+                    .stream().map(Claimed::job).toList();
             due.stream().mapToLong(job -> job.batchRank).max().ifPresent(fairQueue::submitted);
             for (Job job : due) {
                 Optional<SpendingCaps.Hold> hold = budget.reserve(job);
@@ -194,17 +205,21 @@ public class JobClaims {
      * read-only: no snapshot is kept and nothing is dirty-checked, which is most of what a claim
      * used to cost. The version moves as with any other write.
      */
-    private List<Job> claimDue(Set<JobStatus> statuses, String condition, String order, int limit, boolean readOnly) {
+    private List<Claimed> claimDue(Set<JobStatus> statuses, String condition, String order, int limit, boolean readOnly) {
         if (limit <= 0) {
             return List.of();
         }
         Instant now = clock.now();
         @SuppressWarnings("unchecked")
-        List<Job> jobs = Job.getEntityManager().createNativeQuery("""
-                update jobs set due_at = ?1, lease_owner = ?2, version = version + 1
-                where id in (select id from jobs where status in (?3) and due_at <= ?4 and %s
-                             order by %s limit ?5 for update skip locked)
-                returning *""".formatted(condition, order), Job.class)
+        List<Object[]> rows = Job.getEntityManager().createNativeQuery("""
+                update jobs set due_at = ?1, lease_owner = ?2, version = jobs.version + 1
+                from (select id, due_at from jobs where status in (?3) and due_at <= ?4 and %s
+                      order by %s limit ?5 for update skip locked) due
+                where jobs.id = due.id
+                returning jobs.*, due.due_at as was_due""".formatted(condition, order))
+                .unwrap(NativeQuery.class)
+                .addEntity(Job.class)
+                .addScalar("was_due", Instant.class)
                 .setParameter(1, now.plus(pipeline.leaseDuration()))
                 .setParameter(2, worker.name())
                 .setParameter(3, statuses.stream().map(JobStatus::name).toList())
@@ -212,6 +227,6 @@ public class JobClaims {
                 .setParameter(5, limit)
                 .setHint(HibernateHints.HINT_READ_ONLY, readOnly)
                 .getResultList();
-        return jobs;
+        return rows.stream().map(row -> new Claimed((Job) row[0], (Instant) row[1])).toList();
     }
 }

@@ -1,12 +1,14 @@
 package io.enhance.worker.jobs;
 
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
 import io.enhance.worker.events.JobEvents;
+import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
 
@@ -20,8 +22,10 @@ public class JobOutcomes {
     private final JobEvents events;
     private final DatabaseClock clock;
     private final Wakeups wakeups;
+    private final WorkerMetrics metrics;
 
-    JobOutcomes(JobEvents events, DatabaseClock clock, Wakeups wakeups) {
+    JobOutcomes(JobEvents events, DatabaseClock clock, Wakeups wakeups, WorkerMetrics metrics) {
+        this.metrics = metrics;
         this.wakeups = wakeups;
         this.clock = clock;
         this.events = events;
@@ -30,7 +34,7 @@ public class JobOutcomes {
     @Transactional(Transactional.TxType.MANDATORY)
     public void complete(Job job, List<StoredOutput> stored, BigDecimal cost) {
         job.completed(stored, cost, clock.now());
-        events.jobFinished(job);
+        ended(job);
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
@@ -52,13 +56,18 @@ public class JobOutcomes {
     @Transactional(Transactional.TxType.MANDATORY)
     public void cancel(Job job, String detail) {
         job.cancelled(clock.now(), detail);
-        events.jobFinished(job);
+        ended(job);
     }
 
     private void finished(Job job, boolean heldASlot) {
-        events.jobFinished(job);
+        ended(job);
         if (heldASlot) {
             wakeups.wakeAfterCommit(Stage.SUBMIT);
         }
+    }
+
+    private void ended(Job job) {
+        events.jobFinished(job);
+        metrics.finished(WorkerMetrics.label(job.status), Duration.between(job.createdAt, job.finishedAt));
     }
 }

@@ -13,9 +13,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
-import jakarta.transaction.TransactionSynchronizationRegistry;
 
 import org.jboss.logging.Logger;
 
@@ -34,11 +31,11 @@ public class Wakeups {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             runnable -> daemon(runnable, "stage-timer"));
     private final Rounds rounds;
-    private final TransactionSynchronizationRegistry transactions;
+    private final AfterCommit afterCommit;
 
-    Wakeups(Rounds rounds, TransactionSynchronizationRegistry transactions) {
+    Wakeups(Rounds rounds, AfterCommit afterCommit) {
         this.rounds = rounds;
-        this.transactions = transactions;
+        this.afterCommit = afterCommit;
     }
 
     /** Makes {@code round} the work of {@code stage}; a stage registers once, at startup. */
@@ -62,22 +59,7 @@ public class Wakeups {
      * would not see the work; at once when there is no transaction.
      */
     public void wakeAfterCommit(Stage stage) {
-        if (transactions.getTransactionStatus() != Status.STATUS_ACTIVE) {
-            wake(stage);
-            return;
-        }
-        transactions.registerInterposedSynchronization(new Synchronization() {
-            @Override
-            public void beforeCompletion() {
-            }
-
-            @Override
-            public void afterCompletion(int status) {
-                if (status == Status.STATUS_COMMITTED) {
-                    wake(stage);
-                }
-            }
-        });
+        afterCommit.run(() -> wake(stage));
     }
 
     /** Wakes {@code stage} after {@code delay}, unless a wake-up no later than that is already set. */

@@ -44,7 +44,7 @@ public class AdaptiveConcurrency {
     @Inject
     AdaptiveConcurrency(TierLimits limits, MeterRegistry registry) {
         this(limits, System::nanoTime);
-        Gauge.builder("enhance.concurrency.cap", this, AdaptiveConcurrency::cap)
+        Gauge.builder("enhance.concurrency.cap", this, AdaptiveConcurrency::cap).baseUnit("predictions")
                 .description("Predictions in flight that all workers together may have, as this worker adapts it")
                 .register(registry);
     }

@@ -16,9 +16,9 @@ import io.enhance.worker.config.WaveSpeedConfig.UnknownSubmissionPolicy;
 import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
-import io.enhance.worker.jobs.JobMetrics;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.submission.SubmissionEvidence.Verdict;
 import io.enhance.worker.wavespeed.History;
@@ -48,10 +48,10 @@ public class SettleUnknownSubmissions {
     private final WaveSpeedConfig config;
     private final Rounds rounds;
     private final DatabaseClock clock;
-    private final JobMetrics metrics;
+    private final WorkerMetrics metrics;
 
     SettleUnknownSubmissions(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config,
-            Rounds rounds, JobMetrics metrics, DatabaseClock clock) {
+            Rounds rounds, WorkerMetrics metrics, DatabaseClock clock) {
         this.clock = clock;
         this.rounds = rounds;
         this.metrics = metrics;
@@ -104,7 +104,7 @@ public class SettleUnknownSubmissions {
                     ownedByJobs(history), eliminationAllowed);
         } catch (RuntimeException e) {
             LOG.warnf("Job %s: WaveSpeed's history is unavailable, settling its submission later: %s", job.jobId, e.toString());
-            metrics.retried(JobMetrics.Retry.SETTLEMENT);
+            metrics.retried(WorkerMetrics.Retry.SETTLEMENT);
             // undecided like any unclear listing, so an outage of the history call too ends at the deadline
             return new Verdict.Undecided("WaveSpeed's history was unavailable (" + e.getMessage() + ")");
         }

@@ -19,10 +19,10 @@ import io.enhance.worker.intake.JobsQueued;
 import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
-import io.enhance.worker.jobs.JobMetrics;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobTransition;
+import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.runtime.Arrivals;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
@@ -54,7 +54,7 @@ public class SubmitQueuedJobs {
     private final AccountStatus account;
     private final SettleUnknownSubmissions settlement;
     private final Rounds rounds;
-    private final JobMetrics metrics;
+    private final WorkerMetrics metrics;
     private final WebhookTags tags;
     private final DatabaseClock clock;
     private final Wakeups wakeups;
@@ -66,7 +66,7 @@ public class SubmitQueuedJobs {
 
     SubmitQueuedJobs(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config,
             SourceUrls sources, PredictionResults results, AccountStatus account, SettleUnknownSubmissions settlement,
-            Rounds rounds, JobMetrics metrics, WebhookTags tags, DatabaseClock clock, Wakeups wakeups,
+            Rounds rounds, WorkerMetrics metrics, WebhookTags tags, DatabaseClock clock, Wakeups wakeups,
             AdaptiveConcurrency concurrency, SubmissionRate rate, RecentSubmits recent) {
         this.wakeups = wakeups;
         this.recent = recent;
@@ -209,8 +209,14 @@ public class SubmitQueuedJobs {
 
     private void record(Job held, SubmitOutcome outcome) {
         Instant now = clock.now();
+        if (outcome instanceof SubmitOutcome.NotCreated notCreated && notCreated.rateLimited()) {
+            metrics.rateLimited();
+        }
         if (outcome instanceof SubmitOutcome.Accepted accepted) {
             concurrency.onAccepted();
+            if (held.submittedAt == null) {
+                metrics.firstSubmission(Duration.between(held.createdAt, now));
+            }
             held.submitted(accepted.prediction().id(), now.plus(results.firstPollDelay(held)), now, "created");
             // sync mode may answer with a finished prediction
             if (accepted.prediction().completed() || accepted.prediction().failed()) {
@@ -225,7 +231,7 @@ public class SubmitQueuedJobs {
                 concurrency.onRateLimited();
             }
             LOG.warnf("Job %s not submitted, will retry: %s", held.jobId, notCreated.reason());
-            metrics.retried(JobMetrics.Retry.SUBMIT);
+            metrics.retried(WorkerMetrics.Retry.SUBMIT);
             Duration delay = retryDelay(held.attempts);
             Duration wait = notCreated.retryAfter().filter(after -> after.compareTo(delay) > 0).orElse(delay);
             held.submissionRefused(now.plus(wait), now, notCreated.reason());
@@ -243,18 +249,18 @@ public class SubmitQueuedJobs {
         }
     }
 
-    private static JobMetrics.SubmitResult resultOf(SubmitOutcome outcome) {
+    private static WorkerMetrics.SubmitResult resultOf(SubmitOutcome outcome) {
         if (outcome instanceof SubmitOutcome.Accepted) {
-            return JobMetrics.SubmitResult.CREATED;
+            return WorkerMetrics.SubmitResult.CREATED;
         }
         if (outcome instanceof SubmitOutcome.NotCreated) {
-            return JobMetrics.SubmitResult.NOT_CREATED;
+            return WorkerMetrics.SubmitResult.NOT_CREATED;
         }
         if (outcome instanceof SubmitOutcome.Invalid) {
-            return JobMetrics.SubmitResult.INVALID;
+            return WorkerMetrics.SubmitResult.INVALID;
         }
-        return outcome instanceof SubmitOutcome.AccountRefused ? JobMetrics.SubmitResult.ACCOUNT_REFUSED
-                : JobMetrics.SubmitResult.UNKNOWN;
+        return outcome instanceof SubmitOutcome.AccountRefused ? WorkerMetrics.SubmitResult.ACCOUNT_REFUSED
+                : WorkerMetrics.SubmitResult.UNKNOWN;
     }
 
     /**

@@ -47,10 +47,7 @@ public class InferenceTimes {
 
     /** Learns from a finished prediction's reported time, if it has one. */
     public void observe(Prediction finished) {
-        Long ms = finished.executionMs() != null ? finished.executionMs() : finished.inferenceMs();
-        if (ms != null && ms >= 0) {
-            observe(ms);
-        }
+        finished.reportedTime().ifPresent(time -> observe(time.toMillis()));
     }
 
     synchronized void observe(long ms) {

@@ -1,6 +1,7 @@
 package io.enhance.worker.tracking;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
@@ -13,9 +14,9 @@ import org.jboss.logging.Logger;
 import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
-import io.enhance.worker.jobs.JobMetrics;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.runtime.Arrivals;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
@@ -42,14 +43,14 @@ public class PollDuePredictions {
     private final WaveSpeedClient wavespeed;
     private final PredictionResults results;
     private final Rounds rounds;
-    private final JobMetrics metrics;
+    private final WorkerMetrics metrics;
     private final Wakeups wakeups;
     private final DatabaseClock clock;
     private final Semaphore outstanding = new Semaphore(MAX_OUTSTANDING);
     private final Arrivals<Answer> answers;
 
     PollDuePredictions(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, PredictionResults results,
-            Rounds rounds, JobMetrics metrics, Wakeups wakeups, DatabaseClock clock) {
+            Rounds rounds, WorkerMetrics metrics, Wakeups wakeups, DatabaseClock clock) {
         this.wakeups = wakeups;
         this.answers = new Arrivals<>(rounds, wakeups, Stage.POLL);
         this.clock = clock;
@@ -87,13 +88,16 @@ public class PollDuePredictions {
 
     private int pollBatch() {
         int free = outstanding.drainPermits();
-        List<Job> jobs = List.of();
+        List<JobClaims.Claimed> claimed = List.of();
         try {
-            jobs = claims.claim(JobStatus.TRACKED, free);
+            claimed = claims.claimWithDueTimes(JobStatus.TRACKED, free);
         } finally {
-            outstanding.release(free - jobs.size());
+            outstanding.release(free - claimed.size());
         }
-        for (Job job : jobs) {
+        Instant now = clock.now();
+        for (JobClaims.Claimed due : claimed) {
+            metrics.pollSent(Duration.between(due.wasDue(), now));
+            Job job = due.job();
             Consumer<Answer> answered = answers.expect();
             wavespeed.result(job.predictionId)
                     .onFailure().recoverWithItem(failure -> new PollOutcome.Unavailable(failure.toString()))
@@ -102,7 +106,7 @@ public class PollDuePredictions {
                         answered.accept(new Answer(job, outcome));
                     });
         }
-        return jobs.size();
+        return claimed.size();
     }
 
     /** A poll's answer, waiting to be written (one not written is asked again once the job's lease runs out). */
@@ -123,7 +127,7 @@ public class PollDuePredictions {
                     "WaveSpeed does not know prediction " + held.predictionId + ": " + notFound.message());
         } else if (answer instanceof PollOutcome.Unavailable unavailable) {
             LOG.debugf("Poll of job %s failed, will retry: %s", held.jobId, unavailable.reason());
-            metrics.retried(JobMetrics.Retry.POLL);
+            metrics.retried(WorkerMetrics.Retry.POLL);
             results.unanswered(held, unavailable.reason());
         } else {
             throw new IllegalStateException("unhandled poll outcome " + answer);

@@ -11,6 +11,7 @@ import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobOutcomes;
+import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
 import io.enhance.worker.wavespeed.Prediction;
@@ -31,9 +32,11 @@ public class PredictionResults {
     private final Wakeups wakeups;
     private final InferenceTimes times;
     private final Event<QueuedUpstream> queued;
+    private final WorkerMetrics metrics;
 
     PredictionResults(JobOutcomes outcomes, WaveSpeedConfig config, DatabaseClock clock, Wakeups wakeups,
-            InferenceTimes times, Event<QueuedUpstream> queued) {
+            InferenceTimes times, Event<QueuedUpstream> queued, WorkerMetrics metrics) {
+        this.metrics = metrics;
         this.wakeups = wakeups;
         this.clock = clock;
         this.outcomes = outcomes;
@@ -47,6 +50,7 @@ public class PredictionResults {
         Instant now = clock.now();
         if (prediction.completed()) {
             times.observe(prediction);
+            prediction.reportedTime().ifPresent(metrics::inference);
             if (prediction.outputs().isEmpty()) {
                 outcomes.fail(job, "no_outputs", "the prediction completed without outputs");
             } else {

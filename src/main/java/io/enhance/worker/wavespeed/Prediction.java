@@ -1,7 +1,9 @@
 package io.enhance.worker.wavespeed;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -42,6 +44,12 @@ public record Prediction(String id, String status, List<String> outputs, List<Bo
     /** Terminal failure statuses; anything else that is not "completed" is still running. */
     public boolean failed() {
         return FAILED.contains(status);
+    }
+
+    /** The time WaveSpeed reports it took: {@code executionTime}, else {@code timings.inference}; empty if neither. */
+    public Optional<Duration> reportedTime() {
+        Long ms = executionMs != null ? executionMs : inferenceMs;
+        return ms == null || ms < 0 ? Optional.empty() : Optional.of(Duration.ofMillis(ms));
     }
 
     public boolean processing() {

@@ -34,8 +34,18 @@ class MetricsAndHealthTest {
     QueuesConfig queues;
 
     @Test
-    void metricsCountSubmissionsOutcomesSpendAndInFlightPredictions() throws Exception {
-        double createdBefore = metric("enhance_submissions_total\\{result=\"created\"\\}");
+    void metricsCountSubmissionsOutcomesStageTimesSpendAndInFlightPredictions() throws Exception {
+        String created = "enhance_submissions_total\\{result=\"created\"\\}";
+        String finished = "enhance_jobs_finished_total\\{status=\"completed\"\\}";
+        String endToEnd = "enhance_end_to_end_seconds_count\\{status=\"completed\"\\}";
+        String accepted = "enhance_requests_total\\{outcome=\"accepted\"\\}";
+        double createdBefore = metric(created);
+        double finishedBefore = metric(finished);
+        double endToEndBefore = metric(endToEnd);
+        double acceptedBefore = metric(accepted);
+        double queueWaitBefore = metric("enhance_queue_wait_seconds_count");
+        double deliveryBefore = metric("enhance_delivery_duration_seconds_count");
+        double inferenceBefore = metric("enhance_upstream_inference_seconds_count");
         String batch = "metrics-" + UUID.randomUUID().toString().substring(0, 8);
         String source = EmbeddedServices.s3().putSource(batch + ".png", TestImages.card(16, 16, 3));
         try (TestBroker broker = TestBroker.listeningTo(queues.eventsExchange())) {
@@ -46,13 +56,24 @@ class MetricsAndHealthTest {
                     .filter(e -> e.data().path("batch_id").asText().equals(batch)).count() == JOBS);
         }
 
-        assertThat(metric("enhance_submissions_total\\{result=\"created\"\\}") - createdBefore).isEqualTo(JOBS);
+        assertThat(metric(created) - createdBefore).isEqualTo(JOBS);
+        assertThat(metric(accepted) - acceptedBefore).isEqualTo(JOBS);
+        // other test classes' jobs may still be finishing, never fewer than these
+        assertThat(metric(finished) - finishedBefore).isGreaterThanOrEqualTo(JOBS);
+        assertThat(metric(endToEnd) - endToEndBefore).isGreaterThanOrEqualTo(JOBS);
+        assertThat(metric("enhance_queue_wait_seconds_count") - queueWaitBefore).isGreaterThanOrEqualTo(JOBS);
+        assertThat(metric("enhance_delivery_duration_seconds_count") - deliveryBefore).isGreaterThanOrEqualTo(JOBS);
+        assertThat(metric("enhance_upstream_inference_seconds_count") - inferenceBefore).isGreaterThanOrEqualTo(JOBS);
+        assertThat(metric("enhance_queue_wait_seconds_bucket\\{le=\"\\+Inf\"\\}"))
+                .isEqualTo(metric("enhance_queue_wait_seconds_count"));
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
             assertThat(metric("enhance_jobs\\{status=\"completed\"\\}")).isGreaterThanOrEqualTo(JOBS);
             assertThat(metric("enhance_spend_usd")).isGreaterThanOrEqualTo(0.025 * JOBS - 1e-9);
+            assertThat(metric("enhance_spend_today_usd")).isGreaterThanOrEqualTo(0.025 * JOBS - 1e-9);
         });
-        assertThat(metric("enhance_predictions_in_flight")).isGreaterThanOrEqualTo(0);
-        assertThat(metric("enhance_jobs\\{status=\"rejected\"\\}")).isGreaterThanOrEqualTo(0);
+        assertThat(metric("enhance_in_flight_predictions")).isGreaterThanOrEqualTo(0);
+        assertThat(metric("enhance_event_relay_lag_seconds")).isGreaterThanOrEqualTo(0);
+        assertThat(metric("enhance_account_refused_seconds")).isZero();
     }
 
     @Test

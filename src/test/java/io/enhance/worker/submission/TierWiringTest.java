@@ -65,7 +65,7 @@ class TierWiringTest {
                     jobsOf(batch).stream().mapToInt(job -> job.attempts).sum() == PER_MINUTE
                             && count(batch, JobStatus.QUEUED) == 8 - (PER_MINUTE - 1));
         }
-        assertThat(metric("enhance_concurrency_cap")).isEqualTo(CAP * AdaptiveConcurrency.CUT_TENTHS / 10);
+        assertThat(metric("enhance_concurrency_cap_predictions")).isEqualTo(CAP * AdaptiveConcurrency.CUT_TENTHS / 10);
     }
 
     private static long count(String batch, JobStatus status) {
