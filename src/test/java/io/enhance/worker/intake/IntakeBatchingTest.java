@@ -108,7 +108,7 @@ class IntakeBatchingTest {
             burst.addAll(rejected);
             burst.addAll(List.of(reusedFirst, reusedSecond, job(finished, IMAGE).bytes()));
 
-            DistributionSummary batches = registry.get("enhance.intake.batch.size").summary();
+            DistributionSummary batches = registry.get("enhance.intake.batch").summary();
             long transactionsBefore = batches.count();
             double storedBefore = batches.totalAmount();
             int announcedBefore = queuedJobs.announced();

@@ -1,7 +1,6 @@
 package io.enhance.worker.submission;
 
 import static io.enhance.worker.testing.JobRequestBuilder.job;
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,8 +8,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import jakarta.inject.Inject;
 
@@ -20,6 +17,7 @@ import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.testing.EmbeddedServices;
+import io.enhance.worker.testing.ScrapedMetrics;
 import io.enhance.worker.testing.TestBroker;
 import io.enhance.worker.testing.TestImages;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -65,7 +63,7 @@ class TierWiringTest {
                     jobsOf(batch).stream().mapToInt(job -> job.attempts).sum() == PER_MINUTE
                             && count(batch, JobStatus.QUEUED) == 8 - (PER_MINUTE - 1));
         }
-        assertThat(metric("enhance_concurrency_cap_predictions")).isEqualTo(CAP * AdaptiveConcurrency.CUT_TENTHS / 10);
+        assertThat(ScrapedMetrics.value("enhance_concurrency_cap_predictions")).isEqualTo(CAP * AdaptiveConcurrency.CUT_TENTHS / 10);
     }
 
     private static long count(String batch, JobStatus status) {
@@ -74,13 +72,5 @@ class TierWiringTest {
 
     private static List<Job> jobsOf(String batch) {
         return QuarkusTransaction.requiringNew().call(() -> Job.<Job> list("batchId", batch));
-    }
-
-    private static double metric(String name) {
-        String text = given().header("Authorization", "Bearer test-admin-token").get("/q/metrics").then().statusCode(200)
-                .extract().asString();
-        Matcher sample = Pattern.compile("(?m)^" + name + " ([0-9.eE+-]+)$").matcher(text);
-        assertThat(sample.find()).as("metric %s", name).isTrue();
-        return Double.parseDouble(sample.group(1));
     }
 }
