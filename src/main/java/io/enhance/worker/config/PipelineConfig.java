@@ -46,7 +46,7 @@ public interface PipelineConfig {
     @WithDefault("1s")
     Duration batchInterval();
 
-    /** How often the job gauges of {@code /q/metrics} are refreshed from the database. */
+    /** How often the gauges of the shared database on {@code /q/metrics} (jobs by status, spend, relay lag) are refreshed. */
     @WithDefault("5s")
     Duration metricsInterval();
 
