@@ -153,7 +153,7 @@ public class SubmitQueuedJobs {
             Job job = claimed.get(i);
             Consumer<Answer> answered = answers.expect();
             Span span = traces.stage(JobTraces.SUBMIT, SpanKind.CLIENT, job);
-            try (Scope call = span.makeCurrent()) { // the HTTP client's span of the POST is its child
+            try (Scope call = span.makeCurrent()) { // so the REST client's own span of the POST joins the job's trace
                 wavespeed.submit(requests.get(i).body(), requests.get(i).webhook())
                         .onFailure().recoverWithItem(failure -> new SubmitOutcome.Unknown(failure.toString()))
                         .subscribe().with(outcome -> {

@@ -103,7 +103,7 @@ public class PollDuePredictions {
             Consumer<Answer> answered = answers.expect();
             Span span = traces.stage(JobTraces.POLL, SpanKind.CLIENT, job);
             span.setAttribute("polls", (long) job.polls + 1);
-            try (Scope call = span.makeCurrent()) { // the HTTP client's span of the GET is its child
+            try (Scope call = span.makeCurrent()) { // so the REST client's own span of the GET joins the job's trace
                 wavespeed.result(job.predictionId)
                         .onFailure().recoverWithItem(failure -> new PollOutcome.Unavailable(failure.toString()))
                         .subscribe().with(outcome -> {
