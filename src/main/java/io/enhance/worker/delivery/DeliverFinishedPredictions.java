@@ -31,6 +31,10 @@ import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
 import io.enhance.worker.jobs.StoredOutput;
 import io.enhance.worker.metrics.WorkerMetrics;
+import io.enhance.worker.tracing.JobTraces;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 
@@ -47,6 +51,7 @@ public class DeliverFinishedPredictions {
     private static final Logger LOG = Logger.getLogger(DeliverFinishedPredictions.class);
     private static final Duration MIN_RETRY_DELAY = Duration.ofSeconds(2);
     private static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(1);
+    private static final AttributeKey<Long> OUTPUT_INDEX = AttributeKey.longKey("output_index");
 
     private final JobClaims claims;
     private final JobOutcomes outcomes;
@@ -61,10 +66,12 @@ public class DeliverFinishedPredictions {
     private final WorkerMetrics metrics;
     private final Wakeups wakeups;
     private final Arrivals<Transferred> transferred;
+    private final JobTraces traces;
 
     DeliverFinishedPredictions(JobClaims claims, JobOutcomes outcomes, OutputFetcher fetcher, OutputUploads uploads,
             WaveSpeedConfig wavespeed, PipelineConfig pipeline, Rounds rounds, WorkerMetrics metrics, DatabaseClock clock,
-            Wakeups wakeups) {
+            Wakeups wakeups, JobTraces traces) {
+        this.traces = traces;
         this.wakeups = wakeups;
         this.transferred = new Arrivals<>(rounds, wakeups, Stage.DELIVER);
         this.clock = clock;
@@ -201,8 +208,9 @@ public class DeliverFinishedPredictions {
         boolean base64 = Boolean.TRUE.equals(job.input.get("enable_base64_output"));
         List<StoredOutput> stored = new ArrayList<>();
         for (int index = 0; index < job.predictionOutputs.size(); index++) {
-            try (FetchedOutput output = fetcher.fetch(job.predictionOutputs.get(index), base64)) {
-                stored.add(upload(job, index, output));
+            int at = index;
+            try (FetchedOutput output = traced(JobTraces.DOWNLOAD, job, at, span -> fetch(job, at, base64, span))) {
+                stored.add(traced(JobTraces.S3_PUT, job, at, span -> upload(job, at, output, span)));
             } catch (java.io.IOException e) {
                 LOG.debugf("Temporary file of job %s not deleted: %s", job.jobId, e);
             }
@@ -210,8 +218,38 @@ public class DeliverFinishedPredictions {
         return stored;
     }
 
-    private StoredOutput upload(Job job, int index, FetchedOutput output) throws DeliveryException {
+    /** One output's download or upload, as the span {@code call} gets to fill in. */
+    private interface TracedCall<T> {
+        T run(Span call) throws DeliveryException;
+    }
+
+    /** Runs one transfer step of one output under a span of its own in the job's trace. */
+    private <T> T traced(String name, Job job, int index, TracedCall<T> step) throws DeliveryException {
+        Span span = traces.stage(name, SpanKind.CLIENT, job);
+        span.setAttribute(OUTPUT_INDEX, (long) index);
+        try {
+            T result = step.run(span);
+            JobTraces.endWith(span, "ok");
+            return result;
+        } catch (DeliveryException e) {
+            JobTraces.endFailed(span, e.permanent ? e.code : "retry", e);
+            throw e;
+        } catch (RuntimeException e) {
+            JobTraces.endFailed(span, "unexpected", e);
+            throw e;
+        }
+    }
+
+    private FetchedOutput fetch(Job job, int index, boolean base64, Span span) throws DeliveryException {
+        FetchedOutput output = fetcher.fetch(job.predictionOutputs.get(index), base64);
+        span.setAttribute("output_size", output.size());
+        return output;
+    }
+
+    private StoredOutput upload(Job job, int index, FetchedOutput output, Span span) throws DeliveryException {
         String key = OutputKeys.of(job.outputKeyPrefix, job.jobId, index, output.type().extension);
+        span.setAttribute("aws.s3.bucket", job.outputBucket);
+        span.setAttribute("aws.s3.key", key);
         uploads.put(job.outputBucket, key, output, job.jobId);
         return new StoredOutput(job.outputBucket, key, output.type().contentType, output.size(), output.sha256(),
                 output.width(), output.height());

@@ -11,12 +11,20 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
+import io.enhance.worker.config.QueuesConfig;
+import io.enhance.worker.tracing.JobTraces;
+import io.enhance.worker.tracing.TraceContext;
+import io.opentelemetry.api.trace.Span;
 import io.smallrye.context.api.CurrentThreadContext;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.rabbitmq.OutgoingRabbitMQMetadata;
 
-/** Publishes outbox events to the events exchange and waits for the broker's confirms. */
+/**
+ * Publishes outbox events to the events exchange and waits for the broker's confirms. Each publish is a
+ * span, a child of the event's trace context, and its own context goes out in the message's AMQP
+ * {@code traceparent} and {@code tracestate} headers.
+ */
 @ApplicationScoped
 public class BrokerPublisher {
 
@@ -24,9 +32,13 @@ public class BrokerPublisher {
     private static final int PERSISTENT = 2;
 
     private final MutinyEmitter<String> events;
+    private final JobTraces traces;
+    private final String exchange;
 
-    BrokerPublisher(@Channel("job-events") MutinyEmitter<String> events) {
+    BrokerPublisher(@Channel("job-events") MutinyEmitter<String> events, JobTraces traces, QueuesConfig queues) {
         this.events = events;
+        this.traces = traces;
+        this.exchange = queues.eventsExchange();
     }
 
     /**
@@ -40,17 +52,27 @@ public class BrokerPublisher {
     }
 
     private Uni<Boolean> publish(OutboxEvent event) {
-        OutgoingRabbitMQMetadata metadata = OutgoingRabbitMQMetadata.builder()
-                .withRoutingKey(event.routingKey)
+        Span span = traces.publish(new TraceContext(event.traceParent, event.traceState), exchange, event.routingKey,
+                event.id.toString(), event.subject);
+        TraceContext published = TraceContext.of(span);
+        OutgoingRabbitMQMetadata.Builder metadata = OutgoingRabbitMQMetadata.builder();
+        if (published.present()) {
+            metadata.withHeader(TraceContext.TRACEPARENT, published.traceParent());
+            if (published.traceState() != null) {
+                metadata.withHeader(TraceContext.TRACESTATE, published.traceState());
+            }
+        }
+        metadata.withRoutingKey(event.routingKey)
                 .withMessageId(event.id.toString())
                 .withContentType(JobEvents.CONTENT_TYPE)
                 .withDeliveryMode(PERSISTENT)
-                .withTimestamp(event.createdAt.atZone(ZoneOffset.UTC))
-                .build();
-        return events.sendMessage(Message.of(event.payload).addMetadata(metadata))
+                .withTimestamp(event.createdAt.atZone(ZoneOffset.UTC));
+        return events.sendMessage(Message.of(event.payload).addMetadata(metadata.build()))
+                .invoke(() -> JobTraces.endWith(span, "confirmed"))
                 .replaceWith(true)
                 .onFailure().recoverWithItem(failure -> {
                     LOG.warnf("Event %s not confirmed by the broker, will retry: %s", event.id, failure.getMessage());
+                    JobTraces.endFailed(span, "not_confirmed", failure);
                     return false;
                 });
     }

@@ -20,10 +20,16 @@ import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
+import io.enhance.worker.tracing.JobTraces;
+import io.enhance.worker.tracing.TraceContext;
+import io.opentelemetry.api.trace.Span;
 
 /**
  * Writes outcome events as CloudEvents 1.0 (structured JSON) into the outbox, inside the caller's
  * transaction. Event ids are derived from the outcome, so writing the same outcome twice yields one event.
+ * An event carries the trace context it belongs to as the CloudEvents distributed-tracing attributes
+ * {@code traceparent} and {@code tracestate}: a job's events the job's (its intake span's), so that a
+ * consumer continues the request's trace, and the same bytes go out again for the same event id.
  */
 @ApplicationScoped
 public class JobEvents {
@@ -82,7 +88,7 @@ public class JobEvents {
                         .put("code", e.code())
                         .put("message", e.message()))
                 .orElse(json.nullNode()));
-        write(finishedId(job), "job." + outcome, job.jobId, data, job.finishedAt);
+        write(finishedId(job), "job." + outcome, job.jobId, data, job.finishedAt, JobTraces.contextOf(job));
     }
 
     /**
@@ -113,7 +119,8 @@ public class JobEvents {
                 .put("previous_error_code", previousErrorCode)
                 .put("retry", kind.name().toLowerCase(Locale.ROOT))
                 .put("retries", job.retries);
-        write(stableId("job/" + job.jobId + "/retried-" + job.retries), "job.retried", job.jobId, data, job.updatedAt);
+        write(stableId("job/" + job.jobId + "/retried-" + job.retries), "job.retried", job.jobId, data, job.updatedAt,
+                JobTraces.contextOf(job));
     }
 
     /**
@@ -123,14 +130,14 @@ public class JobEvents {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public void operatorAction(String routingKey, String subject, Map<String, Object> data, Instant at) {
-        write(UUID.randomUUID(), routingKey, subject, json.valueToTree(data), at);
+        write(UUID.randomUUID(), routingKey, subject, json.valueToTree(data), at, TraceContext.of(Span.current()));
     }
 
     /** Every job of a sized batch has ended ({@code batch.completed}); {@code completion} counts from 1. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void batchCompleted(String batchId, int completion, Map<String, Object> data, Instant at) {
         write(stableId("batch/" + batchId + "/completed-" + completion), "batch.completed", batchId,
-                json.valueToTree(data), at);
+                json.valueToTree(data), at, TraceContext.of(Span.current()));
     }
 
     private static String outcome(Job job) {
@@ -139,9 +146,10 @@ public class JobEvents {
 
     /**
      * @param eventId stable for one rejected message body, so a redelivered copy adds no second event
+     * @param trace the context of the message's intake span
      */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void jobRejected(UUID eventId, String jobId, String batchId, List<Problem> problems) {
+    public void jobRejected(UUID eventId, String jobId, String batchId, List<Problem> problems, TraceContext trace) {
         ObjectNode data = json.createObjectNode();
         data.put("job_id", jobId);
         data.put("batch_id", batchId);
@@ -158,10 +166,10 @@ public class JobEvents {
                 .put("code", "invalid_request")
                 .put("message", String.join("; ", problems.stream().map(Problem::toString).toList())));
         data.set("problems", json.valueToTree(problems));
-        write(eventId, "job.rejected", jobId, data, Instant.now());
+        write(eventId, "job.rejected", jobId, data, Instant.now(), trace);
     }
 
-    private void write(UUID id, String routingKey, String subject, ObjectNode data, Instant time) {
+    private void write(UUID id, String routingKey, String subject, ObjectNode data, Instant time, TraceContext trace) {
         ObjectNode event = json.createObjectNode()
                 .put("specversion", "1.0")
                 .put("id", id.toString())
@@ -170,11 +178,17 @@ public class JobEvents {
                 .put("subject", subject)
                 .put("time", time.toString())
                 .put("datacontenttype", "application/json");
+        if (trace.present()) {
+            event.put(TraceContext.TRACEPARENT, trace.traceParent());
+            if (trace.traceState() != null) {
+                event.put(TraceContext.TRACESTATE, trace.traceState());
+            }
+        }
         event.set("data", data);
         wakeups.wakeAfterCommit(Stage.RELAY);
         entityManager.createNativeQuery("""
-                insert into outbox_events (id, routing_key, subject, payload, created_at)
-                values (?1, ?2, ?3, ?4, ?5)
+                insert into outbox_events (id, routing_key, subject, payload, created_at, trace_parent, trace_state)
+                values (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                 on conflict (id) do nothing""")
                 // reads nothing the caller changed: without this, every event flushed the caller's whole batch
                 .setFlushMode(FlushModeType.COMMIT)
@@ -183,6 +197,8 @@ public class JobEvents {
                 .setParameter(3, subject)
                 .setParameter(4, event.toString())
                 .setParameter(5, Instant.now())
+                .setParameter(6, trace.traceParent())
+                .setParameter(7, trace.traceState())
                 .executeUpdate();
     }
 

@@ -27,4 +27,7 @@ public class OutboxEvent extends PanacheEntityBase {
     public Instant createdAt;
     public Instant sentAt;
     public int attempts;
+    /** The trace context its publish span continues (the job's, for a job's outcome); null if it has none. */
+    public String traceParent;
+    public String traceState;
 }

@@ -27,6 +27,7 @@ import io.enhance.worker.events.JobEvents;
 import io.enhance.worker.events.JobEvents.Problem;
 import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
+import io.enhance.worker.tracing.TraceContext;
 
 /** Stores request messages as jobs, or as rejected messages with their reasons and events. */
 @ApplicationScoped
@@ -57,9 +58,13 @@ public class JobIntake {
         this.json = json;
     }
 
-    /** Reads and validates a message as it arrives, before it waits to be stored. */
-    public RequestMessage read(byte[] body, String messageId, boolean redelivered) {
-        return RequestMessage.read(parser, body, messageId, redelivered);
+    /**
+     * Reads and validates a message as it arrives, before it waits to be stored.
+     *
+     * @param trace the context of its intake span
+     */
+    public RequestMessage read(byte[] body, String messageId, boolean redelivered, TraceContext trace) {
+        return RequestMessage.read(parser, body, messageId, redelivered, trace);
     }
 
     /**
@@ -71,7 +76,7 @@ public class JobIntake {
      */
     @Transactional
     public Result accept(byte[] body, String messageId, boolean redelivered) {
-        return acceptAll(List.of(read(body, messageId, redelivered))).get(0);
+        return acceptAll(List.of(read(body, messageId, redelivered, TraceContext.NONE))).get(0);
     }
 
     /**
@@ -96,7 +101,7 @@ public class JobIntake {
         List<Result> results = new ArrayList<>(messages.size());
         for (RequestMessage message : messages) {
             if (!message.parsed().valid()) {
-                results.add(reject(message.body(), message.messageId(), message.parsed()));
+                results.add(reject(message.body(), message.messageId(), message.parsed(), message.trace()));
             } else if (creators.contains(message)) {
                 results.add(new Result(Outcome.ACCEPTED, message.request().jobId(), List.of()));
             } else {
@@ -128,7 +133,7 @@ public class JobIntake {
             List<Problem> problems = List.of(new Problem("job_id", "job_id reused with a different request; job "
                     + job.jobId + " keeps the request it was accepted with"));
             return reject(message.body(), message.messageId(),
-                    new JobRequestParser.Parsed(null, job.jobId, message.parsed().batchId(), problems));
+                    new JobRequestParser.Parsed(null, job.jobId, message.parsed().batchId(), problems), message.trace());
         }
         if (job.status.isTerminal()) {
             events.republishFinished(job);
@@ -160,12 +165,12 @@ public class JobIntake {
      * error, so that its sender hears why before it is dead-lettered.
      */
     @Transactional
-    public Result giveUp(byte[] body, String messageId, int failures, RuntimeException error) {
+    public Result giveUp(byte[] body, String messageId, int failures, RuntimeException error, TraceContext trace) {
         JobRequestParser.Parsed read = parser.parse(body);
         List<Problem> problems = List.of(new Problem("$", "could not be stored after " + failures + " attempts: "
                 + error.getClass().getSimpleName()));
         forgetFailures(List.of(rejectionId(sha256(body), messageId)));
-        return reject(body, messageId, new JobRequestParser.Parsed(null, read.jobId(), read.batchId(), problems));
+        return reject(body, messageId, new JobRequestParser.Parsed(null, read.jobId(), read.batchId(), problems), trace);
     }
 
     private void forgetFailures(List<UUID> ids) {
@@ -176,11 +181,11 @@ public class JobIntake {
         }
     }
 
-    private Result reject(byte[] body, String messageId, JobRequestParser.Parsed parsed) {
+    private Result reject(byte[] body, String messageId, JobRequestParser.Parsed parsed, TraceContext trace) {
         byte[] sha256 = sha256(body);
         UUID rejectionId = rejectionId(sha256, messageId);
         keepRejected(rejectionId, parsed, body, sha256);
-        events.jobRejected(rejectionId, parsed.jobId(), parsed.batchId(), parsed.problems());
+        events.jobRejected(rejectionId, parsed.jobId(), parsed.batchId(), parsed.problems(), trace);
         return new Result(Outcome.REJECTED, parsed.jobId(), parsed.problems());
     }
 

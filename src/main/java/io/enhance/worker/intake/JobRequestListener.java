@@ -2,6 +2,7 @@ package io.enhance.worker.intake;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -16,6 +17,9 @@ import org.jboss.logging.Logger;
 import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.runtime.Rounds;
+import io.enhance.worker.tracing.JobTraces;
+import io.enhance.worker.tracing.TraceContext;
+import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -47,9 +51,11 @@ public class JobRequestListener {
     private final PipelineConfig pipeline;
     private final QueuesConfig queues;
     private final Rounds rounds;
+    private final JobTraces traces;
 
     JobRequestListener(JobIntake intake, IntakeBatcher batcher, JobStoreOutage outage, PipelineConfig pipeline,
-            QueuesConfig queues, Rounds rounds) {
+            QueuesConfig queues, Rounds rounds, JobTraces traces) {
+        this.traces = traces;
         this.intake = intake;
         this.batcher = batcher;
         this.outage = outage;
@@ -72,24 +78,38 @@ public class JobRequestListener {
         Optional<IncomingRabbitMQMetadata> rabbit = message.getMetadata(IncomingRabbitMQMetadata.class);
         String messageId = rabbit.flatMap(IncomingRabbitMQMetadata::getMessageId).orElse(null);
         boolean redelivered = rabbit.map(IncomingRabbitMQMetadata::isRedeliver).orElse(false);
+        // a message held through an outage and handled again gets an intake span per attempt
+        Span span = traces.intake(rabbit.map(IncomingRabbitMQMetadata::getHeaders).orElse(null), queues.requests());
+        TraceContext trace = TraceContext.of(span);
         RequestMessage request;
         try {
-            request = intake.read(message.getPayload(), messageId, redelivered);
+            request = intake.read(message.getPayload(), messageId, redelivered, trace);
         } catch (RuntimeException unreadable) { // a parser fault, counted like any failure to store
-            return CompletableFuture.completedFuture(notStored(message, messageId, unreadable));
+            JobTraces.endFailed(span, "not_stored", unreadable);
+            return CompletableFuture.completedFuture(notStored(message, messageId, unreadable, trace));
         }
         // the batcher fails a message only with the RuntimeException that kept it from being stored
-        return batcher.store(request).handle((result, error) ->
-                error == null ? settle(message, result) : notStored(message, messageId, (RuntimeException) error));
+        return batcher.store(request).handle((result, error) -> {
+            if (error != null) {
+                JobTraces.endFailed(span, "not_stored", error);
+                return notStored(message, messageId, (RuntimeException) error, trace);
+            }
+            if (result.jobId() != null) {
+                span.setAttribute(JobTraces.JOB_ID, result.jobId());
+            }
+            JobTraces.endWith(span, result.outcome().name().toLowerCase(Locale.ROOT));
+            return settle(message, result);
+        });
     }
 
-    private CompletionStage<Void> notStored(Message<byte[]> message, String messageId, RuntimeException error) {
+    private CompletionStage<Void> notStored(Message<byte[]> message, String messageId, RuntimeException error,
+            TraceContext trace) {
         if (outage.explains(error)) {
             return holdUntilRecovered(message);
         }
         Optional<Integer> failures = countFailure(message.getPayload(), messageId, error);
         if (failures.isPresent() && failures.get() >= queues.deliveryLimit()) {
-            return settle(message, lastAttempt(message.getPayload(), messageId, failures.get(), error));
+            return settle(message, lastAttempt(message.getPayload(), messageId, failures.get(), error, trace));
         }
         Duration pause = requeuePause(failures.orElse(1));
         LOG.warnf("Request not stored (failed attempt %s of %d), requeueing it in %s: %s",
@@ -139,10 +159,11 @@ public class JobRequestListener {
     }
 
     /** The limit is reached: record the message as rejected if the database lets us, then dead-letter it. */
-    private JobIntake.Result lastAttempt(byte[] body, String messageId, int failures, RuntimeException error) {
+    private JobIntake.Result lastAttempt(byte[] body, String messageId, int failures, RuntimeException error,
+            TraceContext trace) {
         LOG.errorf("Request not stored after %d attempts, dead-lettering it: %s", failures, error.toString());
         try {
-            return intake.giveUp(body, messageId, failures, error);
+            return intake.giveUp(body, messageId, failures, error, trace);
         } catch (RuntimeException alsoFailed) {
             LOG.errorf("Request dead-lettered without a rejection record: %s", alsoFailed.toString());
             return new JobIntake.Result(JobIntake.Outcome.REJECTED, null, List.of());

@@ -42,14 +42,15 @@ class NewJobs {
     private static final String INSERT = """
             with stored as (
                 insert into jobs (id, job_id, batch_id, status, input, output_bucket, output_key_prefix, metadata,
-                        request_digest, due_at, created_at, updated_at, priority, batch_rank)
+                        request_digest, trace_parent, trace_state, due_at, created_at, updated_at, priority, batch_rank)
                 select nextval('jobs_seq'), r.job_id, r.batch_id, case when %s then ? else ? end,
                         cast(r.input as jsonb), r.output_bucket,
-                        r.output_key_prefix, cast(r.metadata as jsonb), r.request_digest, ?, ?, ?, r.priority, r.batch_rank
-                from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[],
-                            ?::bigint[])
+                        r.output_key_prefix, cast(r.metadata as jsonb), r.request_digest, r.trace_parent, r.trace_state,
+                        ?, ?, ?, r.priority, r.batch_rank
+                from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                            ?::text[], ?::int[], ?::bigint[])
                         as r(job_id, batch_id, input, output_bucket, output_key_prefix, metadata, request_digest,
-                             priority, batch_rank)
+                             trace_parent, trace_state, priority, batch_rank)
                 on conflict (job_id) do nothing
                 returning id, job_id, status, created_at
             ), transitions as (
@@ -90,7 +91,7 @@ class NewJobs {
             return Set.of();
         }
         int size = messages.size();
-        String[][] columns = new String[7][size];
+        String[][] columns = new String[9][size];
         Integer[] priorities = new Integer[size];
         Long[] ranks = new Long[size];
         Map<String, Long> nextRank = new HashMap<>();
@@ -106,6 +107,8 @@ class NewJobs {
             columns[4][row] = request.outputKeyPrefix();
             columns[5][row] = request.metadata() == null ? null : toJson(request.metadata()); // SQL null, not JSON null
             columns[6][row] = message.digest();
+            columns[7][row] = message.trace().traceParent();
+            columns[8][row] = message.trace().traceState();
             priorities[row] = request.priority();
             ranks[row] = nextRank.merge(batchKey(request), 1L, Long::sum) - 1;
             row++;

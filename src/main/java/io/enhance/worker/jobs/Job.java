@@ -63,6 +63,9 @@ public class Job extends PanacheEntityBase {
     public String outputKeyPrefix;
     /** SHA-256 of the validated request the job was accepted with; null for jobs stored before it was kept. */
     public String requestDigest;
+    /** The W3C trace context its later stages continue: its intake span's; null for jobs stored before V12. */
+    public String traceParent;
+    public String traceState;
 
     @JdbcTypeCode(SqlTypes.JSON)
     @Mutability(Immutability.class)

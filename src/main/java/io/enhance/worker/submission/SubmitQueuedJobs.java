@@ -27,10 +27,14 @@ import io.enhance.worker.runtime.Arrivals;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
+import io.enhance.worker.tracing.JobTraces;
 import io.enhance.worker.tracking.PredictionResults;
 import io.enhance.worker.tracking.WebhookTags;
 import io.enhance.worker.wavespeed.SubmitOutcome;
 import io.enhance.worker.wavespeed.WaveSpeedClient;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Scope;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 
@@ -62,12 +66,14 @@ public class SubmitQueuedJobs {
     private final AdaptiveConcurrency concurrency;
     private final SubmissionRate rate;
     private final RecentSubmits recent;
+    private final JobTraces traces;
     private Instant lastProbe;
 
     SubmitQueuedJobs(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config,
             SourceUrls sources, PredictionResults results, AccountStatus account, SettleUnknownSubmissions settlement,
             Rounds rounds, WorkerMetrics metrics, WebhookTags tags, DatabaseClock clock, Wakeups wakeups,
-            AdaptiveConcurrency concurrency, SubmissionRate rate, RecentSubmits recent) {
+            AdaptiveConcurrency concurrency, SubmissionRate rate, RecentSubmits recent, JobTraces traces) {
+        this.traces = traces;
         this.wakeups = wakeups;
         this.recent = recent;
         this.answers = new Arrivals<>(rounds, wakeups, Stage.SUBMIT);
@@ -146,11 +152,34 @@ public class SubmitQueuedJobs {
         for (int i : sendable) {
             Job job = claimed.get(i);
             Consumer<Answer> answered = answers.expect();
-            wavespeed.submit(requests.get(i).body(), requests.get(i).webhook())
-                    .onFailure().recoverWithItem(failure -> new SubmitOutcome.Unknown(failure.toString()))
-                    .subscribe().with(outcome -> answered.accept(new Answer(job, outcome)));
+            Span span = traces.stage(JobTraces.SUBMIT, SpanKind.CLIENT, job);
+            try (Scope call = span.makeCurrent()) { // so the REST client's own span of the POST joins the job's trace
+                wavespeed.submit(requests.get(i).body(), requests.get(i).webhook())
+                        .onFailure().recoverWithItem(failure -> new SubmitOutcome.Unknown(failure.toString()))
+                        .subscribe().with(outcome -> {
+                            endSubmitSpan(span, outcome);
+                            answered.accept(new Answer(job, outcome));
+                        });
+            }
         }
         return claimed.size();
+    }
+
+    private static void endSubmitSpan(Span span, SubmitOutcome outcome) {
+        if (outcome instanceof SubmitOutcome.Accepted accepted) {
+            span.setAttribute(JobTraces.PREDICTION_ID, accepted.prediction().id());
+            JobTraces.endWith(span, "created");
+        } else if (outcome instanceof SubmitOutcome.NotCreated notCreated) {
+            JobTraces.endFailed(span, notCreated.rateLimited() ? "rate_limited" : "not_created", notCreated.reason());
+        } else if (outcome instanceof SubmitOutcome.AccountRefused refused) {
+            JobTraces.endFailed(span, "account_refused", refused.reason());
+        } else if (outcome instanceof SubmitOutcome.Invalid invalid) {
+            JobTraces.endFailed(span, "invalid", invalid.message());
+        } else if (outcome instanceof SubmitOutcome.Unknown unknown) {
+            JobTraces.endFailed(span, "unknown", unknown.reason());
+        } else {
+            throw new IllegalStateException("unhandled submit outcome " + outcome);
+        }
     }
 
     /** A submit POST's answer, waiting to be written. */

@@ -29,7 +29,10 @@ import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
+import io.enhance.worker.tracing.JobTraces;
 import io.enhance.worker.wavespeed.Prediction;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 
@@ -55,9 +58,12 @@ public class ApplyWebhookDeliveries {
     private final DatabaseClock clock;
     private final Wakeups wakeups;
     private final WebhookDeliveries deliveries;
+    private final JobTraces traces;
 
     ApplyWebhookDeliveries(EntityManager entityManager, PredictionResults results, PipelineConfig pipeline,
-            ObjectMapper json, Rounds rounds, DatabaseClock clock, Wakeups wakeups, WebhookDeliveries deliveries) {
+            ObjectMapper json, Rounds rounds, DatabaseClock clock, Wakeups wakeups, WebhookDeliveries deliveries,
+            JobTraces traces) {
+        this.traces = traces;
         this.deliveries = deliveries;
         this.wakeups = wakeups;
         this.clock = clock;
@@ -139,7 +145,7 @@ public class ApplyWebhookDeliveries {
 
     /** Applies the delivery to its job if that still follows a prediction (else it changes nothing) and marks it applied. */
     private void apply(Optional<Job> job, String webhookId, long timestamp, String body, Instant now) {
-        job.filter(j -> JobStatus.TRACKED.contains(j.status)).ifPresent(j -> results.apply(j, parse(body)));
+        job.filter(j -> JobStatus.TRACKED.contains(j.status)).ifPresent(j -> applyTraced(j, webhookId, parse(body)));
         entityManager.createNativeQuery("""
                 update webhook_deliveries set applied_at = ?1 where webhook_id = ?2 and webhook_timestamp = ?3""")
                 .setFlushMode(FlushModeType.COMMIT)
@@ -147,6 +153,19 @@ public class ApplyWebhookDeliveries {
                 .setParameter(2, webhookId)
                 .setParameter(3, timestamp)
                 .executeUpdate();
+    }
+
+    /** The delivery's result, applied to its job under a span in the job's trace. */
+    private void applyTraced(Job job, String webhookId, Prediction prediction) {
+        Span span = traces.stage(JobTraces.WEBHOOK, SpanKind.CONSUMER, job);
+        span.setAttribute("webhook_id", webhookId);
+        try {
+            results.apply(job, prediction);
+            JobTraces.endWith(span, prediction.status());
+        } catch (RuntimeException e) {
+            JobTraces.endFailed(span, "not_applied", e);
+            throw e;
+        }
     }
 
     /**

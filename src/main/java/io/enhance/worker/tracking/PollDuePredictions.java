@@ -21,8 +21,12 @@ import io.enhance.worker.runtime.Arrivals;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
+import io.enhance.worker.tracing.JobTraces;
 import io.enhance.worker.wavespeed.PollOutcome;
 import io.enhance.worker.wavespeed.WaveSpeedClient;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Scope;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 
@@ -48,9 +52,11 @@ public class PollDuePredictions {
     private final DatabaseClock clock;
     private final Semaphore outstanding = new Semaphore(MAX_OUTSTANDING);
     private final Arrivals<Answer> answers;
+    private final JobTraces traces;
 
     PollDuePredictions(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, PredictionResults results,
-            Rounds rounds, WorkerMetrics metrics, Wakeups wakeups, DatabaseClock clock) {
+            Rounds rounds, WorkerMetrics metrics, Wakeups wakeups, DatabaseClock clock, JobTraces traces) {
+        this.traces = traces;
         this.wakeups = wakeups;
         this.answers = new Arrivals<>(rounds, wakeups, Stage.POLL);
         this.clock = clock;
@@ -99,14 +105,31 @@ public class PollDuePredictions {
             metrics.pollSent(Duration.between(due.wasDue(), now));
             Job job = due.job();
             Consumer<Answer> answered = answers.expect();
-            wavespeed.result(job.predictionId)
-                    .onFailure().recoverWithItem(failure -> new PollOutcome.Unavailable(failure.toString()))
-                    .subscribe().with(outcome -> {
-                        outstanding.release();
-                        answered.accept(new Answer(job, outcome));
-                    });
+            Span span = traces.stage(JobTraces.POLL, SpanKind.CLIENT, job);
+            span.setAttribute("polls", (long) job.polls + 1);
+            try (Scope call = span.makeCurrent()) { // so the REST client's own span of the GET joins the job's trace
+                wavespeed.result(job.predictionId)
+                        .onFailure().recoverWithItem(failure -> new PollOutcome.Unavailable(failure.toString()))
+                        .subscribe().with(outcome -> {
+                            endPollSpan(span, outcome);
+                            outstanding.release();
+                            answered.accept(new Answer(job, outcome));
+                        });
+            }
         }
         return claimed.size();
+    }
+
+    private static void endPollSpan(Span span, PollOutcome outcome) {
+        if (outcome instanceof PollOutcome.Found found) {
+            JobTraces.endWith(span, found.prediction().status());
+        } else if (outcome instanceof PollOutcome.NotFound notFound) {
+            JobTraces.endFailed(span, "not_found", notFound.message());
+        } else if (outcome instanceof PollOutcome.Unavailable unavailable) {
+            JobTraces.endFailed(span, "unavailable", unavailable.reason());
+        } else {
+            throw new IllegalStateException("unhandled poll outcome " + outcome);
+        }
     }
 
     /** A poll's answer, waiting to be written (one not written is asked again once the job's lease runs out). */

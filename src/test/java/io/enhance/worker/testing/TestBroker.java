@@ -2,7 +2,9 @@ package io.enhance.worker.testing;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -20,9 +22,9 @@ import com.rabbitmq.client.GetResponse;
  */
 public final class TestBroker implements AutoCloseable {
 
-    /** One received event: the CloudEvent and the AMQP properties it came with. */
+    /** One received event: the CloudEvent and the AMQP properties and headers (as text) it came with. */
     public record ReceivedEvent(JsonNode event, String routingKey, String messageId, String contentType,
-            java.time.Instant receivedAt) {
+            java.time.Instant receivedAt, Map<String, String> headers) {
         public JsonNode data() {
             return event.get("data");
         }
@@ -54,7 +56,7 @@ public final class TestBroker implements AutoCloseable {
             channel.basicConsume(queue, true, (tag, delivery) -> broker.events.add(new ReceivedEvent(
                     JSON.readTree(delivery.getBody()), delivery.getEnvelope().getRoutingKey(),
                     delivery.getProperties().getMessageId(), delivery.getProperties().getContentType(),
-                    java.time.Instant.now())),
+                    java.time.Instant.now(), textOf(delivery.getProperties().getHeaders()))),
                     tag -> {
                     });
             return broker;
@@ -64,9 +66,14 @@ public final class TestBroker implements AutoCloseable {
     }
 
     public void publish(String queue, byte[] body) {
+        publish(queue, body, Map.of());
+    }
+
+    /** Publishes with these AMQP headers, as a sender passing on its trace context does. */
+    public void publish(String queue, byte[] body, Map<String, Object> headers) {
         try {
             channel.basicPublish("", queue, new AMQP.BasicProperties.Builder()
-                    .contentType("application/json").deliveryMode(2).build(), body);
+                    .contentType("application/json").deliveryMode(2).headers(headers).build(), body);
             channel.waitForConfirmsOrDie(10_000);
         } catch (Exception e) {
             throw new IllegalStateException("publish to " + queue + " failed", e);
@@ -94,6 +101,15 @@ public final class TestBroker implements AutoCloseable {
         for (String queue : queues) {
             channel.queueDelete(queue);
         }
+    }
+
+    /** AMQP string headers arrive as the client's LongString; their text is what a consumer reads. */
+    private static Map<String, String> textOf(Map<String, Object> headers) {
+        Map<String, String> text = new HashMap<>();
+        if (headers != null) {
+            headers.forEach((name, value) -> text.put(name, String.valueOf(value)));
+        }
+        return text;
     }
 
     public List<ReceivedEvent> events() {
