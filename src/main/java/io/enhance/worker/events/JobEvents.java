@@ -35,6 +35,11 @@ import io.opentelemetry.api.trace.Span;
 public class JobEvents {
 
     public static final String CONTENT_TYPE = "application/cloudevents+json";
+    /**
+     * The {@code $id}s of the published data schemas ({@code src/main/asyncapi/schemas/}, served under
+     * {@code /schemas/}) start with this; they name the schemas and need not resolve.
+     */
+    public static final String SCHEMA_BASE = "https://enhance-worker.example/schemas/";
 
     private final EntityManager entityManager;
     private final ObjectMapper json;
@@ -177,7 +182,8 @@ public class JobEvents {
                 .put("type", "enhance." + routingKey)
                 .put("subject", subject)
                 .put("time", time.toString())
-                .put("datacontenttype", "application/json");
+                .put("datacontenttype", "application/json")
+                .put("dataschema", dataSchema(routingKey));
         if (trace.present()) {
             event.put(TraceContext.TRACEPARENT, trace.traceParent());
             if (trace.traceState() != null) {
@@ -200,6 +206,14 @@ public class JobEvents {
                 .setParameter(6, trace.traceParent())
                 .setParameter(7, trace.traceState())
                 .executeUpdate();
+    }
+
+    /**
+     * Each routing key's data schema is the file named after it. Fields are only ever added within a version;
+     * a breaking change would be a new type beside this one (README, "Compatibility").
+     */
+    static String dataSchema(String routingKey) {
+        return SCHEMA_BASE + routingKey.replace('.', '-') + "/v1.json";
     }
 
     static UUID stableId(String name) {

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.events.JobEvents;
 import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.StoredOutput;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.TestBroker;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -159,7 +160,11 @@ class IntakeBatchingTest {
             entityManager.createNativeQuery("update jobs set status = 'COMPLETED', finished_at = now() where job_id = ?1")
                     .setParameter(1, jobId).executeUpdate();
             entityManager.clear();
-            events.jobFinished(Job.findByJobId(jobId).orElseThrow());
+            // what a real completion leaves behind, so that its event follows the contract (TestBroker checks it)
+            Job job = Job.findByJobId(jobId).orElseThrow();
+            job.predictionId = "prediction-" + jobId;
+            job.outputs = List.of(new StoredOutput("enhanced", jobId + "/0.jpg", "image/jpeg", 1, "0".repeat(64), 1, 1));
+            events.jobFinished(job);
             entityManager.createNativeQuery("update outbox_events set sent_at = now() where subject = ?1")
                     .setParameter(1, jobId).executeUpdate();
         });

@@ -18,7 +18,9 @@ import com.rabbitmq.client.GetResponse;
 
 /**
  * A client of the worker, over the real local RabbitMQ: publishes requests with confirms and
- * listens to every outcome event on its own queue, as an independent consumer would.
+ * listens to every outcome event on its own queue, as an independent consumer would. Every event is
+ * checked against the AsyncAPI document ({@link AsyncApiContract}); a violation fails the test at the
+ * next look at the events, or at the latest when the broker is closed.
  */
 public final class TestBroker implements AutoCloseable {
 
@@ -36,6 +38,7 @@ public final class TestBroker implements AutoCloseable {
     private final Channel channel;
     /** Not a copy-on-write list: a benchmark receives tens of thousands of events. */
     private final Queue<ReceivedEvent> events = new ConcurrentLinkedQueue<>();
+    private final Queue<String> violations = new ConcurrentLinkedQueue<>();
 
     private TestBroker(Connection connection, Channel channel) {
         this.connection = connection;
@@ -53,7 +56,7 @@ public final class TestBroker implements AutoCloseable {
             String queue = channel.queueDeclare().getQueue();
             channel.queueBind(queue, eventsExchange, "#");
             TestBroker broker = new TestBroker(connection, channel);
-            channel.basicConsume(queue, true, (tag, delivery) -> broker.events.add(new ReceivedEvent(
+            channel.basicConsume(queue, true, (tag, delivery) -> broker.received(new ReceivedEvent(
                     JSON.readTree(delivery.getBody()), delivery.getEnvelope().getRoutingKey(),
                     delivery.getProperties().getMessageId(), delivery.getProperties().getContentType(),
                     java.time.Instant.now(), textOf(delivery.getProperties().getHeaders()))),
@@ -62,6 +65,26 @@ public final class TestBroker implements AutoCloseable {
             return broker;
         } catch (Exception e) {
             throw new IllegalStateException("RabbitMQ at 127.0.0.1:5672 is needed for this test", e);
+        }
+    }
+
+    private void received(ReceivedEvent event) {
+        try {
+            List<String> wrong = AsyncApiContract.document().violations(event.routingKey(), event.event());
+            if (!wrong.isEmpty()) {
+                violations.add(event.routingKey() + " " + event.event() + " breaks the AsyncAPI contract: " + wrong);
+            }
+        } catch (AssertionError | RuntimeException e) {
+            // thrown out of this callback, it would close the channel and every later event would be lost
+            violations.add(event.routingKey() + " " + event.event() + " cannot be checked: " + e);
+        }
+        events.add(event);
+    }
+
+    /** Fails with every event received so far that the AsyncAPI document does not allow. */
+    public void assertEventsFollowTheContract() {
+        if (!violations.isEmpty()) {
+            throw new AssertionError(String.join("\n", violations));
         }
     }
 
@@ -113,10 +136,12 @@ public final class TestBroker implements AutoCloseable {
     }
 
     public List<ReceivedEvent> events() {
+        assertEventsFollowTheContract();
         return List.copyOf(events);
     }
 
     public List<ReceivedEvent> eventsFor(String jobId) {
+        assertEventsFollowTheContract();
         return events.stream().filter(e -> jobId.equals(e.event().path("subject").asText())).toList();
     }
 
@@ -132,5 +157,6 @@ public final class TestBroker implements AutoCloseable {
     @Override
     public void close() throws Exception {
         connection.close();
+        assertEventsFollowTheContract();
     }
 }
