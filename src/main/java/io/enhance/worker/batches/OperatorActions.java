@@ -295,7 +295,14 @@ public class OperatorActions {
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void enforceHolds() {
         try {
-            QuarkusTransaction.requiringNew().run(() -> applyHolds(clock.now(), null));
+            QuarkusTransaction.requiringNew().run(() -> {
+                // with no hold set, no queued job can be held: the pause statement would only scan the backlog
+                if (anyHoldSet()) {
+                    applyHolds(clock.now(), null);
+                } else {
+                    resumeUnheld(clock.now(), null);
+                }
+            });
             @SuppressWarnings("unchecked")
             List<String> cancelled = QuarkusTransaction.requiringNew().call(() -> entityManager.createNativeQuery(
                     "select batch_key from batches where cancelled_at is not null and exists (select 1 from jobs"
@@ -315,12 +322,24 @@ public class OperatorActions {
         Map<String, Long> moved = new LinkedHashMap<>();
         moved.put("paused", move(PAUSABLE, JobStatus.PAUSED, SubmissionHolds.held("batch_id"), batchId,
                 SubmissionHolds.PAUSED, now));
-        moved.put("resumed", move(EnumSet.of(JobStatus.PAUSED), JobStatus.QUEUED, "not " + SubmissionHolds.held("batch_id"),
-                batchId, SubmissionHolds.RESUMED, now));
-        if (moved.get("resumed") > 0) {
+        moved.put("resumed", resumeUnheld(now, batchId));
+        return moved;
+    }
+
+    /** Moves paused jobs that no hold covers any more back to QUEUED, and wakes submission for them. */
+    private long resumeUnheld(Instant now, String batchId) {
+        long resumed = move(EnumSet.of(JobStatus.PAUSED), JobStatus.QUEUED, "not " + SubmissionHolds.held("batch_id"),
+                batchId, SubmissionHolds.RESUMED, now);
+        if (resumed > 0) {
             wakeups.wakeAfterCommit(Stage.SUBMIT);
         }
-        return moved;
+        return resumed;
+    }
+
+    private boolean anyHoldSet() {
+        return (Boolean) entityManager.createNativeQuery("select exists (select 1 from submission_controls"
+                + " where paused_at is not null) or exists (select 1 from batches where paused_at is not null"
+                + " or cancelled_at is not null)").getSingleResult();
     }
 
     private long move(Set<JobStatus> from, JobStatus to, String condition, String batchId, String detail, Instant now) {
