@@ -72,6 +72,18 @@ try {
   // the picture for the README: charts, the batch still under way if it is, and the gallery
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
   report('screenshot', { path: SCREENSHOT });
+
+  // the cookie alone changes nothing: a POST without the page's CSRF token is refused
+  const bare = await page.evaluate(() => fetch('/api/submissions/pause', { method: 'POST' })
+    .then(async (response) => ({ status: response.status, error: (await response.json()).error })));
+  report('post-without-csrf', bare);
+
+  // signing out ends the session on the worker: the old cookie, put back, opens nothing
+  const cookies = await page.context().cookies();
+  await Promise.all([page.waitForURL(`${BASE_URL}/dashboard/login`), page.click('[data-testid="logout"]')]);
+  await page.context().addCookies(cookies);
+  const afterSignOut = await page.request.get(`${BASE_URL}/api/overview`, { maxRedirects: 0 });
+  report('sign-out', { cookies: cookies.map((cookie) => cookie.name), status: afterSignOut.status() });
 } catch (error) {
   // what the page showed when a step gave up, for whoever reads the failure
   await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-failure.png'), fullPage: true }).catch(() => {});

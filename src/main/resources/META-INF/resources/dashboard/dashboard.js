@@ -6,16 +6,30 @@ const BATCH_PAGE = 20;
 const GALLERY_SIZE = 12;
 const GALLERY_CANDIDATES = 48; // the newest completed jobs, of which the gallery shows those finished last
 const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
+// the session's, handed over by the page: the worker refuses a cookie's POST without it
+const CSRF_TOKEN = document.querySelector('meta[name="csrf-token"]').content;
 
 const state = {
   batchCursors: [null], // the cursor of each page visited, so that "First page" can go back
   retryRefusals: new Map(), // job id -> reason the API gave for refusing a free retry
   galleryIds: '',
+  leaving: false, // on the way to the login form: no more refreshes, and one navigation only
 };
 
-// Job and batch ids may hold '/' and ':': encode each segment, keep the slashes the API routes on.
+function toLogin() {
+  if (!state.leaving) {
+    state.leaving = true;
+    window.location.assign('/dashboard/login');
+  }
+}
+
+// Job and batch ids may hold '/' and ':'. Encoded whole ('/' as %2F), an id is one path segment, so
+// no id can add segments to the route; only '.' and '..' would still be dot segments, and intake refuses them.
 function idPath(id) {
-  return id.split('/').map(encodeURIComponent).join('/');
+  if (id === '.' || id === '..') {
+    throw new Error(`the id "${id}" cannot be written into a path`);
+  }
+  return encodeURIComponent(id);
 }
 
 function esc(value) {
@@ -31,14 +45,18 @@ function clock(instant) {
 }
 
 async function api(method, path, body) {
+  const headers = method === 'GET' ? {} : { 'X-CSRF-Token': CSRF_TOKEN };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+  }
   const response = await fetch(path, {
     method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (response.status === 401) {
-    // the token changed or the cookie went: sign in again
-    window.location.assign('/dashboard/login');
+    // the session ended or the cookie went: sign in again
+    toLogin();
   }
   const json = await response.json().catch(() => ({}));
   return { ok: response.ok, status: response.status, json };
@@ -140,8 +158,10 @@ function drawCharts(overview) {
 // ---- batches ------------------------------------------------------------------------------------
 
 function batchRow(batch) {
-  const total = Math.max(batch.jobs, batch.batch_size || 0);
-  const percent = total === 0 ? 0 : Math.round((100 * batch.ended) / total);
+  // a request rejected at intake is a member that ended without becoming a job
+  const ended = batch.ended + batch.rejected;
+  const total = Math.max(batch.jobs + batch.rejected, batch.batch_size || 0);
+  const percent = total === 0 ? 0 : Math.round((100 * ended) / total);
   const failed = Object.entries(batch.failures || {}).map(([code, n]) => `${n} ${code}`).join(', ');
   const named = batch.batch_id !== '';
   const buttons = !named || ['cancelled', 'completed'].includes(batch.state) ? ''
@@ -153,8 +173,9 @@ function batchRow(batch) {
     <td>${named ? esc(batch.batch_id) : '<em>jobs without a batch</em>'}</td>
     <td><span class="state ${esc(batch.state)}" data-testid="batch-state">${esc(batch.state)}</span></td>
     <td><div class="bar"><div class="fill" style="width:${percent}%"></div></div>
-        <span data-testid="batch-progress" data-ended="${batch.ended}" data-total="${total}">${batch.ended} / ${total}</span>
-        ${failed ? `<span class="bad"> · failed: ${esc(failed)}</span>` : ''}</td>
+        <span data-testid="batch-progress" data-ended="${ended}" data-total="${total}">${ended} / ${total}</span>
+        ${failed ? `<span class="bad"> · failed: ${esc(failed)}</span>` : ''}
+        ${batch.rejected ? `<span class="bad"> · rejected: ${batch.rejected}</span>` : ''}</td>
     <td>${batch.eta ? clock(batch.eta) : '–'}<br><small>${batch.jobs_per_minute}/min</small></td>
     <td>${money(batch.spend_usd)}</td>
     <td>${money(batch.projected_usd)}</td>
@@ -287,10 +308,21 @@ async function refresh() {
 
 async function loop() {
   await refresh();
-  setTimeout(loop, REFRESH_MS);
+  if (!state.leaving) {
+    setTimeout(loop, REFRESH_MS);
+  }
+}
+
+// Sign-out changes something too, so it goes with the CSRF token, which a plain form post cannot carry.
+async function signOut(event) {
+  event.preventDefault();
+  state.leaving = true; // a refresh answered 401 from here on must not navigate on its own
+  await fetch('/dashboard/logout', { method: 'POST', headers: { 'X-CSRF-Token': CSRF_TOKEN }, redirect: 'manual' });
+  window.location.assign('/dashboard/login');
 }
 
 document.addEventListener('DOMContentLoaded', () => {
+  $('logout-form').addEventListener('submit', signOut);
   $('submissions-toggle').addEventListener('click', (event) => act('POST', `/api/submissions/${event.target.dataset.action}`));
   $('batches').addEventListener('click', onBatchAction);
   $('batches-next').addEventListener('click', (event) => {

@@ -12,7 +12,7 @@ final class ActionResponses {
 
     static Response of(JobActionResult result) {
         Response.Status status = switch (result.result()) {
-            case CANCELLED, RETRIED -> Response.Status.OK;
+            case CANCELLED, RETRIED, ASSIGNED -> Response.Status.OK;
             case RUNS_TO_END, ALREADY_ENDED, REFUSED -> Response.Status.CONFLICT;
             case NOT_FOUND -> Response.Status.NOT_FOUND;
         };

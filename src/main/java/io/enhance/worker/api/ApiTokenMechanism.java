@@ -23,20 +23,18 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Reads {@code Authorization: Bearer <API_TOKEN>}, or for a browser the {@value #COOKIE} cookie that the
- * dashboard's login sets, for Quarkus's HTTP security, which lets only the paths opened in
- * {@code application.properties} through without it. {@link ApiTokenIdentityProvider} checks the token.
- * The refusal is a JSON reason: 401 with {@code WWW-Authenticate: Bearer}, or 404 when no token is
- * configured, since the job API, the dashboard and the metrics are then off. A browser opening a page
- * ({@code GET}, {@code Accept: text/html}) is sent to the login form instead of the 401.
+ * Reads {@code Authorization: Bearer <API_TOKEN>}, or for a browser the session cookie that the
+ * dashboard's login sets ({@link DashboardSessions#COOKIE}), for Quarkus's HTTP security, which lets only
+ * the paths opened in {@code application.properties} through without one. {@link ApiTokenIdentityProvider}
+ * checks the token, {@link SessionIdentityProvider} the session. The refusal is a JSON reason: 401 with
+ * {@code WWW-Authenticate: Bearer}, or 404 when no token is configured, since the job API, the dashboard
+ * and the metrics are then off. A browser opening a page ({@code GET}, {@code Accept: text/html}) is sent
+ * to the login form instead of the 401.
  */
 @ApplicationScoped
 public class ApiTokenMechanism implements HttpAuthenticationMechanism {
 
     private static final String SCHEME = "Bearer";
-
-    /** The HttpOnly cookie holding the token in a browser ({@code io.enhance.worker.dashboard.DashboardLogin}). */
-    public static final String COOKIE = "enhance_token";
 
     /** The 404 body of every protected path (and of the dashboard's login) while no token is configured. */
     public static final String OFF = "{\"error\":\"not found: the job API, the dashboard and the metrics are off without API_TOKEN\"}";
@@ -52,13 +50,17 @@ public class ApiTokenMechanism implements HttpAuthenticationMechanism {
 
     @Override
     public Uni<SecurityIdentity> authenticate(RoutingContext context, IdentityProviderManager identities) {
-        Optional<String> token = bearerToken(context.request().getHeader(HttpHeaders.AUTHORIZATION))
-                .or(() -> Optional.ofNullable(context.request().getCookie(COOKIE)).map(Cookie::getValue));
-        if (token.isEmpty()) {
+        Optional<String> token = bearerToken(context.request().getHeader(HttpHeaders.AUTHORIZATION));
+        Cookie session = context.request().getCookie(DashboardSessions.COOKIE);
+        AuthenticationRequest request;
+        if (token.isPresent()) {
+            request = new TokenAuthenticationRequest(new TokenCredential(token.get(), SCHEME));
+        } else if (session != null && !session.getValue().isEmpty()) {
+            request = new SessionIdentityProvider.SessionCookie(session.getValue());
+        } else {
             return Uni.createFrom().nullItem();
         }
-        TokenAuthenticationRequest request = new TokenAuthenticationRequest(new TokenCredential(token.get(), SCHEME));
-        // a wrong token counts as none: the open paths stay open, the others answer the challenge
+        // a wrong token or an ended session counts as none: the open paths stay open, the others answer the challenge
         return identities.authenticate(HttpSecurityUtils.setRoutingContextAttribute(request, context))
                 .onFailure(AuthenticationFailedException.class).recoverWithNull();
     }
@@ -104,7 +106,7 @@ public class ApiTokenMechanism implements HttpAuthenticationMechanism {
 
     @Override
     public Set<Class<? extends AuthenticationRequest>> getCredentialTypes() {
-        return Set.of(TokenAuthenticationRequest.class);
+        return Set.of(TokenAuthenticationRequest.class, SessionIdentityProvider.SessionCookie.class);
     }
 
     @Override

@@ -126,7 +126,7 @@ public class BatchesResource {
     @Operation(summary = "Retry a batch's failed jobs",
             description = "Without job_ids every failed job of the batch (answer: the counts); with them only those"
                     + " (answer: a result per job; ids not in the batch are refused). Jobs whose failure may have left a"
-                    + " paid task behind are retried only with pay_again.")
+                    + " paid task behind, or whose outputs are gone, are retried only with pay_again.")
     @RequestBody(required = false,
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RetryRequest.class)))
     @APIResponse(responseCode = "200", description = "counts without job_ids, a result per job with them",

@@ -1,7 +1,6 @@
 package io.enhance.worker.api;
 
 import java.io.InputStream;
-import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -12,9 +11,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 
+import io.enhance.worker.delivery.RemoteImages;
 import io.enhance.worker.intake.SourceImage;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.StoredOutput;
+import io.enhance.worker.submission.UndecidedSubmissions;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -24,10 +25,12 @@ import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
- * A job's images for the dashboard's before and after: its source (streamed from S3, redirected to
- * when it is an http(s) URL, decoded from a data URI) and its stored outputs, streamed from S3. Every
- * S3 call ends within the client's call and attempt timeouts ({@code S3_CALL_TIMEOUT}, {@code S3_ATTEMPT_TIMEOUT}).
- * No URL is logged: a caller's source URL may carry a signature.
+ * A job's images for the dashboard's before and after: its source (streamed from S3, decoded from a
+ * data URI, or fetched from an http(s) URL by {@link RemoteImages}, never redirected to, since a
+ * publisher wrote that URL) and its stored outputs, streamed from S3. Every S3 call ends within the
+ * client's call and attempt timeouts ({@code S3_CALL_TIMEOUT}, {@code S3_ATTEMPT_TIMEOUT}), a fetched
+ * source within {@code PIPELINE_DOWNLOAD_TIMEOUT}. No URL is logged or answered: a caller's source URL
+ * may carry a signature.
  */
 @ApplicationScoped
 public class JobImages {
@@ -35,9 +38,11 @@ public class JobImages {
     private static final String OCTET_STREAM = "application/octet-stream";
 
     private final S3Client s3;
+    private final RemoteImages remoteImages;
 
-    JobImages(S3Client s3) {
+    JobImages(S3Client s3, RemoteImages remoteImages) {
         this.s3 = s3;
+        this.remoteImages = remoteImages;
     }
 
     public Response source(String jobId) {
@@ -53,7 +58,26 @@ public class JobImages {
         if (reference.inS3()) {
             return stream(reference.bucket(), reference.key(), null, "source of job " + jobId);
         }
-        return Response.status(Response.Status.FOUND).location(URI.create(source)).build();
+        return fetchedSource(source, jobId);
+    }
+
+    /** Refused by the address policy: 403; not answered with an image in time: 502. Either with the reason. */
+    private Response fetchedSource(String url, String jobId) {
+        RemoteImages.Image image;
+        try {
+            image = remoteImages.fetch(url);
+        } catch (RemoteImages.NotFetched e) {
+            return ApiErrors.error(e.refused() ? Response.Status.FORBIDDEN : Response.Status.BAD_GATEWAY,
+                    "source of job " + jobId + " not fetched: " + e.getMessage());
+        }
+        StreamingOutput body = out -> {
+            try (image) {
+                image.copyTo(out);
+            }
+        };
+        // the type is what the bytes are, checked, so that no browser guesses another
+        return Response.ok(body, image.contentType()).header("Content-Length", image.size())
+                .header("X-Content-Type-Options", "nosniff").build();
     }
 
     public Response output(String jobId, int index) {
@@ -68,6 +92,14 @@ public class JobImages {
         }
         StoredOutput output = outputs.get(index);
         return stream(output.bucket(), output.key(), output.contentType(), "output " + index + " of job " + jobId);
+    }
+
+    /** A kept output of a task that may be the job's, for an operator to compare with the source. */
+    public Response candidate(String jobId, String predictionId, int index, UndecidedSubmissions undecided) {
+        return undecided.keptOutput(jobId, predictionId, index)
+                .map(kept -> stream(kept.bucket(), kept.key(), kept.contentType(), "candidate " + predictionId + " of job " + jobId))
+                .orElseGet(() -> ApiErrors.error(Response.Status.NOT_FOUND, "job " + jobId + " has no kept output " + index
+                        + " of candidate task " + predictionId));
     }
 
     private Response stream(String bucket, String key, String contentType, String what) {

@@ -1,9 +1,11 @@
 package io.enhance.worker.api;
 
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.transaction.Transactional;
@@ -25,11 +27,15 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 import io.enhance.worker.batches.OperatorActions;
 import io.enhance.worker.batches.OperatorActions.JobActionResult;
+import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobTransition;
+import io.enhance.worker.submission.UndecidedSubmissions;
 
 /**
  * Jobs for operators: list them, see where one stands and its images, cancel or retry it. Job ids may
@@ -48,11 +54,16 @@ public class JobsResource {
     private final JobQueries queries;
     private final OperatorActions actions;
     private final JobImages images;
+    private final DatabaseClock clock;
+    private final UndecidedSubmissions undecided;
 
-    JobsResource(JobQueries queries, OperatorActions actions, JobImages images) {
+    JobsResource(JobQueries queries, OperatorActions actions, JobImages images, DatabaseClock clock,
+            UndecidedSubmissions undecided) {
         this.queries = queries;
         this.actions = actions;
         this.images = images;
+        this.clock = clock;
+        this.undecided = undecided;
     }
 
     @GET
@@ -88,7 +99,7 @@ public class JobsResource {
     @APIResponse(responseCode = "200", description = "the job")
     @APIResponse(responseCode = "404", description = "no such job")
     public Response job(@PathParam("job_id") String jobId) {
-        return Job.findByJobId(jobId).map(job -> Response.ok(describe(job)).build())
+        return Job.findByJobId(jobId).map(job -> Response.ok(describe(job, clock.now())).build())
                 .orElseGet(() -> ApiErrors.error(Response.Status.NOT_FOUND, "no job " + jobId));
     }
 
@@ -96,10 +107,13 @@ public class JobsResource {
     @Path("/{job_id: .+}/source")
     @Produces({ "image/*", MediaType.APPLICATION_JSON })
     @Operation(summary = "The job's source image",
-            description = "Streamed from S3, decoded from a data URI, or a redirect (302) to an http(s) source.")
+            description = "Streamed from S3, decoded from a data URI, or fetched from an http(s) source by the worker under"
+                    + " the rules of output downloads (no internal address unless PIPELINE_OUTPUT_PRIVATE_HOSTS allows it,"
+                    + " the size cap, the download deadline, a JPEG or PNG only); never a redirect.")
     @APIResponse(responseCode = "200", description = "the image", content = @Content(mediaType = "image/*"))
-    @APIResponse(responseCode = "302", description = "the source is an http(s) URL: go there")
+    @APIResponse(responseCode = "403", description = "an http(s) source on an address the worker may not fetch from")
     @APIResponse(responseCode = "404", description = "no such job, or its source is not in S3")
+    @APIResponse(responseCode = "502", description = "an http(s) source that did not answer with a JPEG or PNG in time")
     public Response source(@PathParam("job_id") String jobId) {
         return images.source(jobId);
     }
@@ -132,7 +146,8 @@ public class JobsResource {
     @POST
     @Path("/{job_id: .+}/retry")
     @Operation(summary = "Retry a failed job",
-            description = "A job whose failure may have left a paid task behind is retried only with pay_again=true.")
+            description = "A job whose failure may have left a paid task behind, or whose outputs are gone (deleted by"
+                    + " WaveSpeed after 7 days, or answered unavailable), is retried only with pay_again=true.")
     @APIResponse(responseCode = "200", description = "retried",
             content = @Content(schema = @Schema(implementation = JobActionResult.class)))
     @APIResponse(responseCode = "409", description = "refused: not failed, its batch is cancelled, or it would pay again",
@@ -143,6 +158,62 @@ public class JobsResource {
             @Parameter(description = "true to submit again even if that pays again") @QueryParam("pay_again") String payAgain) {
         boolean pays = QueryParameters.flag("pay_again", payAgain);
         return ActionResponses.of(actions.retryJobs(List.of(jobId), pays).get(0));
+    }
+
+    /** A task that may be an undecided job's, as the API shows it. */
+    public record CandidateView(@JsonProperty("prediction_id") String predictionId,
+            @JsonProperty("created_at") Instant createdAt, String status,
+            @Schema(description = "how much its first output looks like the job's source, -1 to 1; null if unknown") Double likeness,
+            @Schema(description = "paths of its kept outputs, to compare with the job's source") List<String> outputs) {
+    }
+
+    @GET
+    @Path("/{job_id: .+}/candidates")
+    @Operation(summary = "Tasks that may be an undecided job's",
+            description = "For a job failed as submission_outcome_unknown: the unowned tasks created in its unanswered"
+                    + " attempt's time that settlement could not tell apart, with their kept outputs.")
+    @APIResponse(responseCode = "200", description = "the candidates, oldest first (empty for other jobs)")
+    public List<CandidateView> candidates(@PathParam("job_id") String jobId) {
+        return undecided.candidates(jobId).stream().map(candidate -> new CandidateView(candidate.predictionId,
+                candidate.createdAt, candidate.status, candidate.likeness,
+                IntStream.range(0, candidate.keptOutputs.size())
+                        .mapToObj(index -> "/api/jobs/" + jobId + "/candidates/" + candidate.predictionId + "/" + index).toList()))
+                .toList();
+    }
+
+    @GET
+    @Path("/{job_id: .+}/candidates/{prediction_id: [A-Za-z0-9_-]+}/{index: \\d+}")
+    @Produces({ "image/*", MediaType.APPLICATION_JSON })
+    @Operation(summary = "A kept output of a candidate task")
+    @APIResponse(responseCode = "200", description = "the image", content = @Content(mediaType = "image/*"))
+    @APIResponse(responseCode = "404", description = "no such job, candidate or output")
+    public Response candidateOutput(@PathParam("job_id") String jobId, @PathParam("prediction_id") String predictionId,
+            @PathParam("index") int index) {
+        return images.candidate(jobId, predictionId, index, undecided);
+    }
+
+    /** Which candidate task an operator assigns. */
+    public record AssignRequest(@JsonProperty("prediction_id") String predictionId) {
+    }
+
+    @POST
+    @Path("/{job_id: .+}/assign")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Assign a candidate task to an undecided job",
+            description = "Delivers the kept outputs of one of the job's candidate tasks as its own; nothing is"
+                    + " submitted or paid again. The job must have failed as submission_outcome_unknown.")
+    @APIResponse(responseCode = "200", description = "assigned: the job is delivering",
+            content = @Content(schema = @Schema(implementation = JobActionResult.class)))
+    @APIResponse(responseCode = "409", description = "refused: not undecided, not a candidate, or the task is owned",
+            content = @Content(schema = @Schema(implementation = JobActionResult.class)))
+    @APIResponse(responseCode = "404", description = "no such job",
+            content = @Content(schema = @Schema(implementation = JobActionResult.class)))
+    @APIResponse(responseCode = "400", description = "no prediction_id")
+    public Response assign(@PathParam("job_id") String jobId, AssignRequest request) {
+        if (request == null || request.predictionId() == null || request.predictionId().isBlank()) {
+            throw new ApiErrors.BadRequest("body: {\"prediction_id\": \"...\"} expected");
+        }
+        return ActionResponses.of(undecided.assign(jobId, request.predictionId()));
     }
 
     /** The results of a retry of several jobs, one per job, in the order asked. */
@@ -163,7 +234,7 @@ public class JobsResource {
         return new RetryResults(actions.retryJobs(request.checkedJobIds(), request.paysAgain()));
     }
 
-    private static Map<String, Object> describe(Job job) {
+    private static Map<String, Object> describe(Job job, Instant now) {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("job_id", job.jobId);
         view.put("batch_id", job.batchId);
@@ -172,7 +243,7 @@ public class JobsResource {
         view.put("prediction_id", job.predictionId);
         view.put("attempts", job.attempts);
         view.put("retries", job.retries);
-        view.put("retry", job.status == JobStatus.FAILED ? job.retryKind().name().toLowerCase(Locale.ROOT) : null);
+        view.put("retry", job.status == JobStatus.FAILED ? job.retryKind(now).name().toLowerCase(Locale.ROOT) : null);
         view.put("polls", job.polls);
         view.put("spend_usd", job.spendUsd);
         view.put("cost_usd", job.costUsd);

@@ -13,7 +13,8 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record RetryRequest(
         @Schema(description = "jobs to retry, 1 to " + RetryRequest.MAX_JOBS) List<String> jobIds,
-        @Schema(description = "also retry jobs whose failure may have left a paid task behind, paying again",
+        @Schema(description = "also retry jobs whose failure may have left a paid task behind, or whose outputs are"
+                + " gone, paying again",
                 defaultValue = "false") Boolean payAgain) {
 
     /** Jobs one call may retry. */

@@ -1,8 +1,11 @@
 package io.enhance.worker.batches;
 
 import java.math.BigDecimal;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -22,14 +25,25 @@ import io.quarkus.scheduler.Scheduled;
 
 /**
  * Keeps the batch counters. A trigger on {@code jobs} appends every change of status or spend to
- * {@code batch_count_changes}; about once a second one worker folds them into {@code batch_counts},
- * the batches' first and last job times and the per-minute activity, and writes {@code batch.completed}
- * for each sized batch whose jobs have all ended, in the same transaction.
+ * {@code batch_count_changes}, and one on {@code rejected_messages} each rejected request that is a
+ * member of a batch, under the status {@value #REJECTED}; about once a second one worker folds them into
+ * {@code batch_counts}, the batches' first and last job times and the per-minute activity, and writes
+ * {@code batch.completed} for each sized batch whose members (jobs and rejected requests) have all
+ * ended, in the same transaction.
  */
 @ApplicationScoped
 public class BatchCounters {
 
     private static final Logger LOG = Logger.getLogger(BatchCounters.class);
+
+    /** The counted status of a batch's request rejected at intake: a member that ended without a job. */
+    static final String REJECTED = "REJECTED";
+
+    /**
+     * Failed job ids that {@code batch.completed} lists at most, so that a batch of millions cannot
+     * outgrow a broker message; the event gives the full count, and the API lists the rest.
+     */
+    static final int FAILED_IDS_IN_EVENT = 100;
     /** Any constant will do, as long as nothing else in the database takes this advisory lock. */
     private static final long FOLD_LOCK = 0x626174636865L;
 
@@ -110,9 +124,11 @@ public class BatchCounters {
 
     private void completeSizedBatches(List<String> touched) {
         @SuppressWarnings("unchecked")
+        List<String> endedStatuses = new ArrayList<>(JobStatus.FINAL.stream().map(JobStatus::name).toList());
+        endedStatuses.add(REJECTED);
         List<Object[]> rows = entityManager.createNativeQuery(SIZED)
                 .setParameter(1, touched)
-                .setParameter(2, JobStatus.FINAL.stream().map(JobStatus::name).toList())
+                .setParameter(2, endedStatuses)
                 .getResultList();
         Instant now = clock.now();
         for (Object[] row : rows) {
@@ -120,15 +136,15 @@ public class BatchCounters {
             long expected = Rows.number(row[1]);
             int completions = (int) Rows.number(row[2]);
             boolean completed = (Boolean) row[3];
-            long jobs = Rows.number(row[4]);
+            long members = Rows.number(row[4]);
             long ended = Rows.number(row[5]);
-            boolean allEnded = jobs >= expected && ended == jobs;
+            boolean allEnded = members >= expected && ended == members;
             if (allEnded && !completed) {
                 entityManager.createNativeQuery("update batches set completed_at = ?2, completions = completions + 1"
                         + " where batch_key = ?1").setParameter(1, batch).setParameter(2, now).executeUpdate();
-                events.batchCompleted(batch, completions + 1, completedEvent(batch, expected, jobs,
+                events.batchCompleted(batch, completions + 1, completedEvent(batch, expected, members,
                         Rows.money(row[6]), Rows.instant(row[7]), Rows.instant(row[8])), now);
-                LOG.infof("Batch %s completed: %d jobs", batch, jobs);
+                LOG.infof("Batch %s completed: %d members", batch, members);
             } else if (!allEnded && completed) {
                 // a job was retried, or more jobs came than the batch size said: it completes again later
                 entityManager.createNativeQuery("update batches set completed_at = null where batch_key = ?1")
@@ -137,12 +153,13 @@ public class BatchCounters {
         }
     }
 
-    private Map<String, Object> completedEvent(String batch, long expected, long jobs, BigDecimal spend,
+    /** @param members its jobs and its rejected requests, which {@code jobs} counts and {@code counts} breaks down */
+    private Map<String, Object> completedEvent(String batch, long expected, long members, BigDecimal spend,
             Instant firstJobAt, Instant lastFinishedAt) {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("batch_id", batch);
         data.put("batch_size", expected);
-        data.put("jobs", jobs);
+        data.put("jobs", members);
         Map<String, Long> counts = new LinkedHashMap<>();
         Map<String, Long> failures = new LinkedHashMap<>();
         @SuppressWarnings("unchecked")
@@ -163,9 +180,16 @@ public class BatchCounters {
         data.put("finished_at", lastFinishedAt == null ? null : lastFinishedAt.toString());
         data.put("duration_seconds", firstJobAt == null || lastFinishedAt == null ? null
                 : Duration.between(firstJobAt, lastFinishedAt).toMillis() / 1000.0);
-        data.put("failed_job_ids", entityManager.createNativeQuery(
-                "select job_id from jobs where batch_id = ?1 and status = ?2 order by job_id")
-                .setParameter(1, batch).setParameter(2, JobStatus.FAILED.name()).getResultList());
+        List<?> failedIds = entityManager.createNativeQuery(
+                "select job_id from jobs where batch_id = ?1 and status = ?2 order by job_id limit ?3")
+                .setParameter(1, batch).setParameter(2, JobStatus.FAILED.name()).setParameter(3, FAILED_IDS_IN_EVENT)
+                .getResultList();
+        long failed = counts.getOrDefault(JobStatus.FAILED.name().toLowerCase(Locale.ROOT), 0L);
+        data.put("failed_job_ids", failedIds);
+        data.put("failed_count", failed);
+        data.put("failed_job_ids_truncated", failed > failedIds.size());
+        data.put("failed_jobs_path", "/api/jobs?batch_id=" + URLEncoder.encode(batch, StandardCharsets.UTF_8)
+                + "&status=FAILED");
         return data;
     }
 }

@@ -113,7 +113,7 @@ public class BatchReports {
                     select status, sum(jobs), sum(spend_usd) from (
                         select status, jobs, spend_usd from batch_counts
                         union all select status, jobs, spend_usd from batch_count_changes
-                    ) c group by 1""").getResultList();
+                    ) c where status <> ?1 group by 1""").setParameter(1, BatchCounters.REJECTED).getResultList();
             Map<String, Long> counts = new TreeMap<>();
             BigDecimal spend = BigDecimal.ZERO;
             long inFlight = 0;
@@ -176,10 +176,15 @@ public class BatchReports {
         BigDecimal spend = BigDecimal.ZERO;
         long jobs = 0;
         long ended = 0;
+        long rejected = 0;
         long notYetPaid = 0;
         for (Object[] row : countRows) {
-            JobStatus status = JobStatus.valueOf((String) row[1]);
             long count = Rows.number(row[3]);
+            if (BatchCounters.REJECTED.equals(row[1])) {
+                rejected += count;
+                continue;
+            }
+            JobStatus status = JobStatus.valueOf((String) row[1]);
             spend = spend.add(Rows.money(row[4]));
             if (count == 0) {
                 continue;
@@ -193,14 +198,15 @@ public class BatchReports {
             }
         }
         Integer size = batch[1] == null ? null : (int) Rows.number(batch[1]);
-        long expectedMore = size == null ? 0 : Math.max(0, size - jobs);
+        // a rejected request will not come back as a job of this batch's size
+        long expectedMore = size == null ? 0 : Math.max(0, size - jobs - rejected);
         Instant paused = Rows.instant(batch[2]);
         Instant cancelled = Rows.instant(batch[3]);
         Instant completed = Rows.instant(batch[4]);
         Instant first = Rows.instant(batch[5]);
         Instant last = Rows.instant(batch[6]);
         boolean allEnded = ended == jobs && expectedMore == 0;
-        String state = cancelled != null ? "cancelled" : allEnded && jobs > 0 ? "completed"
+        String state = cancelled != null ? "cancelled" : allEnded && jobs + rejected > 0 ? "completed"
                 : paused != null ? "paused" : "running";
         Instant rateUntil = allEnded && last != null ? last : now;
         double minutes = first == null ? 0 : Math.max(Duration.between(first, rateUntil).toMillis(), 1) / 60_000.0;
@@ -209,8 +215,8 @@ public class BatchReports {
         Instant eta = perMinute == 0 || remaining == 0 || !"running".equals(state) ? null
                 : now.plusMillis((long) (remaining / perMinute * 60_000));
         BigDecimal projected = spend.add(caps.price().multiply(BigDecimal.valueOf(notYetPaid + expectedMore)));
-        return new BatchSummary((String) batch[0], size, state, counts, jobs, ended, failures, spend, projected, first,
-                last, Math.round(perMinute * 10) / 10.0, eta, paused, cancelled, completed);
+        return new BatchSummary((String) batch[0], size, state, counts, jobs, ended, rejected, failures, spend, projected,
+                first, last, Math.round(perMinute * 10) / 10.0, eta, paused, cancelled, completed);
     }
 
     @SuppressWarnings("unchecked")

@@ -14,16 +14,19 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param counts jobs by status (lower case), only statuses that have jobs
  * @param jobs jobs stored so far
  * @param ended jobs completed, failed or cancelled
+ * @param rejected its requests rejected at intake: members that ended without becoming jobs (a request
+ *        rejected because its job_id is already a job of this batch is none)
  * @param failures failed jobs by error code
  * @param spendUsd what its submissions may have cost so far
  * @param projectedUsd spend plus the price of every job not yet submitted, and of jobs the batch size still expects
+ *        (beyond its jobs and rejected requests)
  * @param jobsPerMinute jobs ended per minute since its first job arrived
  * @param eta when the last job should end at that rate; null when nothing ended yet, or nothing is left
  * @param state running, paused, cancelled or completed
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record BatchSummary(String batchId, Integer batchSize, String state, Map<String, Long> counts, long jobs,
-        long ended, Map<String, Long> failures, BigDecimal spendUsd, BigDecimal projectedUsd, Instant firstJobAt,
-        Instant lastFinishedAt, double jobsPerMinute, Instant eta, Instant pausedAt, Instant cancelledAt,
-        Instant completedAt) {
+        long ended, long rejected, Map<String, Long> failures, BigDecimal spendUsd, BigDecimal projectedUsd,
+        Instant firstJobAt, Instant lastFinishedAt, double jobsPerMinute, Instant eta, Instant pausedAt,
+        Instant cancelledAt, Instant completedAt) {
 }

@@ -69,6 +69,8 @@ public class OperatorActions {
         RUNS_TO_END,
         ALREADY_ENDED,
         RETRIED,
+        /** A task that may have been its own was assigned to it by an operator. */
+        ASSIGNED,
         REFUSED,
         NOT_FOUND
     }
@@ -157,8 +159,8 @@ public class OperatorActions {
     // --- retry
 
     /**
-     * Retries the chosen failed jobs. One whose failure may have left a paid task behind is retried only
-     * with {@code payAgain}; see {@link Job#retried}.
+     * Retries the chosen failed jobs. One whose failure may have left a paid task behind, or whose outputs are
+     * gone, is retried only with {@code payAgain}; see {@link Job#retried}.
      */
     public List<JobActionResult> retryJobs(Collection<String> jobIds, boolean payAgain) {
         List<JobActionResult> results = new ArrayList<>();
@@ -193,8 +195,8 @@ public class OperatorActions {
         }
         long refused = jobs.getOrDefault("refused", 0L);
         return Optional.of(new BatchActionResult(batchId, "retry", jobs, refused == 0 ? "retried"
-                : refused + " failed job(s) may have paid for a task already and were not retried; retry with pay_again"
-                        + " to submit them again and pay again"));
+                : refused + " failed job(s) may have paid for a task already, or their outputs are gone, and were not"
+                        + " retried; retry with pay_again to submit them again and pay again"));
     }
 
     private JobActionResult retry(Job job, boolean payAgain) {
@@ -205,15 +207,14 @@ public class OperatorActions {
         if (job.batchId != null && batchCancelled(job.batchId)) {
             return new JobActionResult(job.jobId, Result.REFUSED, job.status, "its batch is cancelled");
         }
-        Job.RetryKind kind = job.retryKind();
+        Instant now = clock.now();
+        Job.RetryKind kind = job.retryKind(now);
         if (kind == Job.RetryKind.PAYS_AGAIN && !payAgain) {
-            return new JobActionResult(job.jobId, Result.REFUSED, job.status, "its failure ("
-                    + job.errorCode + ") may have left a paid task behind"
-                    + (job.predictionId == null ? "" : " (prediction " + job.predictionId + ")")
+            return new JobActionResult(job.jobId, Result.REFUSED, job.status, payAgainReason(job, now)
                     + "; retry with pay_again to submit it again and pay again");
         }
         String previousError = job.errorCode;
-        job.retried(payAgain, clock.now());
+        job.retried(payAgain, now);
         events.jobRetried(job, previousError, kind);
         wakeups.wakeAfterCommit(kind == Job.RetryKind.REDELIVER ? Stage.DELIVER : Stage.SUBMIT);
         return new JobActionResult(job.jobId, Result.RETRIED, job.status, switch (kind) {
@@ -221,6 +222,16 @@ public class OperatorActions {
             case FREE -> "no paid task was left behind: submitted again at no extra cost";
             case PAYS_AGAIN -> "submitted again, paying again as asked";
         });
+    }
+
+    private static String payAgainReason(Job job, Instant now) {
+        String prediction = job.predictionId == null ? "" : " (prediction " + job.predictionId + ")";
+        if (job.predictionOutputs == null || !job.outputsGone(now)) {
+            return "its failure (" + job.errorCode + ") may have left a paid task behind" + prediction;
+        }
+        return "its outputs are gone at WaveSpeed" + prediction + ": " + (Job.OUTPUTS_UNAVAILABLE.equals(job.errorCode)
+                ? "their URL answered that they are unavailable" : "it deletes them " + Job.OUTPUTS_KEPT_UPSTREAM.toDays()
+                + " days after submission") + ", and only a new task makes them again";
     }
 
     // --- pause and resume

@@ -36,12 +36,14 @@ public class BatchFollower {
     /**
      * Where {@code batch} stands now.
      *
-     * @param total the jobs it should end with; 0 to take its batch size (or its jobs, if it has none)
+     * @param total the jobs it should end with; 0 to take its batch size, or its jobs if it has more or no size
      * @param sentAt when this command sent it, if it did; rejections are counted from then on, else all
      */
     public BatchState read(String batch, long total, Optional<Instant> sentAt) {
         var summary = reports.batch(batch);
-        long expected = total > 0 ? total : summary.map(s -> s.batchSize() == null ? s.jobs() : (long) s.batchSize()).orElse(0L);
+        // a batch may hold more jobs than its size said: an image edited since it was sent is a job of its own
+        long expected = total > 0 ? total
+                : summary.map(s -> s.batchSize() == null ? s.jobs() : Math.max(s.batchSize(), s.jobs())).orElse(0L);
         var rejections = problems.rejections(batch, sentAt.map(at -> at.minus(CLOCK_MARGIN)).orElse(Instant.EPOCH));
         if (total == 0 && summary.isEmpty()) {
             expected = rejections.stream().mapToLong(BatchProblems.Group::jobs).sum();

@@ -3,6 +3,7 @@ package io.enhance.worker.cli;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,18 +19,21 @@ import io.enhance.worker.jobs.DatabaseClock;
 /**
  * Runs a batch from a list of images: uploads what is not in S3 yet, publishes one job per image with
  * ids derived from the paths, and follows the batch to its end. The same images under the same name
- * give the same jobs, so running it again resumes instead of starting over.
+ * give the same jobs, so running it again resumes instead of starting over; an image edited since is
+ * a job of its own.
  */
 @ApplicationScoped
 public class BatchRunner {
 
     private final Uploads uploads;
+    private final OtherJobs otherJobs;
     private final RequestPublisher publisher;
     private final BatchFollower follower;
     private final DatabaseClock clock;
 
-    BatchRunner(Uploads uploads, RequestPublisher publisher, BatchFollower follower, DatabaseClock clock) {
+    BatchRunner(Uploads uploads, OtherJobs otherJobs, RequestPublisher publisher, BatchFollower follower, DatabaseClock clock) {
         this.uploads = uploads;
+        this.otherJobs = otherJobs;
         this.publisher = publisher;
         this.follower = follower;
         this.clock = clock;
@@ -41,25 +45,33 @@ public class BatchRunner {
 
     public Outcome run(String batch, List<InputImage> images, Work work, Duration timeout, PrintStream out)
             throws Exception {
-        Uploads.Result uploaded = uploads.upload(images);
+        Uploads.Result uploaded = uploads.upload(batch, images);
         Instant sentAt = clock.now();
         if (uploaded.uploaded() + uploaded.alreadyThere() > 0) {
-            out.printf("Uploaded %d images to s3://%s/%s (%d already there)%n", uploaded.uploaded(), images.get(0).bucket(),
-                    InputImages.uploadKey(batch, ""), uploaded.alreadyThere());
+            out.printf("Uploaded %d images to s3://%s/%s (%d already there%s)%n", uploaded.uploaded(), images.get(0).bucket(),
+                    InputImages.uploadKey(batch, ""), uploaded.alreadyThere(),
+                    uploaded.edited() == 0 ? "" : ", " + uploaded.edited() + " edited since");
         }
-        publisher.publish(images.stream().map(image -> request(batch, image, images.size(), work)).toList());
+        List<String> jobIds = images.stream().map(image -> uploaded.jobId(batch, image)).toList();
+        // counted before this run's jobs are stored, so that the follow cannot end before they are
+        long others = otherJobs.count(batch, jobIds);
+        List<Map<String, Object>> requests = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            requests.add(request(batch, jobIds.get(i), images.get(i), images.size(), work));
+        }
+        publisher.publish(requests);
         out.printf("Published %d jobs of batch %s to queue %s%n", images.size(), batch, publisher.queue());
-        return follower.follow(batch, images.size(), sentAt, timeout, out);
+        return follower.follow(batch, images.size() + others, sentAt, timeout, out);
     }
 
     /** The job request for one image; everything in it but the batch size and priority is what makes it the same job. */
-    static Map<String, Object> request(String batch, InputImage image, int batchSize, Work work) {
+    static Map<String, Object> request(String batch, String jobId, InputImage image, int batchSize, Work work) {
         Map<String, Object> input = new LinkedHashMap<>();
         input.put("image", image.s3Uri());
         input.put("prompt", work.prompt());
         input.putAll(work.parameters());
         Map<String, Object> request = new LinkedHashMap<>();
-        request.put("job_id", JobIds.of(batch, image.relativePath()));
+        request.put("job_id", jobId);
         request.put("batch_id", batch);
         request.put("batch_size", batchSize);
         work.priority().ifPresent(priority -> request.put("priority", priority));

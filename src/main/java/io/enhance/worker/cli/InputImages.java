@@ -39,7 +39,7 @@ public final class InputImages {
                     .filter(file -> isImage(file.getFileName().toString()))::iterator) {
                 String relative = relativePath(folder.relativize(file));
                 images.add(new InputImage(relative, bucket, uploadKey(batch, relative), Files.size(file),
-                        Optional.of(() -> RequestBody.fromFile(file))));
+                        Optional.of(new InputImage.Upload(() -> RequestBody.fromFile(file), Sha256.of(file)))));
             }
         }
         images.sort(Comparator.comparing(InputImage::relativePath));
@@ -53,7 +53,7 @@ public final class InputImages {
                 .map(String::strip).filter(line -> !line.isEmpty()).sorted().toList()) {
             byte[] bytes = resource(folder + "/" + name);
             images.add(new InputImage(name, bucket, uploadKey(batch, name), bytes.length,
-                    Optional.of(() -> RequestBody.fromBytes(bytes))));
+                    Optional.of(new InputImage.Upload(() -> RequestBody.fromBytes(bytes), Sha256.of(bytes)))));
         }
         return images;
     }

@@ -1,26 +1,27 @@
 package io.enhance.worker.cli;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
  * Job ids derived from where an image sits in its batch, so that the same command run again sends the
  * same ids and the worker takes it as the same jobs. {@code NAME/<relative path>} when that is a valid
- * id, else {@code NAME/sha256-<hash of the path>-<the file name's safe characters>}.
+ * id, else {@code NAME/sha256-<hash of the path>-<the file name's safe characters>}. An image edited
+ * since its job was sent is a new request, so it gets an id of its own: the same, followed by
+ * {@code :} and the first 12 hex digits of the edited image's SHA-256.
  */
 public final class JobIds {
 
     /** The worker's rule for {@code job_id} and {@code batch_id} (intake's {@code JobRequestParser}). */
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:/-]{1,200}");
     private static final int MAX_ID = 200;
-    /** Leaves room for the hashed form (about 110 characters) within the worker's 200. */
+    /** Leaves room for the hashed form (about 110 characters, 123 for an edited image) within the worker's 200. */
     static final int MAX_BATCH_NAME = 80;
     private static final String HASHED = "sha256-";
     private static final int HASH_CHARS = 40;
+    /** Of an edited image's SHA-256: enough to tell its versions apart. */
+    private static final int VERSION_CHARS = 12;
 
     private JobIds() {
     }
@@ -40,14 +41,24 @@ public final class JobIds {
 
     /** The job id of the image at {@code relativePath} (segments separated by '/') in batch {@code batch}. */
     public static String of(String batch, String relativePath) {
+        return withSuffix(batch, relativePath, "");
+    }
+
+    /** The job id of the image at {@code relativePath} as edited since its first job, whose content has {@code sha256}. */
+    public static String ofEdited(String batch, String relativePath, String sha256) {
+        return withSuffix(batch, relativePath, ":" + sha256.substring(0, VERSION_CHARS));
+    }
+
+    private static String withSuffix(String batch, String relativePath, String suffix) {
         String plain = batch + "/" + relativePath;
-        if (plain.length() <= MAX_ID && isValidId(plain)) {
-            return plain;
+        if (plain.length() + suffix.length() <= MAX_ID && isValidId(plain)) {
+            return plain + suffix;
         }
-        String prefix = batch + "/" + HASHED + sha256(relativePath).substring(0, HASH_CHARS) + "-";
+        String prefix = batch + "/" + HASHED + Sha256.of(relativePath.getBytes(StandardCharsets.UTF_8))
+                .substring(0, HASH_CHARS) + "-";
         String name = relativePath.substring(relativePath.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9._-]", "_");
-        name = name.substring(Math.max(0, name.length() - (MAX_ID - prefix.length())));
-        return prefix + name;
+        name = name.substring(Math.max(0, name.length() - (MAX_ID - prefix.length() - suffix.length())));
+        return prefix + name + suffix;
     }
 
     /** The worker's characters and length, no leading or trailing '/', no empty, '.' or '..' segment. */
@@ -61,13 +72,5 @@ public final class JobIds {
             }
         }
         return true;
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
     }
 }

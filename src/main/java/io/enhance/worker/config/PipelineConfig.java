@@ -39,8 +39,20 @@ public interface PipelineConfig {
     Duration webhookInterval();
 
     /** How often submissions of unknown outcome, and those a stopped worker left behind, are settled. */
-    @WithDefault("5s")
+    @WithDefault("1s")
     Duration settleInterval();
+
+    /** How often each worker records in the database that it is alive ({@code worker_heartbeats}). */
+    @WithDefault("1s")
+    Duration heartbeatInterval();
+
+    /**
+     * A worker whose heartbeat is this old is taken for stopped: its submits still under way are settled
+     * at once, with a window that ends now, instead of when their lease runs out. Judged only by a worker
+     * that has itself beaten without a gap for as long, so that a database outage kills nobody.
+     */
+    @WithDefault("10s")
+    Duration workerSilenceLimit();
 
     /** How often batch counters are folded (and {@code batch.completed} sent) and operator holds are enforced. */
     @WithDefault("1s")
@@ -75,6 +87,12 @@ public interface PipelineConfig {
 
     /** Host names whose loopback or private addresses output downloads may reach (an emulator's); none by default. */
     Optional<Set<String>> outputPrivateHosts();
+
+    /**
+     * Host names (or literal addresses) of sources that may be loopback, private or otherwise unknown to
+     * public DNS, because the WaveSpeed in use reaches them (an emulator's local store); none by default.
+     */
+    Optional<Set<String>> sourcePrivateHosts();
 
     /** Largest output image accepted from WaveSpeed, in bytes. */
     @WithDefault("52428800")

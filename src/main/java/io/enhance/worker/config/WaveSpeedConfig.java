@@ -103,11 +103,20 @@ public interface WaveSpeedConfig {
     boolean uploadSources();
 
     /**
-     * How far the history search for a submission of unknown outcome reaches beyond the request's
-     * own time, for clock skew and history lag; the search waits until this has passed.
+     * How far WaveSpeed's clock may stand from PostgreSQL's while no answered submit has shown it: until
+     * then an unanswered attempt's history search reaches this far beyond the attempt on either side.
+     * Once submits are answered, their {@code created_at} bounds the difference within milliseconds.
      */
-    @WithDefault("2m")
+    @WithDefault("30s")
     Duration historyMargin();
+
+    /**
+     * How long after a task is created WaveSpeed's history is trusted to list it: an unanswered attempt
+     * is looked for only this long after its window closed, so that a task not listed yet is not taken
+     * for one never created.
+     */
+    @WithDefault("10s")
+    Duration historyLag();
 
     /** What follows when the history proves an unanswered submission created nothing: {@code resubmit} or {@code fail}. */
     @WithDefault("resubmit")
@@ -120,11 +129,19 @@ public interface WaveSpeedConfig {
     }
 
     /**
-     * Nothing but this worker (and its replicas) uses the API key: a history window holding one unowned
-     * task and one unanswered attempt then proves that task is the attempt's, without the request.
+     * Nothing but this worker (and its replicas) uses the API key, so no listed task is a stranger's: an
+     * unanswered attempt may then be paired with an unowned task by time alone, where only one pairing fits,
+     * also when the outputs cannot be compared with the sources.
      */
     @WithDefault("false")
     boolean exclusiveApiKey();
+
+    /**
+     * A poll answered 404 this soon after submission is polled again, since a new task may show late; one answered
+     * 404 later fails its job ({@code prediction_not_found}).
+     */
+    @WithDefault("1m")
+    Duration notFoundGrace();
 
     /** A prediction still unfinished this long after submission fails; also how long an unanswered submission may wait to be settled. */
     @WithDefault("30m")

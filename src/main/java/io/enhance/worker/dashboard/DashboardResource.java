@@ -19,15 +19,18 @@ import jakarta.ws.rs.core.UriInfo;
 
 import io.enhance.worker.api.ApiTokenIdentityProvider;
 import io.enhance.worker.api.ApiTokenMechanism;
+import io.enhance.worker.api.DashboardSessions;
 import io.enhance.worker.config.ApiConfig;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
+import io.quarkus.security.identity.SecurityIdentity;
 
 /**
  * The operator dashboard: the page (behind the token, like the API it calls from the browser) and its
- * login, which turns the API token typed into a form into an HttpOnly {@code SameSite=Strict} cookie
- * that {@link ApiTokenMechanism} reads. The login form is the one dashboard path opened in
- * {@code application.properties}; without API_TOKEN it answers 404 like the rest.
+ * login, which checks the API token typed into a form and opens a session ({@link DashboardSessions}):
+ * the HttpOnly {@code SameSite=Strict} cookie carries only the session id, which {@link ApiTokenMechanism}
+ * reads, and the page hands its script the session's CSRF token. The login form is the one dashboard path
+ * opened in {@code application.properties}; without API_TOKEN it answers 404 like the rest.
  */
 @Path("/dashboard")
 public class DashboardResource {
@@ -35,12 +38,16 @@ public class DashboardResource {
     private static final URI PAGE = URI.create("/dashboard");
 
     private final ApiConfig config;
+    private final DashboardSessions sessions;
+    private final SecurityIdentity caller;
     private final Template page;
     private final Template login;
 
-    DashboardResource(ApiConfig config, @Location("dashboard/page.html") Template page,
-            @Location("dashboard/login.html") Template login) {
+    DashboardResource(ApiConfig config, DashboardSessions sessions, SecurityIdentity caller,
+            @Location("dashboard/page.html") Template page, @Location("dashboard/login.html") Template login) {
         this.config = config;
+        this.sessions = sessions;
+        this.caller = caller;
         this.page = page;
         this.login = login;
     }
@@ -49,7 +56,9 @@ public class DashboardResource {
     @Produces(MediaType.TEXT_HTML)
     @RolesAllowed(ApiTokenIdentityProvider.ROLE)
     public String page() {
-        return page.render();
+        // empty when the page was opened with a bearer token: such a caller needs no CSRF token
+        String csrfToken = caller.getAttribute(DashboardSessions.CSRF_TOKEN);
+        return page.data("csrfToken", csrfToken == null ? "" : csrfToken).render();
     }
 
     @GET
@@ -72,20 +81,31 @@ public class DashboardResource {
             return Response.status(Response.Status.UNAUTHORIZED)
                     .entity(login.data("error", "That is not the API token.").render()).build();
         }
-        return Response.seeOther(PAGE).cookie(tokenCookie(token.strip(), request).build()).build();
+        DashboardSessions.Session session = sessions.open();
+        return Response.seeOther(PAGE)
+                .cookie(sessionCookie(session.id(), request).maxAge((int) sessions.lifetime().toSeconds()).build()).build();
     }
 
+    /** Ends the session on the server, so that no copy of the cookie opens anything any more. */
     @POST
     @Path("/logout")
     @RolesAllowed(ApiTokenIdentityProvider.ROLE)
     public Response logOut(@Context UriInfo request) {
+        String sessionId = caller.getAttribute(DashboardSessions.SESSION_ID);
+        if (sessionId != null) {
+            sessions.close(sessionId);
+        }
         // Max-Age 0 makes the browser drop the cookie
         return Response.seeOther(URI.create(ApiTokenMechanism.LOGIN_PAGE))
-                .cookie(tokenCookie("", request).maxAge(0).build()).build();
+                .cookie(sessionCookie("", request).maxAge(0).build()).build();
     }
 
-    private static NewCookie.Builder tokenCookie(String value, UriInfo request) {
-        return new NewCookie.Builder(ApiTokenMechanism.COOKIE).value(value).path("/").httpOnly(true)
+    /**
+     * Secure when the browser came over https: the request's own scheme, or behind a proxy that ends TLS
+     * the scheme it forwards, once {@code quarkus.http.proxy.*} trusts it (see the README's Dashboard).
+     */
+    private static NewCookie.Builder sessionCookie(String value, UriInfo request) {
+        return new NewCookie.Builder(DashboardSessions.COOKIE).value(value).path("/").httpOnly(true)
                 .sameSite(NewCookie.SameSite.STRICT)
                 .secure("https".equalsIgnoreCase(request.getRequestUri().getScheme()));
     }

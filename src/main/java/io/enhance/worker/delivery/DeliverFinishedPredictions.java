@@ -57,6 +57,7 @@ public class DeliverFinishedPredictions {
     private final JobOutcomes outcomes;
     private final OutputFetcher fetcher;
     private final OutputUploads uploads;
+    private final ImageCopies copies;
     private final WaveSpeedConfig wavespeed;
     private final PipelineConfig pipeline;
     private final ExecutorService transfers;
@@ -69,7 +70,7 @@ public class DeliverFinishedPredictions {
     private final JobTraces traces;
 
     DeliverFinishedPredictions(JobClaims claims, JobOutcomes outcomes, OutputFetcher fetcher, OutputUploads uploads,
-            WaveSpeedConfig wavespeed, PipelineConfig pipeline, Rounds rounds, WorkerMetrics metrics, DatabaseClock clock,
+            ImageCopies copies, WaveSpeedConfig wavespeed, PipelineConfig pipeline, Rounds rounds, WorkerMetrics metrics, DatabaseClock clock,
             Wakeups wakeups, JobTraces traces) {
         this.traces = traces;
         this.wakeups = wakeups;
@@ -81,6 +82,7 @@ public class DeliverFinishedPredictions {
         this.outcomes = outcomes;
         this.fetcher = fetcher;
         this.uploads = uploads;
+        this.copies = copies;
         this.wavespeed = wavespeed;
         this.pipeline = pipeline;
         this.transfers = Executors.newFixedThreadPool(pipeline.deliveryThreads());
@@ -134,8 +136,12 @@ public class DeliverFinishedPredictions {
             Consumer<Transferred> finished = transferred.expect();
             try {
                 transfers.execute(() -> {
-                    Transferred result = transfer(job);
-                    freeTransfers.release();
+                    Transferred result;
+                    try {
+                        result = transfer(job);
+                    } finally {
+                        freeTransfers.release(); // a slot not given back would be lost for good
+                    }
                     finished.accept(result);
                 });
             } catch (RejectedExecutionException stopping) {
@@ -155,13 +161,13 @@ public class DeliverFinishedPredictions {
             return new Transferred(job, copyOutputs(job), null, null);
         } catch (DeliveryException e) {
             return e.permanent ? new Transferred(job, null, e, null) : new Transferred(job, null, null, e.getMessage());
-        } catch (RuntimeException unexpected) {
-            // never leave a claimed job to wait out its whole lease
+        } catch (RuntimeException | Error unexpected) {
+            // never leave a claimed job to wait out its whole lease (an Error too: out of memory for one large output)
             return new Transferred(job, null, null, unexpected.toString());
         }
     }
 
-    /** A result not written is redone once the job's lease runs out (same keys: the copy is idempotent). */
+    /** A result the database could not take is kept and written again; one never written is redone once the job's lease runs out (same keys: the copy is idempotent). */
     private void writeResults() {
         transferred.writeArrived(finished -> claims.updateAll(finished.stream().map(Transferred::job).toList(), (i, held) -> {
             Transferred result = finished.get(i);
@@ -174,7 +180,7 @@ public class DeliverFinishedPredictions {
             } else {
                 retryOrGiveUp(held, result.retryReason());
             }
-        }));
+        }).failed());
     }
 
     private void retryOrGiveUp(Job held, String reason) {
@@ -234,14 +240,17 @@ public class DeliverFinishedPredictions {
         } catch (DeliveryException e) {
             JobTraces.endFailed(span, e.permanent ? e.code : "retry", e);
             throw e;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             JobTraces.endFailed(span, "unexpected", e);
             throw e;
         }
     }
 
+    /** An output as WaveSpeed gave it, or a kept copy in S3 of one that an operator assigned to the job. */
     private FetchedOutput fetch(Job job, int index, boolean base64, Span span) throws DeliveryException {
-        FetchedOutput output = fetcher.fetch(job.predictionOutputs.get(index), base64);
+        String location = job.predictionOutputs.get(index);
+        FetchedOutput output = !base64 && location.startsWith("s3://") ? copies.fetchKept(job, location)
+                : fetcher.fetch(location, base64);
         span.setAttribute("output_size", output.size());
         return output;
     }

@@ -198,7 +198,7 @@ class OutputFetcher {
         }
     }
 
-    private OutputFile openFile() throws DeliveryException {
+    OutputFile openFile() throws DeliveryException {
         try {
             return new OutputFile(maxBytes);
         } catch (IOException e) {

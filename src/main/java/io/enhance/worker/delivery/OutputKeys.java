@@ -41,6 +41,19 @@ public final class OutputKeys {
         return keyPrefix + jobSegment(jobId) + "/" + index + "." + extension;
     }
 
+    /**
+     * The key that keeps output {@code index} of a task that may be the job's (see {@code SettleUnknownSubmissions}),
+     * beside the job's own outputs; prediction ids are letters and digits, so keys stay apart.
+     */
+    public static String ofCandidate(String keyPrefix, String jobId, String predictionId, int index, String extension) {
+        return candidatesOf(keyPrefix, jobId) + predictionId + "/" + index + "." + extension;
+    }
+
+    /** Where the kept candidates of a job's outputs start: only keys under it are ever read back for the job. */
+    static String candidatesOf(String keyPrefix, String jobId) {
+        return keyPrefix + jobSegment(jobId) + "/candidates/";
+    }
+
     /** Why {@code keyPrefix} with {@code jobId} cannot name outputs, if it cannot. */
     public static Optional<String> problemWith(String keyPrefix, String jobId) {
         int prefixBytes = keyPrefix.getBytes(StandardCharsets.UTF_8).length;

@@ -35,6 +35,9 @@ public final class EmulatorSettings {
     private volatile HistoryShape historyShape = HistoryShape.DOCUMENTED;
     private volatile boolean cacheOutputs = false;
     private volatile int concurrency = 0;
+    private volatile long answerDelayMs = 0;
+    private volatile double resetRate = 0.0;
+    private volatile String refusedPrompt = null;
     private final Queue<InjectedFault> submitScript = new ConcurrentLinkedQueue<>();
     private final Queue<InjectedFault> resultScript = new ConcurrentLinkedQueue<>();
 
@@ -259,6 +262,42 @@ public final class EmulatorSettings {
         return this;
     }
 
+    /** How long a submit's answer is held back after its task was created, as a busy API's may be (0 = at once). */
+    public long getAnswerDelayMs() {
+        return answerDelayMs;
+    }
+
+    public EmulatorSettings setAnswerDelayMs(long answerDelayMs) {
+        this.answerDelayMs = nonNegative("answerDelayMs", answerDelayMs);
+        return this;
+    }
+
+    /**
+     * Probability that a submit's connection is reset (TCP RST) as its request arrives, before any of it is
+     * read: nothing is created, and the client sees only {@code Connection reset}.
+     */
+    public double getResetRate() {
+        return resetRate;
+    }
+
+    public EmulatorSettings setResetRate(double resetRate) {
+        this.resetRate = probability("resetRate", resetRate);
+        return this;
+    }
+
+    /**
+     * Submits whose prompt contains this text are answered 403 (nothing created) although the account is in good
+     * standing, as a refusal of that one request would be; {@code null} refuses none.
+     */
+    public String getRefusedPrompt() {
+        return refusedPrompt;
+    }
+
+    public EmulatorSettings setRefusedPrompt(String refusedPrompt) {
+        this.refusedPrompt = refusedPrompt == null || refusedPrompt.isEmpty() ? null : refusedPrompt;
+        return this;
+    }
+
     /**
      * Queues faults for the next submits, one per call and ahead of the random ones: {@code ok},
      * {@code 429}, {@code 500}, {@code 502}, {@code 503}, {@code 504}, {@code drop} (nothing created),
@@ -274,7 +313,8 @@ public final class EmulatorSettings {
 
     /**
      * Queues faults for the next result GETs, one per call and ahead of the random ones: {@code ok},
-     * {@code 429}, {@code 500}, {@code 502}, {@code 503}, {@code 504}, {@code drop}, {@code slow}.
+     * {@code 404} (not found, as a task not listed yet), {@code 429}, {@code 500}, {@code 502}, {@code 503},
+     * {@code 504}, {@code drop}, {@code slow}.
      *
      * @throws IllegalArgumentException naming an unknown token and the allowed ones; then none is queued
      */
@@ -321,7 +361,8 @@ public final class EmulatorSettings {
         return "EmulatorSettings[host=" + host + ", port=" + port + ", apiKey=" + (apiKey == null ? "none" : "***")
                 + ", latency=" + minLatencyMs + ".." + maxLatencyMs + "ms, failureRate=" + failureRate
                 + ", rate429=" + rate429 + ", webhookLossRate=" + webhookLossRate + ", resultFaultRate=" + resultFaultRate + ", rate5xx=" + rate5xx
-                + ", concurrency=" + concurrency + ", cacheOutputs=" + cacheOutputs + ", dropRate=" + dropRate + ", idleTimeoutMs=" + idleTimeoutMs + ", outputStallRate=" + outputStallRate + ", slowResponseMs=" + slowResponseMs + ", scripted=" + submitScript.size()
+                + ", concurrency=" + concurrency + ", answerDelayMs=" + answerDelayMs + ", resetRate=" + resetRate
+                + ", refusedPrompt=" + (refusedPrompt != null) + ", cacheOutputs=" + cacheOutputs + ", dropRate=" + dropRate + ", idleTimeoutMs=" + idleTimeoutMs + ", outputStallRate=" + outputStallRate + ", slowResponseMs=" + slowResponseMs + ", scripted=" + submitScript.size()
                 + "/" + resultScript.size() + ", randomSeed=" + randomSeed + ", history=" + historyShape.spelling() + "]";
     }
 }

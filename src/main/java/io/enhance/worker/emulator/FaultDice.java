@@ -27,6 +27,8 @@ final class FaultDice {
     private long resultSeededWith;
     private Random stallRandom;
     private long stallSeededWith;
+    private Random resetRandom;
+    private long resetSeededWith;
 
     FaultDice(EmulatorSettings settings) {
         this.settings = settings;
@@ -74,6 +76,15 @@ final class FaultDice {
             stallRandom = new Random(stallSeededWith ^ 0x57A11L);
         }
         return stallRandom.nextDouble() < settings.getOutputStallRate();
+    }
+
+    /** Whether a submit's connection is reset as its request arrives; its own stream, so resets shift nothing else. */
+    synchronized boolean rollReset() {
+        if (resetRandom == null || resetSeededWith != settings.getRandomSeed()) {
+            resetSeededWith = settings.getRandomSeed();
+            resetRandom = new Random(resetSeededWith ^ 0x4E5E7L);
+        }
+        return resetRandom.nextDouble() < settings.getResetRate();
     }
 
     private Fate rollFate() {

@@ -20,12 +20,21 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
  * interpolation, sharpens with an unsharp mask whose amount follows {@code strength}, and adds a faint
  * seed-chosen tint and grain so that different seeds give different images, as with the real model.
  */
-final class ImageEnhancer {
+public final class ImageEnhancer {
 
     static final float JPEG_QUALITY = 0.9f;
     private static final int GRAIN_TILE = 8;
 
     private ImageEnhancer() {
+    }
+
+    /** What the emulator makes of {@code source} (JPEG or PNG bytes), for tests that check an output is a source's own. */
+    public static byte[] enhance(byte[] source, double strength, long seed, String outputFormat) throws IOException {
+        try {
+            return enhance(SourceImageFetcher.decode(source), strength, seed, outputFormat);
+        } catch (PredictionFailure notAnImage) {
+            throw new IOException(notAnImage.getMessage(), notAnImage);
+        }
     }
 
     static byte[] enhance(BufferedImage source, double strength, long seed, String outputFormat) throws IOException {

@@ -7,16 +7,26 @@ import java.util.Map;
  * A fault the emulator plays on one call: an error status, a dropped connection or a late answer.
  * {@code afterCreating} means a submit created its paid task before failing, which is the case a
  * client cannot tell from "nothing created". Script tokens name them: {@code 429}, {@code drop},
- * {@code created+504}, {@code slow}, {@code ok}.
+ * {@code created+504}, {@code slow}, {@code ok}. A 429 or a 503 never follows a created task: the
+ * worker takes both as "nothing created", as their meaning and WaveSpeed's docs have it.
  */
 record InjectedFault(int status, boolean drop, boolean slow, boolean afterCreating) {
+
+    InjectedFault {
+        if (afterCreating && (status == 429 || status == 503)) {
+            throw new IllegalArgumentException("a " + status + " refuses a request before it is handled: it never"
+                    + " follows a created task");
+        }
+    }
 
     static final InjectedFault NONE = new InjectedFault(0, false, false, false);
     static final List<String> SUBMIT_TOKENS = List.of("ok", "429", "500", "502", "503", "504", "drop", "slow",
             "created+500", "created+502", "created+504", "created+drop");
-    static final List<String> RESULT_TOKENS = List.of("ok", "429", "500", "502", "503", "504", "drop", "slow");
+    /** {@code 404}: the prediction is not found (yet), as a task that shows late would answer. */
+    static final List<String> RESULT_TOKENS = List.of("ok", "404", "429", "500", "502", "503", "504", "drop", "slow");
     private static final String CREATED = "created+";
     private static final Map<Integer, String> MESSAGES = Map.of(
+            404, "Prediction not found",
             429, "Too many requests",
             500, "Internal server error",
             503, "Service temporarily unavailable");

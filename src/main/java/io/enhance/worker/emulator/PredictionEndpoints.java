@@ -53,21 +53,32 @@ final class PredictionEndpoints {
             throw ApiException.badRequest("webhook must be an http or https URL");
         }
         SubmitRequest request = SubmitValidator.validate(input, webhook);
+        String refused = settings.getRefusedPrompt();
+        if (refused != null && input.path("prompt").asText("").contains(refused)) {
+            throw new ApiException(403, "This request is not allowed");
+        }
         String id = UUID.randomUUID().toString().replace("-", "");
         Prediction prediction = store.create(sequence ->
                 new Prediction(id, MODEL, input, request, webhook, call.baseUrl(), sequence, rolled.fate()));
         runner.start(prediction);
+        holdAnswer(settings.getAnswerDelayMs());
         fault.strike();
         answerLateIf(fault);
         call.ok(request.syncMode() ? awaitForSyncMode(prediction) : prediction.toJson(false));
     }
 
     private void answerLateIf(InjectedFault fault) {
-        if (!fault.slow()) {
+        if (fault.slow()) {
+            holdAnswer(settings.getSlowResponseMs());
+        }
+    }
+
+    private static void holdAnswer(long millis) {
+        if (millis <= 0) {
             return;
         }
         try {
-            Thread.sleep(settings.getSlowResponseMs()); // ended by close(), which interrupts the HTTP threads
+            Thread.sleep(millis); // ended by close(), which interrupts the HTTP threads
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DroppedConnection();
@@ -88,7 +99,7 @@ final class PredictionEndpoints {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiException(503, "The emulator is shutting down");
+            throw new DroppedConnection(); // the task exists: a 503 would say it does not
         } catch (ExecutionException e) {
             throw new IllegalStateException(e);
         }

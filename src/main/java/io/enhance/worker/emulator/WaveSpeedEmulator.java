@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -68,7 +69,8 @@ public final class WaveSpeedEmulator implements AutoCloseable {
         InetSocketAddress publicAddress = new InetSocketAddress(settings.getHost(), settings.getPort());
         // with a front, the HTTP server listens only behind it, and the front owns the public port
         server = HttpServer.create(withFront ? new InetSocketAddress(InetAddress.getLoopbackAddress(), 0) : publicAddress, 256);
-        front = withFront ? new ConnectionFront(publicAddress, server.getAddress(), settings, daemonThreads("connection")) : null;
+        front = withFront ? new ConnectionFront(publicAddress, server.getAddress(), settings, dice, daemonThreads("connection"))
+                : null;
         String host = settings.getHost().equals("0.0.0.0") || settings.getHost().equals("::") ? "127.0.0.1" : settings.getHost();
         baseUrl = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
         server.createContext("/", new EmulatorRouter(settings, () -> baseUrl,
@@ -84,10 +86,10 @@ public final class WaveSpeedEmulator implements AutoCloseable {
 
     /**
      * The same for settings that no one changes once started, as in {@link EmulatorMain}: without an idle
-     * timeout, the connection front that plays it (two threads and a relay per connection) is left out.
+     * timeout or resets, the connection front that plays them (two threads and a relay per connection) is left out.
      */
     public static WaveSpeedEmulator startStandalone(EmulatorSettings settings) {
-        return start(settings, settings.getIdleTimeoutMs() > 0);
+        return start(settings, settings.getIdleTimeoutMs() > 0 || settings.getResetRate() > 0);
     }
 
     private static WaveSpeedEmulator start(EmulatorSettings settings, boolean withFront) {
@@ -126,9 +128,19 @@ public final class WaveSpeedEmulator implements AutoCloseable {
         return store.submissions();
     }
 
+    /** A prediction's status ({@code created}, {@code processing}, {@code completed}, {@code failed}); empty once deleted or unknown. */
+    public Optional<String> status(String predictionId) {
+        return store.find(predictionId).map(Prediction::status);
+    }
+
     /** How many predictions were created since start; deleting predictions does not lower it. */
     public int predictionCount() {
         return store.createdCount();
+    }
+
+    /** Submit connections reset before their request was read ({@code EMULATOR_RESET_RATE}); none created a task. */
+    public int resetSubmits() {
+        return front == null ? 0 : front.resets();
     }
 
     /** Ids of the predictions whose output download was stalled ({@code EMULATOR_OUTPUT_STALL_RATE}) at least once. */

@@ -13,6 +13,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -29,7 +30,11 @@ import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.tracing.TraceContext;
 
-/** Stores request messages as jobs, or as rejected messages with their reasons and events. */
+/**
+ * Stores request messages as jobs, or as rejected messages with their reasons and events. A rejected
+ * message that names a valid batch_id is an ended member of that batch: {@code rejected_messages.batch_id}
+ * says which, and a trigger counts it there once (V15).
+ */
 @ApplicationScoped
 public class JobIntake {
 
@@ -91,17 +96,28 @@ public class JobIntake {
         // handled now, whatever the outcome: earlier failures of a redelivered message no longer matter
         forgetFailures(messages.stream().filter(RequestMessage::redelivered)
                 .map(m -> rejectionId(sha256(m.body()), m.messageId())).toList());
-        Map<String, RequestMessage> creating = new TreeMap<>(); // sorted: workers inserting the same ids lock them in one order
+        // sorted: workers sizing the same batches or inserting the same ids lock them in one order
+        SortedMap<String, Integer> sizes = new TreeMap<>();
+        messages.stream().map(RequestMessage::parsed).filter(parsed -> parsed.batchSize() != null)
+                .forEach(parsed -> sizes.putIfAbsent(parsed.batchId(), parsed.batchSize()));
+        newJobs.sizeBatches(sizes);
+        Map<String, RequestMessage> creating = new TreeMap<>();
         messages.stream().filter(m -> m.parsed().valid()).forEach(m -> creating.putIfAbsent(m.request().jobId(), m));
         Set<String> created = newJobs.insert(creating.values(), clock.now());
         Set<RequestMessage> creators = Collections.newSetFromMap(new IdentityHashMap<>());
         creating.values().stream().filter(m -> created.contains(m.request().jobId())).forEach(creators::add);
         Map<String, Job> existing = existingJobs(messages.stream().filter(m -> m.parsed().valid() && !creators.contains(m))
                 .map(m -> m.request().jobId()).collect(Collectors.toSet()));
+        Map<String, String> batchesOfRejectedJobIds = batchesOfJobs(messages.stream().map(RequestMessage::parsed)
+                .filter(parsed -> !parsed.valid() && parsed.jobId() != null && parsed.batchId() != null)
+                .map(JobRequestParser.Parsed::jobId).collect(Collectors.toSet()));
         List<Result> results = new ArrayList<>(messages.size());
         for (RequestMessage message : messages) {
-            if (!message.parsed().valid()) {
-                results.add(reject(message.body(), message.messageId(), message.parsed(), message.trace()));
+            JobRequestParser.Parsed parsed = message.parsed();
+            if (!parsed.valid()) {
+                String batchOfItsJob = parsed.jobId() == null ? null : batchesOfRejectedJobIds.get(parsed.jobId());
+                results.add(reject(message.body(), message.messageId(), parsed, memberOf(parsed.batchId(), batchOfItsJob),
+                        message.trace()));
             } else if (creators.contains(message)) {
                 results.add(new Result(Outcome.ACCEPTED, message.request().jobId(), List.of()));
             } else {
@@ -109,6 +125,26 @@ public class JobIntake {
             }
         }
         return results;
+    }
+
+    /** The batch id of each of these job ids that is a job with a batch. */
+    private Map<String, String> batchesOfJobs(Set<String> jobIds) {
+        if (jobIds.isEmpty()) {
+            return Map.of();
+        }
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = entityManager.createNativeQuery(
+                "select job_id, batch_id from jobs where job_id in (?1) and batch_id is not null")
+                .setParameter(1, jobIds).getResultList();
+        return rows.stream().collect(Collectors.toMap(row -> (String) row[0], row -> (String) row[1]));
+    }
+
+    /**
+     * The batch a rejected request is an ended member of: the one it names, unless its job_id is
+     * already a job of that batch, which is the member.
+     */
+    private static String memberOf(String batchId, String batchOfItsJob) {
+        return batchId != null && batchId.equals(batchOfItsJob) ? null : batchId;
     }
 
     private static Map<String, Job> existingJobs(Set<String> jobIds) {
@@ -126,14 +162,16 @@ public class JobIntake {
     /**
      * The same request again changes nothing, except that a finished job's outcome event goes out
      * again (same id) for a sender that missed it. A different request under the job's id is
-     * rejected, because its sender would otherwise wait for an outcome that never comes.
+     * rejected, because its sender would otherwise wait for an outcome that never comes; it is a
+     * member of its batch, unless the job is already one of that batch.
      */
     private Result duplicate(Job job, RequestMessage message) {
         if (job.requestDigest != null && !job.requestDigest.equals(message.digest())) {
             List<Problem> problems = List.of(new Problem("job_id", "job_id reused with a different request; job "
                     + job.jobId + " keeps the request it was accepted with"));
-            return reject(message.body(), message.messageId(),
-                    new JobRequestParser.Parsed(null, job.jobId, message.parsed().batchId(), problems), message.trace());
+            String batchId = message.parsed().batchId();
+            return reject(message.body(), message.messageId(), new JobRequestParser.Parsed(null, job.jobId, batchId,
+                    message.parsed().batchSize(), problems), memberOf(batchId, job.batchId), message.trace());
         }
         if (job.status.isTerminal()) {
             events.republishFinished(job);
@@ -170,7 +208,9 @@ public class JobIntake {
         List<Problem> problems = List.of(new Problem("$", "could not be stored after " + failures + " attempts: "
                 + error.getClass().getSimpleName()));
         forgetFailures(List.of(rejectionId(sha256(body), messageId)));
-        return reject(body, messageId, new JobRequestParser.Parsed(null, read.jobId(), read.batchId(), problems), trace);
+        String batchOfItsJob = read.jobId() == null ? null : batchesOfJobs(Set.of(read.jobId())).get(read.jobId());
+        return reject(body, messageId, new JobRequestParser.Parsed(null, read.jobId(), read.batchId(), read.batchSize(),
+                problems), memberOf(read.batchId(), batchOfItsJob), trace);
     }
 
     private void forgetFailures(List<UUID> ids) {
@@ -181,26 +221,29 @@ public class JobIntake {
         }
     }
 
-    private Result reject(byte[] body, String messageId, JobRequestParser.Parsed parsed, TraceContext trace) {
+    /** @param memberOf the batch this rejection is an ended member of, or null */
+    private Result reject(byte[] body, String messageId, JobRequestParser.Parsed parsed, String memberOf,
+            TraceContext trace) {
         byte[] sha256 = sha256(body);
         UUID rejectionId = rejectionId(sha256, messageId);
-        keepRejected(rejectionId, parsed, body, sha256);
+        keepRejected(rejectionId, parsed, memberOf, body, sha256);
         events.jobRejected(rejectionId, parsed.jobId(), parsed.batchId(), parsed.problems(), trace);
         return new Result(Outcome.REJECTED, parsed.jobId(), parsed.problems());
     }
 
-    private void keepRejected(UUID id, JobRequestParser.Parsed parsed, byte[] body, byte[] sha256) {
+    private void keepRejected(UUID id, JobRequestParser.Parsed parsed, String memberOf, byte[] body, byte[] sha256) {
         entityManager.createNativeQuery("""
-                insert into rejected_messages (id, job_id, body, body_size, body_sha256, problems, received_at)
-                values (?1, ?2, ?3, ?4, ?5, cast(?6 as jsonb), ?7)
+                insert into rejected_messages (id, job_id, batch_id, body, body_size, body_sha256, problems, received_at)
+                values (?1, ?2, ?3, ?4, ?5, ?6, cast(?7 as jsonb), ?8)
                 on conflict (id) do update set times_seen = rejected_messages.times_seen + 1""")
                 .setParameter(1, id)
                 .setParameter(2, parsed.jobId())
-                .setParameter(3, Arrays.copyOf(body, Math.min(body.length, KEPT_BODY_BYTES)))
-                .setParameter(4, (long) body.length)
-                .setParameter(5, HexFormat.of().formatHex(sha256))
-                .setParameter(6, json.valueToTree(parsed.problems()).toString())
-                .setParameter(7, Instant.now())
+                .setParameter(3, memberOf)
+                .setParameter(4, Arrays.copyOf(body, Math.min(body.length, KEPT_BODY_BYTES)))
+                .setParameter(5, (long) body.length)
+                .setParameter(6, HexFormat.of().formatHex(sha256))
+                .setParameter(7, json.valueToTree(parsed.problems()).toString())
+                .setParameter(8, Instant.now())
                 .executeUpdate();
     }
 

@@ -31,7 +31,7 @@ import io.smallrye.reactive.messaging.rabbitmq.RabbitMQRejectMetadata;
  * Consumes {@code enhance.requests}. Messages are stored many per transaction ({@link IntakeBatcher}),
  * and a message is acked only after the commit that holds its job; a rejected
  * one is nacked without requeue so the broker moves it to the dead-letter queue. While the database
- * is down, messages are held unacked and intake pauses ({@link JobStoreOutage}); a message that
+ * is down or refuses writes, messages are held unacked and intake pauses ({@link JobStoreOutage}); a message that
  * fails while the database is healthy goes back to the queue after a pause, and is given up on
  * after its {@code QUEUES_DELIVERY_LIMIT}th such failure, counted by the worker itself.
  */
@@ -107,7 +107,16 @@ public class JobRequestListener {
         if (outage.explains(error)) {
             return holdUntilRecovered(message);
         }
-        Optional<Integer> failures = countFailure(message.getPayload(), messageId, error);
+        Optional<Integer> failures;
+        try {
+            failures = Optional.of(intake.countFailure(message.getPayload(), messageId, error));
+        } catch (RuntimeException countNotWritten) {
+            if (outage.explains(countNotWritten)) {
+                return holdUntilRecovered(message);
+            }
+            LOG.warnf("Failed attempt not counted: %s", countNotWritten.toString());
+            failures = Optional.empty(); // requeued uncounted
+        }
         if (failures.isPresent() && failures.get() >= queues.deliveryLimit()) {
             return settle(message, lastAttempt(message.getPayload(), messageId, failures.get(), error, trace));
         }
@@ -146,16 +155,6 @@ public class JobRequestListener {
             LOG.debugf("Job %s already exists; duplicate request acknowledged", result.jobId());
         }
         return message.ack();
-    }
-
-    /** Empty if even the count could not be written: the message is requeued uncounted. */
-    private Optional<Integer> countFailure(byte[] body, String messageId, RuntimeException error) {
-        try {
-            return Optional.of(intake.countFailure(body, messageId, error));
-        } catch (RuntimeException countNotWritten) {
-            LOG.warnf("Failed attempt not counted: %s", countNotWritten.toString());
-            return Optional.empty();
-        }
     }
 
     /** The limit is reached: record the message as rejected if the database lets us, then dead-letter it. */

@@ -15,10 +15,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.config.S3Config;
 import io.enhance.worker.delivery.OutputKeys;
 import io.enhance.worker.events.JobEvents.Problem;
+import io.enhance.worker.network.AddressPolicy;
 
 /** Turns a raw request message into a {@link JobRequest}, or into the full list of what is wrong with it. */
 @ApplicationScoped
@@ -28,8 +30,13 @@ public class JobRequestParser {
     private static final Set<String> FIELDS = Set.of("job_id", "batch_id", "batch_size", "priority", "input", "output", "metadata");
     private static final Set<String> OUTPUT_FIELDS = Set.of("bucket", "key_prefix");
 
-    /** The outcome of parsing: a request, or problems (with whatever ids could still be read). */
-    public record Parsed(JobRequest request, String jobId, String batchId, List<Problem> problems) {
+    /**
+     * The outcome of parsing: a request, or problems (with whatever ids could still be read).
+     *
+     * @param batchId the batch_id if it is valid, also when other fields are not
+     * @param batchSize the batch_size if it and the batch_id are valid
+     */
+    public record Parsed(JobRequest request, String jobId, String batchId, Integer batchSize, List<Problem> problems) {
         public boolean valid() {
             return problems.isEmpty();
         }
@@ -38,28 +45,30 @@ public class JobRequestParser {
     private final ObjectMapper json;
     private final S3Config s3;
     private final QueuesConfig queues;
+    private final AddressPolicy sourceAddresses;
 
-    JobRequestParser(ObjectMapper json, S3Config s3, QueuesConfig queues) {
+    JobRequestParser(ObjectMapper json, S3Config s3, QueuesConfig queues, PipelineConfig pipeline) {
         this.json = json;
         this.s3 = s3;
         this.queues = queues;
+        this.sourceAddresses = AddressPolicy.forSources(pipeline);
     }
 
     public Parsed parse(byte[] body) {
         if (body.length > queues.maxMessageBytes()) {
-            return invalid(null, null, new Problem("$", "message is " + body.length + " bytes; the limit is "
+            return invalid(new Problem("$", "message is " + body.length + " bytes; the limit is "
                     + queues.maxMessageBytes()));
         }
         JsonNode root;
         try {
             root = json.readTree(body);
         } catch (JsonProcessingException e) {
-            return invalid(null, null, new Problem("$", "not valid JSON: " + e.getOriginalMessage()));
+            return invalid(new Problem("$", "not valid JSON: " + e.getOriginalMessage()));
         } catch (IOException e) {
-            return invalid(null, null, new Problem("$", "not readable: " + e.getMessage()));
+            return invalid(new Problem("$", "not readable: " + e.getMessage()));
         }
         if (root == null || !root.isObject()) {
-            return invalid(null, null, new Problem("$", "must be a JSON object"));
+            return invalid(new Problem("$", "must be a JSON object"));
         }
         List<Problem> problems = new ArrayList<>();
         findNulCharacters(root, "", problems);
@@ -73,6 +82,12 @@ public class JobRequestParser {
             unsafeKeyPart(jobId).ifPresent(why -> problems.add(new Problem("job_id", why)));
         }
         String batchId = identifier(root, "batch_id", false, problems);
+        if (batchId != null) {
+            Optional<String> unsafe = unsafeSegments(batchId).map(why -> why + " (it is written into the API's paths)");
+            unsafe.ifPresent(why -> problems.add(new Problem("batch_id", why)));
+            // an id that could change a route counts toward no batch and is named in no event
+            batchId = unsafe.isPresent() ? null : batchId;
+        }
 
         Map<String, Object> input = Map.of();
         JsonNode inputNode = root.get("input");
@@ -83,6 +98,7 @@ public class JobRequestParser {
         } else {
             input = ModelParameters.validate(inputNode, problems);
             unlistedSourceBucket(input).ifPresent(problems::add);
+            unreachableSource(input).ifPresent(problems::add);
         }
 
         String bucket = s3.bucket().orElse(null);
@@ -116,12 +132,13 @@ public class JobRequestParser {
 
         Map<String, String> metadata = metadata(root.get("metadata"), problems);
         int priority = priority(root.get("priority"), problems);
-        Integer batchSize = batchSize(root.get("batch_size"), batchId, problems);
+        Integer batchSize = batchSize(root.get("batch_size"), root.hasNonNull("batch_id"), problems);
+        Integer sizeOfBatch = batchId == null ? null : batchSize;
         if (!problems.isEmpty()) {
-            return new Parsed(null, jobId, batchId, problems);
+            return new Parsed(null, jobId, batchId, sizeOfBatch, problems);
         }
-        return new Parsed(new JobRequest(jobId, batchId, input, bucket, keyPrefix, metadata, priority, batchSize), jobId, batchId,
-                List.of());
+        return new Parsed(new JobRequest(jobId, batchId, input, bucket, keyPrefix, metadata, priority, sizeOfBatch), jobId,
+                batchId, sizeOfBatch, List.of());
     }
 
     /** Any publisher could otherwise have the worker read any bucket its credentials reach. */
@@ -137,6 +154,20 @@ public class JobRequestParser {
                 + "\" is not a bucket this worker may use (S3_ALLOWED_BUCKETS)"));
     }
 
+    /**
+     * WaveSpeed, outside, cannot fetch a source inside the worker's network, yet charges for trying. Judged
+     * by the host's spelling only: DNS is slow and may answer otherwise later, so names are resolved (and
+     * the source asked whether it answers) just before the job is paid for.
+     */
+    private Optional<Problem> unreachableSource(Map<String, Object> input) {
+        if (!(input.get("image") instanceof String image) || SourceImage.problemWith(image).isPresent()) {
+            return Optional.empty();
+        }
+        SourceImage source = SourceImage.of(image);
+        return source.inS3() ? Optional.empty()
+                : sourceAddresses.refusalByName(source.uri().getHost()).map(why -> new Problem("input.image", why));
+    }
+
     /** Without S3_ALLOWED_BUCKETS every bucket is; with it, those listed and the default S3_BUCKET. */
     private boolean allowedBucket(String bucket) {
         return s3.allowedBuckets()
@@ -145,21 +176,26 @@ public class JobRequestParser {
                 .orElse(true);
     }
 
-    /**
-     * Why {@code part} may not go into an S3 key (see {@link OutputKeys}): a leading
-     * slash, a {@code .} or {@code ..} segment, a backslash or a control character.
-     */
+    /** Why {@code part} may not go into an S3 key (see {@link OutputKeys}), if it may not. */
     private static Optional<String> unsafeKeyPart(String part) {
+        return unsafeSegments(part).map(why -> why + " (it becomes part of the S3 key)");
+    }
+
+    /**
+     * Why {@code part} could change the path it is written into, an S3 key or a URL: a leading slash,
+     * a {@code .} or {@code ..} segment, a backslash or a control character.
+     */
+    private static Optional<String> unsafeSegments(String part) {
         if (part.startsWith("/")) {
-            return Optional.of("must not start with / (it becomes part of the S3 key)");
+            return Optional.of("must not start with /");
         }
         for (String segment : part.split("/", -1)) {
             if (segment.equals(".") || segment.equals("..")) {
-                return Optional.of("must not contain . or .. path segments (it becomes part of the S3 key)");
+                return Optional.of("must not contain . or .. path segments");
             }
         }
         if (part.chars().anyMatch(c -> c == '\\' || Character.isISOControl(c))) {
-            return Optional.of("must not contain backslashes or control characters (it becomes part of the S3 key)");
+            return Optional.of("must not contain backslashes or control characters");
         }
         return Optional.empty();
     }
@@ -180,8 +216,9 @@ public class JobRequestParser {
         }
     }
 
-    private static Parsed invalid(String jobId, String batchId, Problem problem) {
-        return new Parsed(null, jobId, batchId, List.of(problem));
+    /** A message refused before any of its fields could be read. */
+    private static Parsed invalid(Problem problem) {
+        return new Parsed(null, null, null, null, List.of(problem));
     }
 
     private static String identifier(JsonNode root, String name, boolean required, List<Problem> problems) {
@@ -243,7 +280,7 @@ public class JobRequestParser {
         return node.asInt();
     }
 
-    private static Integer batchSize(JsonNode node, String batchId, List<Problem> problems) {
+    private static Integer batchSize(JsonNode node, boolean namesBatch, List<Problem> problems) {
         if (node == null || node.isNull()) {
             return null;
         }
@@ -252,7 +289,7 @@ public class JobRequestParser {
             problems.add(new Problem("batch_size", "must be a whole number from 1 to " + JobRequest.MAX_BATCH_SIZE));
             return null;
         }
-        if (batchId == null) {
+        if (!namesBatch) {
             problems.add(new Problem("batch_size", "needs a batch_id: it is the number of jobs in that batch"));
             return null;
         }

@@ -16,7 +16,9 @@ import io.smallrye.reactive.messaging.PausableChannel;
 /**
  * While jobs cannot be stored, intake takes no new request messages: the channel is paused, the
  * messages already delivered wait for the recovery, and no delivery is spent on a message that is
- * not at fault. A probe every second notices the recovery and resumes intake.
+ * not at fault. The database is down, or refuses writes, if the probe says so or the failure's
+ * SQLSTATE does ({@link StoreFailures}). A probe every second notices the recovery, and intake resumes
+ * on fresh connections.
  */
 @ApplicationScoped
 public class JobStoreOutage {
@@ -40,7 +42,7 @@ public class JobStoreOutage {
         if (!recovery.isDone()) {
             return true;
         }
-        Optional<String> problem = probe.problem();
+        Optional<String> problem = probe.problem().or(() -> StoreFailures.outage(failure));
         problem.ifPresent(reason -> begin(reason, failure));
         return problem.isPresent();
     }
@@ -68,6 +70,7 @@ public class JobStoreOutage {
     }
 
     private synchronized void end() {
+        probe.reconnect();
         intake().ifPresent(PausableChannel::resume);
         LOG.info("Jobs can be stored again: intake resumed");
         recovery.complete(null);

@@ -12,7 +12,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
+import java.util.SortedMap;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -114,28 +114,31 @@ class NewJobs {
             row++;
         }
         OffsetDateTime at = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
-        Map<String, Integer> sizes = new TreeMap<>();
-        messages.stream().map(RequestMessage::request).filter(request -> request.batchSize() != null)
-                .forEach(request -> sizes.putIfAbsent(request.batchId(), request.batchSize()));
-        return entityManager.unwrap(Session.class).doReturningWork(connection -> {
-            if (!sizes.isEmpty()) {
-                sizeBatches(connection, sizes);
+        return entityManager.unwrap(Session.class).doReturningWork(connection -> run(connection, columns, priorities, ranks, at));
+    }
+
+    /**
+     * Sets the size of each batch that has none yet, in the caller's transaction: a rejected request
+     * gives its batch's size as well as a stored one does.
+     *
+     * @param sizes batch_size by batch_id, sorted, so that workers sizing the same batches lock them in one order
+     */
+    void sizeBatches(SortedMap<String, Integer> sizes) {
+        if (sizes.isEmpty()) {
+            return;
+        }
+        entityManager.unwrap(Session.class).doWork(connection -> {
+            try (PreparedStatement insert = connection.prepareStatement(SIZE_BATCHES)) {
+                insert.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+                insert.setArray(1, connection.createArrayOf("text", sizes.keySet().toArray()));
+                insert.setArray(2, connection.createArrayOf("integer", sizes.values().toArray()));
+                insert.executeUpdate();
             }
-            return run(connection, columns, priorities, ranks, at);
         });
     }
 
     private static String batchKey(JobRequest request) {
         return request.batchId() == null ? "" : request.batchId();
-    }
-
-    private static void sizeBatches(Connection connection, Map<String, Integer> sizes) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(SIZE_BATCHES)) {
-            insert.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
-            insert.setArray(1, connection.createArrayOf("text", sizes.keySet().toArray()));
-            insert.setArray(2, connection.createArrayOf("integer", sizes.values().toArray()));
-            insert.executeUpdate();
-        }
     }
 
     private static Set<String> run(Connection connection, String[][] columns, Integer[] priorities, Long[] ranks,

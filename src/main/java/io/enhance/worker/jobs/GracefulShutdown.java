@@ -9,7 +9,6 @@ import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.runtime.Rounds;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.reactive.messaging.ChannelRegistry;
 
@@ -28,11 +27,11 @@ public class GracefulShutdown {
     private final Rounds rounds;
     private final PipelineConfig pipeline;
     private final WorkerIdentity worker;
-    private final DatabaseClock clock;
+    private final JobClaims claims;
     private final ChannelRegistry channels;
 
-    GracefulShutdown(Rounds rounds, PipelineConfig pipeline, WorkerIdentity worker, ChannelRegistry channels, DatabaseClock clock) {
-        this.clock = clock;
+    GracefulShutdown(Rounds rounds, PipelineConfig pipeline, WorkerIdentity worker, ChannelRegistry channels, JobClaims claims) {
+        this.claims = claims;
         this.rounds = rounds;
         this.pipeline = pipeline;
         this.worker = worker;
@@ -63,8 +62,7 @@ public class GracefulShutdown {
 
     private int releaseLeases() {
         try {
-            return QuarkusTransaction.requiringNew().call(() -> Job.update(
-                    "leaseOwner = null, dueAt = ?1 where leaseOwner = ?2", clock.now(), worker.name()));
+            return claims.handBackLeases(worker.name());
         } catch (RuntimeException e) {
             LOG.warnf("Leases not handed back; they run out by themselves: %s", e.toString());
             return 0;

@@ -43,6 +43,10 @@ public class Job extends PanacheEntityBase {
 
     /** Starts the transition detail of a job queued again because the account was refused. */
     static final String ACCOUNT_PAUSE = "account paused: ";
+    /** WaveSpeed deletes a prediction and its outputs 7 days after it was created: then only a new, paid task makes them. */
+    public static final Duration OUTPUTS_KEPT_UPSTREAM = Duration.ofDays(7);
+    /** The delivery failure of outputs WaveSpeed no longer serves (their URL answered 403, 404, 410...). */
+    public static final String OUTPUTS_UNAVAILABLE = "output_unavailable";
 
     public String jobId;
     public String batchId;
@@ -78,6 +82,11 @@ public class Job extends PanacheEntityBase {
     /** SHA-256 of {@link #submittedRequest}: jobs asking for the same thing share it. */
     public String requestFingerprint;
     public Instant attemptStartedAt;
+    /**
+     * When the failure of the current attempt was seen, or the latest its worker can have lived: a task it
+     * created was created between {@link #attemptStartedAt} and this. Null while it is under way or answered.
+     */
+    public Instant attemptEndedAt;
 
     public String predictionId;
     /** WaveSpeed was asked to report this prediction by webhook; polling is then only a safety net. */
@@ -140,6 +149,7 @@ public class Job extends PanacheEntityBase {
         spendUsd = paidBeforeUsd.add(price);
         // counted in today's spend from now on; until the request is recorded, a crash proves the POST never left
         attemptStartedAt = now;
+        attemptEndedAt = null;
         submittedRequest = null;
         requestFingerprint = null;
     }
@@ -172,9 +182,13 @@ public class Job extends PanacheEntityBase {
         updatedAt = now;
     }
 
-    /** The POST may have created a task; WaveSpeed's history is consulted from {@code settleAt} on. */
-    public void submissionUnknown(Instant settleAt, Instant now, String reason) {
+    /**
+     * The POST may have created a task, no later than {@code endedAt}; WaveSpeed's history is consulted
+     * from {@code settleAt} on.
+     */
+    public void submissionUnknown(Instant endedAt, Instant settleAt, Instant now, String reason) {
         moveTo(JobStatus.SUBMISSION_UNKNOWN, now, reason);
+        attemptEndedAt = endedAt;
         dueAt = settleAt;
         leaseOwner = null;
     }
@@ -192,10 +206,16 @@ public class Job extends PanacheEntityBase {
         submissionRefused(now, now, ACCOUNT_PAUSE + reason);
     }
 
-    /** WaveSpeed created {@code predictionId} for the recorded request (answered, or found in its history). */
-    public void submitted(String predictionId, Instant firstPollAt, Instant now, String how) {
+    /**
+     * WaveSpeed created {@code predictionId} for the latest attempt (answered, tagged by its webhook, or
+     * found in its history), which therefore costs {@code price}, also if it had been taken for nothing
+     * created. The task stays this job's for good ({@link BoundPrediction}).
+     */
+    public void submitted(String predictionId, BigDecimal price, Instant firstPollAt, Instant now, String how) {
         moveTo(JobStatus.SUBMITTED, now, how + " prediction " + predictionId + (webhookTracked ? " (webhook)" : ""));
         this.predictionId = predictionId;
+        spendUsd = paidBeforeUsd.add(price);
+        BoundPrediction.record(this, predictionId, now);
         submittedAt = now;
         dueAt = firstPollAt;
         leaseOwner = null;
@@ -252,19 +272,31 @@ public class Job extends PanacheEntityBase {
 
     /** How an operator's retry of this failed job would go, and whether it would pay again. */
     public enum RetryKind {
-        /** The prediction finished but its outputs never reached S3: copied again, nothing paid. */
+        /** The prediction finished but its outputs never reached S3, and WaveSpeed still has them: copied again, nothing paid. */
         REDELIVER,
         /** The failure left no paid task behind: submitted again at no extra cost. */
         FREE,
-        /** A paid task may exist: submitting again pays again, so the operator must ask for that. */
+        /** A paid task may exist, or its outputs are gone: submitting again pays again, so the operator must ask for that. */
         PAYS_AGAIN
     }
 
-    public RetryKind retryKind() {
-        if (predictionOutputs != null && !predictionOutputs.isEmpty()) {
+    public RetryKind retryKind(Instant now) {
+        if (predictionOutputs != null && !predictionOutputs.isEmpty() && !outputsGone(now)) {
             return RetryKind.REDELIVER;
         }
         return spendUsd.compareTo(paidBeforeUsd) == 0 ? RetryKind.FREE : RetryKind.PAYS_AGAIN;
+    }
+
+    /**
+     * The finished prediction's outputs can no longer be fetched: their URL answered that they are gone, or
+     * WaveSpeed has deleted them by now. Base64 outputs are kept in the row itself and never go.
+     */
+    public boolean outputsGone(Instant now) {
+        if (Boolean.TRUE.equals(input.get("enable_base64_output"))) {
+            return false;
+        }
+        return OUTPUTS_UNAVAILABLE.equals(errorCode)
+                || submittedAt != null && !now.isBefore(submittedAt.plus(OUTPUTS_KEPT_UPSTREAM));
     }
 
     /**
@@ -274,7 +306,7 @@ public class Job extends PanacheEntityBase {
      * @throws IllegalStateException when a retry would pay again and {@code payAgain} is false
      */
     public void retried(boolean payAgain, Instant now) {
-        RetryKind kind = retryKind();
+        RetryKind kind = retryKind(now);
         if (kind == RetryKind.PAYS_AGAIN && !payAgain) {
             throw new IllegalStateException("job " + jobId + " may have paid for a task already; retry with pay_again");
         }
@@ -283,13 +315,40 @@ public class Job extends PanacheEntityBase {
             deliveringAt = now;
         } else {
             moveTo(JobStatus.QUEUED, now, kind == RetryKind.FREE ? "retried by operator: no paid task was left behind"
+                    : predictionOutputs != null ? "retried by operator, paying again: its outputs are gone upstream"
                     : "retried by operator, paying again");
             paidBeforeUsd = spendUsd;
             predictionId = null;
             webhookTracked = false;
             submittedRequest = null;
             requestFingerprint = null;
+            // the new task reports outputs of its own
+            predictionOutputs = null;
+            hasNsfwContents = null;
+            inferenceMs = null;
+            deliveringAt = null;
         }
+        reopened(now);
+    }
+
+    /**
+     * An operator assigns to this job, left undecided ({@code submission_outcome_unknown}), one of the tasks
+     * that may have been its own: that task's kept {@code outputs} are delivered, and nothing is paid again.
+     * Its next outcome event gets an id of its own, as after a retry.
+     */
+    public void candidateAssigned(String predictionId, List<String> outputs, BigDecimal price, Instant now) {
+        moveTo(JobStatus.DELIVERING, now, "assigned by operator: prediction " + predictionId
+                + ", its kept outputs delivered, nothing paid again");
+        this.predictionId = predictionId;
+        BoundPrediction.record(this, predictionId, now);
+        spendUsd = paidBeforeUsd.add(price);
+        predictionOutputs = outputs;
+        deliveringAt = now;
+        reopened(now);
+    }
+
+    /** A failed job taken up again by an operator: due at once, and its next outcome event gets an id of its own. */
+    private void reopened(Instant now) {
         retries++;
         errorCode = null;
         errorMessage = null;

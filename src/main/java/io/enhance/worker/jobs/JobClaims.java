@@ -1,5 +1,6 @@
 package io.enhance.worker.jobs;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -8,8 +9,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiConsumer;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
@@ -19,6 +22,7 @@ import org.hibernate.query.NativeQuery;
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.PipelineConfig;
+import io.enhance.worker.runtime.LogEpisode;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
@@ -39,7 +43,11 @@ public class JobClaims {
     private static final long SUBMISSION_CLAIM_LOCK = 0x656E68616E6365L;
     /** Higher priority first; within one, batches take turns ({@link FairQueue}); then the longest waiting. */
     private static final String SUBMISSION_ORDER = "priority desc, batch_rank, due_at";
+    /** Rows that failed one by one, none written, after which the rest are not tried: the database is failing. */
+    private static final int FAILURES_BEFORE_GIVING_UP_ONE_BY_ONE = 3;
 
+    private final LogEpisode notWritten = new LogEpisode(LOG, "Results the database would not take; they are kept and "
+            + "written again", Duration.ofMinutes(1));
     private final PipelineConfig pipeline;
     private final WorkerIdentity worker;
     private final SpendingCaps caps;
@@ -145,41 +153,111 @@ public class JobClaims {
         });
     }
 
+    /** Extends this worker's hold on a claimed job to a whole lease from {@code now}, as if it were claimed now. */
+    public void renewLease(Job held, Instant now) {
+        held.dueAt = now.plus(pipeline.leaseDuration());
+    }
+
+    /**
+     * What a write-back of many results did: the indexes it wrote, and those the database failed on,
+     * which the caller keeps and writes again. A result whose job has moved on counts as neither.
+     */
+    public record WriteBack(Set<Integer> written, Set<Integer> failed) {
+
+        static WriteBack allFailed(int size) {
+            return new WriteBack(Set.of(), IntStream.range(0, size).boxed().collect(Collectors.toSet()));
+        }
+    }
+
     /**
      * Applies {@code change} to each claimed job that this worker still holds in the state it was
      * claimed in ({@code change} gets the job's index in {@code claimed}), all in one transaction.
-     * Should that transaction fail, each job is tried in a transaction of its own, so that one bad
-     * row cannot undo the others. Returns the indexes whose change was committed.
      */
-    public Set<Integer> updateAll(List<Job> claimed, BiConsumer<Integer, Job> change) {
+    public WriteBack updateAll(List<Job> claimed, BiConsumer<Integer, Job> change) {
+        return updateAll(claimed.stream().map(job -> job.id).toList(),
+                (i, job) -> job.status == claimed.get(i).status && worker.name().equals(job.leaseOwner), change);
+    }
+
+    /** An answer to submit attempt {@code attempt} of job {@code id}. */
+    public record AttemptAnswer(long id, int attempt) {
+    }
+
+    /**
+     * Applies {@code change} to each job whose latest attempt is the one answered and that has no
+     * task yet, whichever worker holds it now and whether or not settlement has looked at it: the answer
+     * to an attempt is the truth about that attempt, and an answer to an older one changes nothing.
+     */
+    public WriteBack updateAttempts(List<AttemptAnswer> answered, BiConsumer<Integer, Job> change) {
+        return updateAll(answered.stream().map(AttemptAnswer::id).toList(),
+                (i, job) -> job.attempts == answered.get(i).attempt() && job.predictionId == null
+                        && JobStatus.AWAITING_TASK.contains(job.status), change);
+    }
+
+    /**
+     * Applies {@code change} to each job of {@code ids} that {@code applies}, all in one transaction.
+     * Should that transaction fail, each job is tried in a transaction of its own, so that one bad row
+     * cannot undo the others.
+     */
+    private WriteBack updateAll(List<Long> ids, BiPredicate<Integer, Job> applies, BiConsumer<Integer, Job> change) {
         try {
             return QuarkusTransaction.requiringNew().call(() -> {
                 // locked in id order, as every batch write does, so that two of them cannot deadlock
-                Map<Long, Job> held = Job.<Job> find("id in ?1 order by id", claimed.stream().map(job -> job.id).toList())
+                Map<Long, Job> held = Job.<Job> find("id in ?1 order by id", ids)
                         .withLock(LockModeType.PESSIMISTIC_WRITE).stream()
                         .collect(Collectors.toMap(job -> job.id, job -> job));
-                Set<Integer> changed = new HashSet<>();
-                for (int i = 0; i < claimed.size(); i++) {
-                    Job job = held.get(claimed.get(i).id);
-                    if (job != null && job.status == claimed.get(i).status && worker.name().equals(job.leaseOwner)) {
+                Set<Integer> written = new HashSet<>();
+                for (int i = 0; i < ids.size(); i++) {
+                    Job job = held.get(ids.get(i));
+                    if (job != null && applies.test(i, job)) {
                         change.accept(i, job);
-                        changed.add(i);
+                        written.add(i);
                     }
                 }
-                return changed;
+                Job.getEntityManager().flush(); // a refused write fails here, in this call, not in the commit's synchronisation
+                return new WriteBack(written, Set.of());
             });
         } catch (RuntimeException batchFailed) {
-            LOG.warnf("Writing %d results at once failed, writing them one by one: %s", claimed.size(),
-                    batchFailed.toString());
-            Set<Integer> changed = new HashSet<>();
-            for (int i = 0; i < claimed.size(); i++) {
+            if (ids.size() == 1) {
+                LOG.debugf("Writing a result failed: %s", batchFailed.toString());
+                return WriteBack.allFailed(1);
+            }
+            LOG.debugf("Writing %d results at once failed, writing them one by one: %s", ids.size(), batchFailed.toString());
+            Set<Integer> written = new HashSet<>();
+            Set<Integer> failed = new HashSet<>();
+            for (int i = 0; i < ids.size(); i++) {
+                if (written.isEmpty() && failed.size() >= FAILURES_BEFORE_GIVING_UP_ONE_BY_ONE) {
+                    failed.add(i); // nothing can be written: the database is failing, not a row
+                    continue;
+                }
                 int index = i;
-                if (update(claimed.get(i).id, claimed.get(i).status, job -> change.accept(index, job))) {
-                    changed.add(i);
+                WriteBack one = updateAll(List.of(ids.get(i)), (ignored, job) -> applies.test(index, job),
+                        (ignored, job) -> change.accept(index, job));
+                if (!one.written().isEmpty()) {
+                    written.add(i);
+                } else if (!one.failed().isEmpty()) {
+                    failed.add(i);
                 }
             }
-            return changed;
+            if (!failed.isEmpty()) {
+                notWritten.happened(failed.size() + " of " + ids.size() + ": " + batchFailed);
+            }
+            return new WriteBack(written, failed);
         }
+    }
+
+    /** Applies {@code change} to every job in {@code status} leased to {@code owner}, locked, in one transaction. */
+    public void updateLeasedTo(String owner, JobStatus status, Consumer<Job> change) {
+        QuarkusTransaction.requiringNew().run(() -> Job.<Job> find("leaseOwner = ?1 and status = ?2 order by id", owner, status)
+                .withLock(LockModeType.PESSIMISTIC_WRITE).list().forEach(change));
+    }
+
+    /**
+     * Makes every job leased to {@code owner} due now and unleased, for any worker to take on: at a
+     * graceful shutdown, or once {@code owner} stopped beating. A SUBMITTING one is then settled.
+     */
+    public int handBackLeases(String owner) {
+        return QuarkusTransaction.requiringNew().call(() -> Job.update(
+                "leaseOwner = null, dueAt = ?1 where leaseOwner = ?2", clock.now(), owner));
     }
 
     /**

@@ -36,9 +36,10 @@ public enum JobStatus {
     CANCELLED;
 
     private static final Map<JobStatus, Set<JobStatus>> ALLOWED = Map.ofEntries(
-            Map.entry(QUEUED, EnumSet.of(SUBMITTING, HELD_BUDGET, PAUSED, CANCELLED)),
-            Map.entry(HELD_BUDGET, EnumSet.of(QUEUED, PAUSED, CANCELLED)),
-            Map.entry(PAUSED, EnumSet.of(QUEUED, CANCELLED)),
+            // to SUBMITTED when a late answer or tagged webhook shows that the last attempt created a task after all
+            Map.entry(QUEUED, EnumSet.of(SUBMITTING, HELD_BUDGET, PAUSED, CANCELLED, SUBMITTED)),
+            Map.entry(HELD_BUDGET, EnumSet.of(QUEUED, PAUSED, CANCELLED, SUBMITTED)),
+            Map.entry(PAUSED, EnumSet.of(QUEUED, CANCELLED, SUBMITTED)),
             // back to QUEUED only when the POST provably created nothing (e.g. 429, refused connection)
             Map.entry(SUBMITTING, EnumSet.of(QUEUED, SUBMITTED, DELIVERING, FAILED, SUBMISSION_UNKNOWN)),
             // back to QUEUED only when the history proves that no task was created
@@ -72,6 +73,16 @@ public enum JobStatus {
         });
         return sources;
     }
+
+    /**
+     * States in which the job has no task, but its latest attempt may have created one: an answer or a
+     * tagged webhook for that attempt binds the task from any of them (see {@link Job#submitted}).
+     */
+    public static final Set<JobStatus> AWAITING_TASK = EnumSet.of(QUEUED, HELD_BUDGET, PAUSED, SUBMITTING,
+            SUBMISSION_UNKNOWN);
+
+    /** A submit POST was sent and its answer is still awaited or was lost. */
+    public static final Set<JobStatus> IN_FLIGHT_UNANSWERED = EnumSet.of(SUBMITTING, SUBMISSION_UNKNOWN);
 
     /** States in which a prediction exists upstream and is being followed. */
     public static final Set<JobStatus> TRACKED = EnumSet.of(SUBMITTED, PROCESSING);

@@ -27,7 +27,7 @@ import io.quarkus.runtime.Startup;
 public class WorkerMetrics {
 
     /** What one submit POST came to. */
-    public enum SubmitResult { CREATED, NOT_CREATED, UNKNOWN, INVALID, ACCOUNT_REFUSED }
+    public enum SubmitResult { CREATED, NOT_CREATED, UNKNOWN, INVALID, REFUSED, ACCOUNT_REFUSED }
 
     /** Work done again after a transient failure. */
     public enum Retry { SUBMIT, POLL, DELIVERY, SETTLEMENT }

@@ -20,8 +20,9 @@ import io.quarkus.scheduler.Scheduled;
 
 /**
  * Deletes bookkeeping rows past their retention: applied webhook deliveries, sent outbox events, the
- * transitions of finished jobs and rejected messages. Each statement deletes at most one batch, in
- * its own short transaction, so a large backlog never holds locks or a transaction for long.
+ * transitions of finished jobs, rejected messages and expired dashboard sessions. Each statement deletes
+ * at most one batch, in its own short transaction, so a large backlog never holds locks or a transaction
+ * for long.
  */
 @ApplicationScoped
 public class PurgeExpiredRows {
@@ -49,7 +50,10 @@ public class PurgeExpiredRows {
                     select ctid from activity_minutes where minute < ?1 limit ?2""", RetentionConfig::jobTransitions),
             new Purge("rejected_messages", """
                     select ctid from rejected_messages where received_at < ?1 limit ?2""",
-                    RetentionConfig::rejectedMessages));
+                    RetentionConfig::rejectedMessages),
+            // dashboard sign-ins past their API_SESSION_LIFETIME, which open nothing any more
+            new Purge("dashboard_sessions", """
+                    select ctid from dashboard_sessions where expires_at < ?1 limit ?2""", config -> Duration.ZERO));
 
     private final EntityManager entityManager;
     private final RetentionConfig config;

@@ -61,7 +61,7 @@ public class Rounds {
         Runnable end = begin();
         try {
             return work.get().whenComplete((result, error) -> end.run());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             end.run();
             throw e;
         }

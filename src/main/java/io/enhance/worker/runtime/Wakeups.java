@@ -3,6 +3,7 @@ package io.enhance.worker.runtime;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -21,11 +22,14 @@ import org.jboss.logging.Logger;
  * job on wakes the next one, so a job crosses the pipeline without waiting for any tick. Every stage
  * also has a periodic sweep (its {@code @Scheduled} task wakes it), the safety net for work another
  * worker committed and for anything a wake-up missed. Wakes while a round runs fold into one more round.
+ * Whatever a round throws, an {@link Error} too, the loop goes on and the next wake-up runs a new round.
  */
 @ApplicationScoped
 public class Wakeups {
 
     private static final Logger LOG = Logger.getLogger(Wakeups.class);
+    /** Rounds in a row that ended in an Error before the stage counts as not working ({@link StageReadiness}). */
+    static final int ERRORS_BEFORE_NOT_READY = 3;
 
     private final Map<Stage, Loop> loops = new EnumMap<>(Stage.class);
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
@@ -70,6 +74,16 @@ public class Wakeups {
         }
     }
 
+    /**
+     * What the last round of {@code stage} failed with, if that and the {@link #ERRORS_BEFORE_NOT_READY} rounds
+     * before it all ended in an Error: a stage that cannot run holds its jobs up however often it is woken.
+     */
+    public Optional<String> failingWith(Stage stage) {
+        Loop loop = loop(stage);
+        return loop == null || loop.errorsInARow.get() < ERRORS_BEFORE_NOT_READY ? Optional.empty()
+                : Optional.of(loop.lastError);
+    }
+
     /** The loop of {@code stage}, or null before the stage has registered. */
     private synchronized Loop loop(Stage stage) {
         return loops.get(stage);
@@ -101,6 +115,8 @@ public class Wakeups {
         private final ExecutorService thread;
         private final AtomicInteger state = new AtomicInteger(IDLE);
         private final AtomicLong timedWakeAt = new AtomicLong(NONE); // System.nanoTime() of the earliest pending timer
+        private final AtomicInteger errorsInARow = new AtomicInteger();
+        private volatile String lastError;
 
         Loop(Stage stage, Runnable round) {
             this.stage = stage;
@@ -148,16 +164,31 @@ public class Wakeups {
             do {
                 state.set(RUNNING);
                 if (rounds.started()) {
-                    try {
-                        rounds.during(() -> {
-                            round.run();
-                            return null;
-                        });
-                    } catch (RuntimeException e) {
-                        LOG.warnf("A round of %s failed; the next wake-up or sweep tries again: %s", stage, e.toString());
-                    }
+                    runRound();
                 }
             } while (!state.compareAndSet(RUNNING, IDLE));
+        }
+
+        /** An Error escaping here would leave the loop RUNNING with no thread: the stage would never run again. */
+        private void runRound() {
+            try {
+                rounds.during(() -> {
+                    round.run();
+                    return null;
+                });
+                int failed = errorsInARow.getAndSet(0);
+                if (failed > 0) {
+                    LOG.infof("%s runs again, after %d round(s) that ended in an Error", stage, failed);
+                }
+            } catch (RuntimeException e) {
+                LOG.warnf("A round of %s failed; the next wake-up or sweep tries again: %s", stage, e.toString());
+            } catch (Throwable e) {
+                lastError = e.toString();
+                if (errorsInARow.getAndIncrement() == 0) { // once per episode; the rounds after it only count
+                    LOG.errorf(e, "A round of %s ended in %s; every wake-up and sweep tries again, and readiness is DOWN"
+                            + " while it keeps failing", stage, e.toString());
+                }
+            }
         }
     }
 }

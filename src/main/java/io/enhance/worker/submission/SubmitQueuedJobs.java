@@ -1,18 +1,17 @@
 package io.enhance.worker.submission;
 
-import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-
-import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.intake.JobsQueued;
@@ -20,15 +19,13 @@ import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobOutcomes;
-import io.enhance.worker.jobs.JobStatus;
-import io.enhance.worker.jobs.JobTransition;
+import io.enhance.worker.jobs.WorkerHeartbeats;
 import io.enhance.worker.metrics.WorkerMetrics;
-import io.enhance.worker.runtime.Arrivals;
+import io.enhance.worker.runtime.AsReady;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
 import io.enhance.worker.tracing.JobTraces;
-import io.enhance.worker.tracking.PredictionResults;
 import io.enhance.worker.tracking.WebhookTags;
 import io.enhance.worker.wavespeed.SubmitOutcome;
 import io.enhance.worker.wavespeed.WaveSpeedClient;
@@ -37,16 +34,17 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Scope;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
  * Submits queued jobs to WaveSpeed, no more than the adaptive in-flight cap and the tier's rate allow.
  * The attempt, with the exact request, is committed before the POST leaves; what the POST did decides
- * the job's next state.
+ * the job's next state ({@link SubmitAnswers}).
  */
 @ApplicationScoped
 public class SubmitQueuedJobs {
 
-    private static final Logger LOG = Logger.getLogger(SubmitQueuedJobs.class);
     private static final String WEBHOOK_PATH = "/webhooks/wavespeed";
 
     private final JobClaims claims;
@@ -54,43 +52,43 @@ public class SubmitQueuedJobs {
     private final WaveSpeedClient wavespeed;
     private final WaveSpeedConfig config;
     private final SourceUrls sources;
-    private final PredictionResults results;
     private final AccountStatus account;
-    private final SettleUnknownSubmissions settlement;
     private final Rounds rounds;
     private final WorkerMetrics metrics;
     private final WebhookTags tags;
     private final DatabaseClock clock;
     private final Wakeups wakeups;
-    private final Arrivals<Answer> answers;
     private final AdaptiveConcurrency concurrency;
     private final SubmissionRate rate;
-    private final RecentSubmits recent;
     private final JobTraces traces;
+    private final SourceCheck sourceCheck;
+    private final AsReady<Request> prepared;
+    private final WorkerHeartbeats heartbeats;
+    private final SubmitAnswers answers;
     private Instant lastProbe;
 
-    SubmitQueuedJobs(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config,
-            SourceUrls sources, PredictionResults results, AccountStatus account, SettleUnknownSubmissions settlement,
-            Rounds rounds, WorkerMetrics metrics, WebhookTags tags, DatabaseClock clock, Wakeups wakeups,
-            AdaptiveConcurrency concurrency, SubmissionRate rate, RecentSubmits recent, JobTraces traces) {
-        this.traces = traces;
-        this.wakeups = wakeups;
-        this.recent = recent;
-        this.answers = new Arrivals<>(rounds, wakeups, Stage.SUBMIT);
-        this.concurrency = concurrency;
-        this.rate = rate;
-        this.clock = clock;
-        this.tags = tags;
-        this.rounds = rounds;
-        this.metrics = metrics;
+    SubmitQueuedJobs(JobClaims claims, JobOutcomes outcomes, SubmitAnswers answers, WaveSpeedClient wavespeed, WaveSpeedConfig config,
+            SourceUrls sources, AccountStatus account, Rounds rounds, WorkerMetrics metrics, WebhookTags tags,
+            DatabaseClock clock, Wakeups wakeups, AdaptiveConcurrency concurrency, SubmissionRate rate, JobTraces traces,
+            WorkerHeartbeats heartbeats, SourceCheck sourceCheck) {
         this.claims = claims;
         this.outcomes = outcomes;
+        this.answers = answers;
         this.wavespeed = wavespeed;
         this.config = config;
         this.sources = sources;
-        this.results = results;
         this.account = account;
-        this.settlement = settlement;
+        this.rounds = rounds;
+        this.metrics = metrics;
+        this.tags = tags;
+        this.clock = clock;
+        this.wakeups = wakeups;
+        this.concurrency = concurrency;
+        this.rate = rate;
+        this.traces = traces;
+        this.heartbeats = heartbeats;
+        this.sourceCheck = sourceCheck;
+        this.prepared = new AsReady<>(rounds, this::send);
     }
 
     void register(@Observes StartupEvent event) {
@@ -114,10 +112,10 @@ public class SubmitQueuedJobs {
      * come back full, writing answers between them so that a backlog never holds them up.
      */
     private void submitRound() {
-        writeAnswers();
+        answers.writeArrived();
         if (!rounds.idle() && accountAccepted()) {
             rounds.repeatWhileFull(claims.batchSize(), () -> {
-                writeAnswers();
+                answers.writeArrived();
                 return submitBatch();
             });
         }
@@ -128,41 +126,78 @@ public class SubmitQueuedJobs {
             return 0;
         }
         List<Job> claimed = claims.claimForSubmission(concurrency.cap(), rate);
-        if (claimed.isEmpty()) {
-            return 0;
-        }
-        List<Request> requests = claimed.stream().map(this::prepare).toList();
+        // the sources are checked all at once, each on its own deadline; a job is sent as soon as its check
+        // answers, with the others answered by then, so that a slow source holds up no other job
+        claimed.forEach(job -> prepared.add(prepare(job)));
+        return claimed.size();
+    }
+
+    /**
+     * Records the attempts of jobs whose sources were checked, then sends them; a job whose source failed
+     * its check is failed or queued again, and never sent.
+     */
+    private void send(List<Request> requests) {
+        List<Job> claimed = requests.stream().map(Request::job).toList();
         Instant now = clock.now();
+        Set<Integer> superseded = new HashSet<>();
         Set<Integer> recorded = claims.updateAll(claimed, (i, held) -> {
             Request request = requests.get(i);
-            if (request.sourceUnavailable()) {
+            if (held.attempts != request.job().attempts) {
+                superseded.add(i); // its lease ran out while its source was checked, and it was claimed again since
+            } else if (request.sourceUnavailable()) {
                 outcomes.failBeforeAnyTask(held, "source_unavailable", request.problem());
             } else if (request.body() == null) {
-                record(held, new SubmitOutcome.NotCreated("source not prepared: " + request.problem()));
+                answers.record(held, new SubmitOutcome.NotCreated("source not prepared: " + request.problem()), now);
             } else {
-                Map<String, Object> remembered = SubmissionEvidence.remembered(request.body(),
-                        SubmissionEvidence.sourceFromS3(held.input));
-                held.sending(remembered, SubmissionEvidence.fingerprint(remembered), request.webhook() != null, now);
+                Map<String, Object> remembered = RememberedRequest.of(request.body(), RememberedRequest.sourceFromS3(held.input));
+                held.sending(remembered, RememberedRequest.fingerprint(remembered), request.webhook() != null, now);
+                claims.renewLease(held, now); // the check took some of it: the POST gets the whole lease, as if claimed now
             }
-        });
+        }).written();
         // only a request committed as sent may leave: a crash before that provably sent nothing
-        List<Integer> sendable = recorded.stream().filter(i -> requests.get(i).body() != null).sorted().toList();
+        List<Integer> sendable = recorded.stream().filter(i -> requests.get(i).body() != null && !superseded.contains(i))
+                .sorted().toList();
         // the round goes on without waiting: each answer is written by a later round as it arrives
         // (one not written leaves its job SUBMITTING, settled from the history once its lease runs out)
         for (int i : sendable) {
             Job job = claimed.get(i);
-            Consumer<Answer> answered = answers.expect();
+            int attempt = job.attempts;
+            Consumer<SubmitAnswers.Answer> answered = answers.expect();
+            if (!heartbeats.aliveToOthers()) {
+                // others may be settling this attempt as abandoned: a POST now could be paid twice
+                answered.accept(new SubmitAnswers.Answer(job, attempt, new SubmitOutcome.NotCreated("not sent: this worker has not "
+                        + "recorded its heartbeat lately"), clock.now()));
+                continue;
+            }
             Span span = traces.stage(JobTraces.SUBMIT, SpanKind.CLIENT, job);
             try (Scope call = span.makeCurrent()) { // so the REST client's own span of the POST joins the job's trace
-                wavespeed.submit(requests.get(i).body(), requests.get(i).webhook())
+                // deferred: whatever the call throws, an Error too, becomes an answer (unknown: it may have been sent)
+                Uni.createFrom().deferred(() -> wavespeed.submit(requests.get(i).body(), requests.get(i).webhook()))
                         .onFailure().recoverWithItem(failure -> new SubmitOutcome.Unknown(failure.toString()))
+                        .flatMap(this::whoseRefusal)
                         .subscribe().with(outcome -> {
-                            endSubmitSpan(span, outcome);
-                            answered.accept(new Answer(job, outcome));
+                            try {
+                                endSubmitSpan(span, outcome);
+                            } finally {
+                                answered.accept(new SubmitAnswers.Answer(job, attempt, outcome, clock.now()));
+                            }
                         });
             }
         }
-        return claimed.size();
+    }
+
+    /**
+     * An account-level refusal (401, 402, 403...) is the account's only if the free balance call agrees;
+     * when that accepts the account, the refusal belongs to this request, which then fails alone instead of
+     * pausing every submission, over and over.
+     */
+    private Uni<SubmitOutcome> whoseRefusal(SubmitOutcome outcome) {
+        if (!(outcome instanceof SubmitOutcome.AccountRefused refused)) {
+            return Uni.createFrom().item(outcome);
+        }
+        return wavespeed.accountAccepted().map(accepted -> accepted
+                ? new SubmitOutcome.Refused(refused.reason() + "; the balance call accepts the account, so the refusal is this request's")
+                : outcome);
     }
 
     private static void endSubmitSpan(Span span, SubmitOutcome outcome) {
@@ -173,6 +208,8 @@ public class SubmitQueuedJobs {
             JobTraces.endFailed(span, notCreated.rateLimited() ? "rate_limited" : "not_created", notCreated.reason());
         } else if (outcome instanceof SubmitOutcome.AccountRefused refused) {
             JobTraces.endFailed(span, "account_refused", refused.reason());
+        } else if (outcome instanceof SubmitOutcome.Refused refused) {
+            JobTraces.endFailed(span, "refused", refused.reason());
         } else if (outcome instanceof SubmitOutcome.Invalid invalid) {
             JobTraces.endFailed(span, "invalid", invalid.message());
         } else if (outcome instanceof SubmitOutcome.Unknown unknown) {
@@ -182,41 +219,23 @@ public class SubmitQueuedJobs {
         }
     }
 
-    /** A submit POST's answer, waiting to be written. */
-    private record Answer(Job job, SubmitOutcome outcome) {
+    /**
+     * A job's body to POST, or why there is none: a source that failed its check, or could not be presigned
+     * or uploaded, maybe for good.
+     */
+    private record Request(Job job, Map<String, Object> body, String webhook, String problem, boolean sourceUnavailable) {
     }
 
-    private void writeAnswers() {
-        answers.writeArrived(arrived -> {
-            Instant[] firstPoll = { null };
-            claims.updateAll(arrived.stream().map(Answer::job).toList(), (i, held) -> {
-                record(held, arrived.get(i).outcome());
-                if (JobStatus.TRACKED.contains(held.status) && (firstPoll[0] == null || held.dueAt.isBefore(firstPoll[0]))) {
-                    firstPoll[0] = held.dueAt;
-                }
-            }).forEach(i -> {
-                SubmitOutcome outcome = arrived.get(i).outcome();
-                metrics.submitted(resultOf(outcome));
-                recent.answered(outcome instanceof SubmitOutcome.NotCreated notCreated && notCreated.rateLimited());
-            });
-            if (firstPoll[0] != null) {
-                wakeups.wakeIn(Stage.POLL, Duration.between(clock.now(), firstPoll[0]));
-            }
-        });
-    }
-
-    /** The body to POST, or why there is none (a source that could not be presigned or uploaded, maybe for good). */
-    private record Request(Map<String, Object> body, String webhook, String problem, boolean sourceUnavailable) {
-    }
-
-    private Request prepare(Job job) {
-        try {
-            return new Request(sources.submissionBody(job.input), webhookCallback(job).orElse(null), null, false);
-        } catch (SourceUnavailableException e) {
-            return new Request(null, null, e.getMessage(), true);
-        } catch (RuntimeException e) {
-            return new Request(null, null, e.getMessage(), false);
-        }
+    /** Checks the job's source, then builds its body (an upload may block, so never on the round's thread). */
+    private CompletionStage<Request> prepare(Job job) {
+        return sourceCheck.check(job.input)
+                .thenApplyAsync(checked -> new Request(job, sources.submissionBody(job.input),
+                        webhookCallback(job).orElse(null), null, false), Infrastructure.getDefaultWorkerPool())
+                .exceptionally(failure -> {
+                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                            ? failure.getCause() : failure;
+                    return new Request(job, null, null, cause.getMessage(), cause instanceof SourceUnavailableException);
+                });
     }
 
     /** While the account is refused, asks the free balance call now and then whether it is accepted again. */
@@ -236,62 +255,6 @@ public class SubmitQueuedJobs {
         return false;
     }
 
-    private void record(Job held, SubmitOutcome outcome) {
-        Instant now = clock.now();
-        if (outcome instanceof SubmitOutcome.NotCreated notCreated && notCreated.rateLimited()) {
-            metrics.rateLimited();
-        }
-        if (outcome instanceof SubmitOutcome.Accepted accepted) {
-            concurrency.onAccepted();
-            if (held.submittedAt == null) {
-                metrics.firstSubmission(Duration.between(held.createdAt, now));
-            }
-            held.submitted(accepted.prediction().id(), now.plus(results.firstPollDelay(held)), now, "created");
-            // sync mode may answer with a finished prediction
-            if (accepted.prediction().completed() || accepted.prediction().failed()) {
-                results.apply(held, accepted.prediction());
-            }
-        } else if (outcome instanceof SubmitOutcome.NotCreated notCreated
-                && now.isAfter(JobTransition.firstAttemptSinceRelease(held).orElse(now).plus(config.submissionDeadline()))) {
-            outcomes.failBeforeAnyTask(held, "submission_not_created", "no task created in " + config.submissionDeadline()
-                    + " of attempts; the last: " + notCreated.reason());
-        } else if (outcome instanceof SubmitOutcome.NotCreated notCreated) {
-            if (notCreated.rateLimited()) {
-                concurrency.onRateLimited();
-            }
-            LOG.warnf("Job %s not submitted, will retry: %s", held.jobId, notCreated.reason());
-            metrics.retried(WorkerMetrics.Retry.SUBMIT);
-            Duration delay = retryDelay(held.attempts);
-            Duration wait = notCreated.retryAfter().filter(after -> after.compareTo(delay) > 0).orElse(delay);
-            held.submissionRefused(now.plus(wait), now, notCreated.reason());
-        } else if (outcome instanceof SubmitOutcome.AccountRefused refused) {
-            account.refused(refused.reason());
-            held.accountPaused(now, refused.reason());
-        } else if (outcome instanceof SubmitOutcome.Invalid invalid) {
-            outcomes.failBeforeAnyTask(held, "invalid_parameters", "WaveSpeed refused the parameters: " + invalid.message());
-        } else if (outcome instanceof SubmitOutcome.Unknown unknown) {
-            LOG.warnf("Job %s: submission outcome unknown, WaveSpeed's history will settle it: %s", held.jobId,
-                    unknown.reason());
-            held.submissionUnknown(settlement.settleAt(held), now, unknown.reason());
-        } else {
-            throw new IllegalStateException("unhandled submit outcome " + outcome);
-        }
-    }
-
-    private static WorkerMetrics.SubmitResult resultOf(SubmitOutcome outcome) {
-        if (outcome instanceof SubmitOutcome.Accepted) {
-            return WorkerMetrics.SubmitResult.CREATED;
-        }
-        if (outcome instanceof SubmitOutcome.NotCreated) {
-            return WorkerMetrics.SubmitResult.NOT_CREATED;
-        }
-        if (outcome instanceof SubmitOutcome.Invalid) {
-            return WorkerMetrics.SubmitResult.INVALID;
-        }
-        return outcome instanceof SubmitOutcome.AccountRefused ? WorkerMetrics.SubmitResult.ACCOUNT_REFUSED
-                : WorkerMetrics.SubmitResult.UNKNOWN;
-    }
-
     /**
      * Tagged with the job and attempt, so that the webhook finds its job even if this POST's answer is
      * lost. WaveSpeed refuses base64 output together with a webhook, so such jobs are polled instead.
@@ -302,10 +265,4 @@ public class SubmitQueuedJobs {
                 .map(url -> url.replaceAll("/+$", "") + WEBHOOK_PATH + "?" + tags.query(job.id, job.attempts));
     }
 
-    /** Exponential backoff with full jitter: anywhere between zero and base x 2^(attempts-1), capped. */
-    private Duration retryDelay(int attempts) {
-        long cap = Math.min(config.retryMaxDelay().toMillis(),
-                config.retryBaseDelay().toMillis() << Math.min(Math.max(attempts - 1, 0), 20));
-        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(cap + 1));
-    }
 }

@@ -4,10 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -23,9 +21,11 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.enhance.worker.config.PipelineConfig;
+import io.enhance.worker.jobs.BoundPrediction;
 import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.SpendingCaps;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
@@ -47,8 +47,6 @@ public class ApplyWebhookDeliveries {
 
     private static final Duration KEEP_UNMATCHED = Duration.ofHours(1);
     private static final Logger LOG = Logger.getLogger(ApplyWebhookDeliveries.class);
-    /** A submission whose answer is missing or still awaited: what a tagged webhook may bind. */
-    private static final Set<JobStatus> UNANSWERED = EnumSet.of(JobStatus.SUBMITTING, JobStatus.SUBMISSION_UNKNOWN);
 
     private final EntityManager entityManager;
     private final PredictionResults results;
@@ -59,10 +57,12 @@ public class ApplyWebhookDeliveries {
     private final Wakeups wakeups;
     private final WebhookDeliveries deliveries;
     private final JobTraces traces;
+    private final SpendingCaps caps;
 
     ApplyWebhookDeliveries(EntityManager entityManager, PredictionResults results, PipelineConfig pipeline,
             ObjectMapper json, Rounds rounds, DatabaseClock clock, Wakeups wakeups, WebhookDeliveries deliveries,
-            JobTraces traces) {
+            JobTraces traces, SpendingCaps caps) {
+        this.caps = caps;
         this.traces = traces;
         this.deliveries = deliveries;
         this.wakeups = wakeups;
@@ -102,7 +102,7 @@ public class ApplyWebhookDeliveries {
                 order by d.received_at limit ?1 for update of d skip locked""")
                 .setParameter(1, pipeline.batchSize())
                 .setParameter(2, now.minus(KEEP_UNMATCHED))
-                .setParameter(3, UNANSWERED.stream().map(JobStatus::name).toList())
+                .setParameter(3, JobStatus.AWAITING_TASK.stream().map(JobStatus::name).toList())
                 .getResultList();
         for (Object[] delivery : pending) {
             String predictionId = (String) delivery[2];
@@ -111,6 +111,12 @@ public class ApplyWebhookDeliveries {
             apply(jobOf(predictionId, tag, now), (String) delivery[0], ((Number) delivery[1]).longValue(), (String) delivery[3], now);
         }
         return pending.size();
+    }
+
+    /** Whether {@code predictionId} is, or was, bound to a job. */
+    @Transactional
+    public boolean knows(String predictionId) {
+        return BoundPrediction.findByIdOptional(predictionId).isPresent();
     }
 
     /**
@@ -169,17 +175,24 @@ public class ApplyWebhookDeliveries {
     }
 
     /**
-     * The tagged attempt's job adopts the prediction, whatever became of its POST's answer; a tag of an
-     * older attempt, or of a job that already has its prediction, binds nothing. Routine with a fast
-     * model: the webhook often arrives before the POST's answer is written.
+     * The tagged attempt's job adopts the prediction, whatever became of its POST's answer, also when
+     * settlement had already taken the attempt for one that created nothing and queued the job again (the
+     * delivery proves the task exists); a tag of an older attempt, or of a job that has its prediction or
+     * has ended, binds nothing. Routine with a fast model: the webhook often arrives before the POST's
+     * answer is written.
      */
     private Optional<Job> bindTagged(long jobId, int attempt, String predictionId, Instant now) {
         Optional<Job> job = Job.<Job> findByIdOptional(jobId, LockModeType.PESSIMISTIC_WRITE)
-                .filter(j -> j.attempts == attempt && j.predictionId == null && UNANSWERED.contains(j.status));
+                .filter(j -> j.attempts == attempt && j.predictionId == null && JobStatus.AWAITING_TASK.contains(j.status));
         job.ifPresent(j -> {
-            LOG.debugf("Job %s: a tagged webhook names prediction %s for attempt %d; following it", j.jobId,
-                    predictionId, attempt);
-            j.submitted(predictionId, now.plus(results.nextPollDelay(j)), now, "found by its webhook tag:");
+            if (JobStatus.IN_FLIGHT_UNANSWERED.contains(j.status)) {
+                LOG.debugf("Job %s: a tagged webhook names prediction %s for attempt %d; following it", j.jobId,
+                        predictionId, attempt);
+            } else {
+                LOG.infof("Job %s: a tagged webhook shows that attempt %d, taken for one that created nothing, "
+                        + "created prediction %s; following it instead of submitting again", j.jobId, attempt, predictionId);
+            }
+            j.submitted(predictionId, caps.price(), now.plus(results.nextPollDelay(j)), now, "found by its webhook tag:");
         });
         return job;
     }

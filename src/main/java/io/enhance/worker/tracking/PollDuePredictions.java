@@ -14,7 +14,6 @@ import org.jboss.logging.Logger;
 import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
-import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.runtime.Arrivals;
@@ -29,6 +28,7 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Scope;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
 
 /**
  * Asks WaveSpeed for the result of every prediction whose next poll is due. Rounds claim due jobs
@@ -43,7 +43,6 @@ public class PollDuePredictions {
     static final int MAX_OUTSTANDING = 1000;
 
     private final JobClaims claims;
-    private final JobOutcomes outcomes;
     private final WaveSpeedClient wavespeed;
     private final PredictionResults results;
     private final Rounds rounds;
@@ -54,7 +53,7 @@ public class PollDuePredictions {
     private final Arrivals<Answer> answers;
     private final JobTraces traces;
 
-    PollDuePredictions(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, PredictionResults results,
+    PollDuePredictions(JobClaims claims, WaveSpeedClient wavespeed, PredictionResults results,
             Rounds rounds, WorkerMetrics metrics, Wakeups wakeups, DatabaseClock clock, JobTraces traces) {
         this.traces = traces;
         this.wakeups = wakeups;
@@ -63,7 +62,6 @@ public class PollDuePredictions {
         this.rounds = rounds;
         this.metrics = metrics;
         this.claims = claims;
-        this.outcomes = outcomes;
         this.wavespeed = wavespeed;
         this.results = results;
     }
@@ -108,12 +106,16 @@ public class PollDuePredictions {
             Span span = traces.stage(JobTraces.POLL, SpanKind.CLIENT, job);
             span.setAttribute("polls", (long) job.polls + 1);
             try (Scope call = span.makeCurrent()) { // so the REST client's own span of the GET joins the job's trace
-                wavespeed.result(job.predictionId)
+                // deferred: whatever the call throws, an Error too, becomes its answer, so its permit is given back
+                Uni.createFrom().deferred(() -> wavespeed.result(job.predictionId))
                         .onFailure().recoverWithItem(failure -> new PollOutcome.Unavailable(failure.toString()))
                         .subscribe().with(outcome -> {
-                            endPollSpan(span, outcome);
                             outstanding.release();
-                            answered.accept(new Answer(job, outcome));
+                            try {
+                                endPollSpan(span, outcome);
+                            } finally {
+                                answered.accept(new Answer(job, outcome));
+                            }
                         });
             }
         }
@@ -138,7 +140,7 @@ public class PollDuePredictions {
 
     private void writeAnswers() {
         answers.writeArrived(arrived -> claims.updateAll(arrived.stream().map(Answer::job).toList(),
-                (i, held) -> record(held, arrived.get(i).outcome())));
+                (i, held) -> record(held, arrived.get(i).outcome())).failed());
     }
 
     private void record(Job held, PollOutcome answer) {
@@ -146,8 +148,7 @@ public class PollDuePredictions {
         if (answer instanceof PollOutcome.Found found) {
             results.apply(held, found.prediction());
         } else if (answer instanceof PollOutcome.NotFound notFound) {
-            outcomes.fail(held, "prediction_not_found",
-                    "WaveSpeed does not know prediction " + held.predictionId + ": " + notFound.message());
+            results.notFound(held, notFound.message());
         } else if (answer instanceof PollOutcome.Unavailable unavailable) {
             LOG.debugf("Poll of job %s failed, will retry: %s", held.jobId, unavailable.reason());
             metrics.retried(WorkerMetrics.Retry.POLL);

@@ -85,6 +85,23 @@ public class PredictionResults {
         }
     }
 
+    /**
+     * WaveSpeed does not know the prediction: polled again while it may just not show yet (within
+     * {@code WAVESPEED_NOT_FOUND_GRACE} of its submission, and never later than that), failed after.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void notFound(Job job, String message) {
+        Instant now = clock.now();
+        Instant graceEnds = job.submittedAt == null ? now : job.submittedAt.plus(config.notFoundGrace());
+        if (now.isBefore(graceEnds) && !pastDeadline(job, now)) {
+            Instant next = now.plus(nextPollDelay(job));
+            job.retryAt(next.isBefore(graceEnds) ? next : graceEnds, now);
+            return;
+        }
+        outcomes.fail(job, "prediction_not_found", "WaveSpeed does not know prediction " + job.predictionId
+                + ", still not " + config.notFoundGrace() + " after its submission (WAVESPEED_NOT_FOUND_GRACE): " + message);
+    }
+
     private boolean pastDeadline(Job job, Instant now) {
         return job.submittedAt != null && now.isAfter(job.submittedAt.plus(config.predictionDeadline()));
     }

@@ -57,13 +57,6 @@ public class WebhookResource {
             LOG.warnf("Refused a webhook delivery: %s", problem.get());
             return answer(Response.Status.UNAUTHORIZED, problem.get());
         }
-        Optional<WebhookTags.Tag> attempt;
-        try {
-            attempt = tags.verify(taggedJob, taggedAttempt, tag);
-        } catch (IllegalArgumentException forged) {
-            LOG.warnf("Refused a webhook delivery: %s", forged.getMessage());
-            return answer(Response.Status.UNAUTHORIZED, forged.getMessage());
-        }
         String predictionId;
         try {
             predictionId = json.readTree(body).path("id").asText("");
@@ -72,6 +65,17 @@ public class WebhookResource {
         }
         if (predictionId.isEmpty()) {
             return answer(Response.Status.BAD_REQUEST, "body is not a prediction with an id");
+        }
+        Optional<WebhookTags.Tag> attempt;
+        try {
+            attempt = tags.verify(taggedJob, taggedAttempt, tag);
+        } catch (IllegalArgumentException unmatched) {
+            // signed by WaveSpeed, so genuine: a prediction the worker knows needs no tag to find its job
+            if (!deliveries.knows(predictionId)) {
+                LOG.warnf("Refused a webhook delivery: %s", unmatched.getMessage());
+                return answer(Response.Status.UNAUTHORIZED, unmatched.getMessage());
+            }
+            attempt = Optional.empty();
         }
         if (!deliveries.receive(id, Long.parseLong(timestamp.trim()), predictionId,
                 new String(body, StandardCharsets.UTF_8), attempt)) {

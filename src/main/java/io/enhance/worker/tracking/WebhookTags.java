@@ -4,7 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,11 +15,16 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 import io.enhance.worker.config.WaveSpeedConfig;
+import io.enhance.worker.jobs.Job;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
  * Tags a submission's callback URL with its job and attempt, and a MAC over both, so that a webhook
- * binds its prediction to the attempt even when the POST's answer was lost. The key is derived from
- * the API key, which only the worker holds, so a tag cannot be forged; it is never logged.
+ * binds its prediction to the attempt even when the POST's answer was lost. The key is a random secret
+ * that the workers sharing the database generate once and keep ({@code worker_secrets}): it cannot be
+ * forged from outside, it is never logged, and unlike a key derived from the API key it survives a key
+ * rotation, so predictions in flight across a redeploy with a new key still report back. Tags made
+ * before it existed, keyed by the API key, are still accepted while that key is unchanged.
  */
 @ApplicationScoped
 public class WebhookTags {
@@ -26,20 +33,19 @@ public class WebhookTags {
     public record Tag(long job, int attempt) {
     }
 
-    private static final String PURPOSE = "enhance-worker webhook tag v1:";
+    static final String SECRET_NAME = "webhook-tag-key";
+    private static final String LEGACY_PURPOSE = "enhance-worker webhook tag v1:";
 
-    private final byte[] key;
+    private final Optional<byte[]> legacyKey;
+    private volatile byte[] key;
 
     WebhookTags(WaveSpeedConfig config) {
-        this.key = config.apiKey().filter(apiKey -> !apiKey.isBlank())
-                .map(apiKey -> sha256(PURPOSE + apiKey))
-                // only without an API key (an emulator that accepts any): tags then hold for this process only
-                .orElseGet(WebhookTags::randomKey);
+        this.legacyKey = config.apiKey().filter(apiKey -> !apiKey.isBlank()).map(apiKey -> sha256(LEGACY_PURPOSE + apiKey));
     }
 
     /** The query that tags a callback URL: {@code job=<id>&attempt=<n>&tag=<mac>}. */
     public String query(long job, int attempt) {
-        return "job=" + job + "&attempt=" + attempt + "&tag=" + mac(job, attempt);
+        return "job=" + job + "&attempt=" + attempt + "&tag=" + mac(key(), job, attempt);
     }
 
     /**
@@ -53,9 +59,11 @@ public class WebhookTags {
         }
         try {
             Tag parsed = new Tag(Long.parseLong(job), Integer.parseInt(attempt));
-            byte[] expected = mac(parsed.job(), parsed.attempt()).getBytes(StandardCharsets.US_ASCII);
-            if (tag != null && MessageDigest.isEqual(expected, tag.getBytes(StandardCharsets.US_ASCII))) {
-                return Optional.of(parsed);
+            byte[] given = tag == null ? new byte[0] : tag.getBytes(StandardCharsets.US_ASCII);
+            for (byte[] candidate : keys()) {
+                if (MessageDigest.isEqual(mac(candidate, parsed.job(), parsed.attempt()).getBytes(StandardCharsets.US_ASCII), given)) {
+                    return Optional.of(parsed);
+                }
             }
         } catch (NumberFormatException e) {
             // refused below, like a forged tag
@@ -63,7 +71,29 @@ public class WebhookTags {
         throw new IllegalArgumentException("webhook tag does not match");
     }
 
-    private String mac(long job, int attempt) {
+    private List<byte[]> keys() {
+        return legacyKey.map(legacy -> List.of(key(), legacy)).orElseGet(() -> List.of(key()));
+    }
+
+    /** The shared key, made by whichever worker needs it first and read by all the others. */
+    private byte[] key() {
+        byte[] known = key;
+        if (known == null) {
+            byte[] fresh = new byte[32];
+            new SecureRandom().nextBytes(fresh); // generateSeed may block on an idle machine's entropy
+            known = QuarkusTransaction.requiringNew().call(() -> {
+                Job.getEntityManager().createNativeQuery("""
+                        insert into worker_secrets (name, value, created_at) values (?1, ?2, ?3) on conflict (name) do nothing""")
+                        .setParameter(1, SECRET_NAME).setParameter(2, fresh).setParameter(3, Instant.now()).executeUpdate();
+                return (byte[]) Job.getEntityManager().createNativeQuery("select value from worker_secrets where name = ?1")
+                        .setParameter(1, SECRET_NAME).getSingleResult();
+            });
+            key = known;
+        }
+        return known;
+    }
+
+    private static String mac(byte[] key, long job, int attempt) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
@@ -71,12 +101,6 @@ public class WebhookTags {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
         }
-    }
-
-    private static byte[] randomKey() {
-        byte[] random = new byte[32];
-        new SecureRandom().nextBytes(random); // generateSeed may block on an idle machine's entropy
-        return random;
     }
 
     private static byte[] sha256(String text) {

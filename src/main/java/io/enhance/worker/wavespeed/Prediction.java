@@ -1,6 +1,11 @@
 package io.enhance.worker.wavespeed;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -13,7 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * Read leniently: absent or null fields become empty, unknown fields are ignored.
  */
 public record Prediction(String id, String status, List<String> outputs, List<Boolean> hasNsfwContents,
-        String error, Long inferenceMs, Long executionMs, Integer code) {
+        String error, Long inferenceMs, Long executionMs, Integer code, Instant createdAt) {
 
     /** {@code data.code} of a sync-mode request that ran out of time while the task goes on. */
     public static final int SYNC_TIMEOUT_CODE = 5004;
@@ -34,7 +39,24 @@ public record Prediction(String id, String status, List<String> outputs, List<Bo
                 Redaction.withoutUrlQueries(data.path("error").asText("")),
                 inference.isNumber() ? inference.asLong() : null,
                 execution.isNumber() ? execution.asLong() : null,
-                data.path("code").isInt() ? data.path("code").asInt() : null);
+                data.path("code").isInt() ? data.path("code").asInt() : null,
+                createdAt(data.path("created_at").asText("")));
+    }
+
+    /** {@code created_at} on WaveSpeed's clock (ISO-8601, with or without an offset); null if absent or unreadable. */
+    static Instant createdAt(String text) {
+        if (text.isBlank()) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException noOffset) {
+            try {
+                return LocalDateTime.parse(text).toInstant(ZoneOffset.UTC);
+            } catch (DateTimeParseException unreadable) {
+                return null;
+            }
+        }
     }
 
     public boolean completed() {

@@ -31,6 +31,13 @@ public sealed interface SubmitOutcome {
     record AccountRefused(String reason) implements SubmitOutcome {
     }
 
+    /**
+     * WaveSpeed refused this request with an account-level status (401, 402, 403...) while the free balance
+     * call shows the account in good standing: the refusal belongs to the request, not to the account.
+     */
+    record Refused(String reason) implements SubmitOutcome {
+    }
+
     /** WaveSpeed refused the parameters; submitting again would fail the same way. */
     record Invalid(String message) implements SubmitOutcome {
     }

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,8 +49,11 @@ public class WaveSpeedClient {
             + "|exhausted)|not enough (balance|credits?|funds)|out of credits?)");
     /** The history call's largest page. */
     private static final int HISTORY_PAGE_SIZE = 100;
-    /** A window holding more predictions than this is searched no further (and proves no absence). */
-    private static final int HISTORY_MAX_PAGES = 50;
+    /**
+     * A window holding more predictions than this many pages is searched no further (and proves no
+     * absence): 100,000 tasks, twenty minutes of Ultra's rate, far more than any settlement window holds.
+     */
+    private static final int HISTORY_MAX_PAGES = 1000;
 
     private final WaveSpeedApi api;
     private final WaveSpeedConfig config;
@@ -90,14 +94,19 @@ public class WaveSpeedClient {
     }
 
     /**
-     * Every prediction of the configured model created in {@code [after, before]}, page by page. Safe
-     * to repeat (it only reads); a failure fails the Uni.
+     * Every prediction of the configured model created in {@code [after, before]} (widened to whole
+     * seconds, in case WaveSpeed reads the bounds no finer), page by page. Safe to repeat (it only reads);
+     * a failure fails the Uni. Pages stay put while they are read as long as {@code before} is past:
+     * newer tasks, which come first, are not in the window.
      */
     public Uni<History> history(Instant after, Instant before) {
-        return historyFrom(1, after, before, new ArrayList<>());
+        Instant from = after.truncatedTo(ChronoUnit.SECONDS);
+        Instant to = before.truncatedTo(ChronoUnit.SECONDS).equals(before) ? before
+                : before.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+        return historyFrom(1, from, to, new ArrayList<>());
     }
 
-    private Uni<History> historyFrom(int page, Instant after, Instant before, List<History.Entry> found) {
+    private Uni<History> historyFrom(int page, Instant after, Instant before, List<Prediction> found) {
         String query = json.createObjectNode().put("page", page).put("page_size", HISTORY_PAGE_SIZE)
                 .put("model", config.model()).put("created_after", after.toString())
                 .put("created_before", before.toString()).toString();
@@ -106,7 +115,7 @@ public class WaveSpeedClient {
             if (!items.isArray()) {
                 throw new IllegalStateException("history answered without data.items");
             }
-            items.forEach(item -> found.add(History.Entry.from(item)));
+            items.forEach(item -> found.add(Prediction.from(item)));
             if (items.size() < HISTORY_PAGE_SIZE) {
                 return Uni.createFrom().item(new History(found, true));
             }

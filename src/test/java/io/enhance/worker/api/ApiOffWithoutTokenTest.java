@@ -37,7 +37,7 @@ class ApiOffWithoutTokenTest {
             given().get(path).then().statusCode(404).body("error", containsString("off without API_TOKEN"));
             given().header("Authorization", "Bearer test-admin-token").get(path).then().statusCode(404);
             given().header("Authorization", "Bearer ").get(path).then().statusCode(404);
-            given().accept("text/html").cookie("enhance_token", "test-admin-token").get(path).then().statusCode(404);
+            given().accept("text/html").cookie("enhance_session", "any-session").get(path).then().statusCode(404);
         }
         given().formParam("token", "test-admin-token").post("/dashboard/login").then().statusCode(404);
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));

@@ -11,6 +11,7 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -101,6 +102,32 @@ class OperatorActionsApiTest {
     }
 
     @Test
+    void offersAJobWhoseOutputsAreGoneAPaidRetryAndSubmitsItAgainWhenAskedToPay() {
+        String source = EmbeddedServices.s3().putSource("gone-" + run + ".png", TestImages.card(16, 16, 9));
+        String unavailable = "gone-" + run + "/unavailable";
+        String expired = "gone-" + run + "/expired";
+        String recent = "gone-" + run + "/recent";
+        OperatorJobs.failedDelivering(unavailable, source, Instant.now().minus(Duration.ofHours(1)), "output_unavailable");
+        OperatorJobs.failedDelivering(expired, source, Instant.now().minus(Duration.ofDays(8)), "delivery_deadline_exceeded");
+        OperatorJobs.failedDelivering(recent, source, Instant.now().minus(Duration.ofDays(6)), "delivery_deadline_exceeded");
+
+        operator().get("/api/jobs/" + unavailable).then().statusCode(200).body("retry", equalTo("pays_again"));
+        operator().get("/api/jobs/" + expired).then().statusCode(200).body("retry", equalTo("pays_again"));
+        operator().get("/api/jobs/" + recent).then().statusCode(200).body("retry", equalTo("redeliver"));
+        operator().post("/api/jobs/" + expired + "/retry").then().statusCode(409).body("result", equalTo("REFUSED"))
+                .body("message", containsString("outputs are gone")).body("message", containsString("pay_again"));
+        assertThat(OperatorJobs.status(expired)).isEqualTo(JobStatus.FAILED);
+
+        operator().queryParam("pay_again", "true").post("/api/jobs/" + unavailable + "/retry").then().statusCode(200)
+                .body("result", equalTo("RETRIED")).body("status", equalTo("QUEUED"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> OperatorJobs.status(unavailable) == JobStatus.COMPLETED);
+        assertThat(EmbeddedServices.emulator().submissions()).as("a new, paid task")
+                .filteredOn(sent -> sent.body().path("prompt").asText().equals("enhance " + unavailable)).hasSize(1);
+        operator().get("/api/jobs/" + unavailable).then().body("retries", equalTo(1))
+                .body("spend_usd", equalTo(0.05f)).body("outputs.size()", equalTo(1));
+    }
+
+    @Test
     void retriesChosenJobsInOneCallAndRefusesAnEmptyOrOversizedList() {
         String failed = "many-" + run + "/free";
         OperatorJobs.failedFree(failed, null, EmbeddedServices.s3().putSource("many-" + run + ".png", TestImages.card(16, 16, 8)));
@@ -158,6 +185,24 @@ class OperatorActionsApiTest {
                     .body("error", containsString("no batch"));
         }
         operator().get("/api/batches/no-such-" + run).then().statusCode(404).body("error", containsString("no batch"));
+    }
+
+    @Test
+    void anIdWrittenAsOnePercentEncodedSegmentAsTheDashboardWritesItReachesItsBatchAndJob() {
+        String batch = "encoded-" + run + "/b:1";
+        String job = batch + "/0";
+        OperatorJobs.queued(job, batch, "s3://sources/none.png");
+        // encodeURIComponent: '/' as %2F and ':' as %3A, so that no id can add segments to the route
+        String encodedBatch = batch.replace("/", "%2F").replace(":", "%3A");
+        String encodedJob = job.replace("/", "%2F").replace(":", "%3A");
+        await().atMost(Duration.ofSeconds(20)).until(() -> operator().get("/api/batches/" + batch).statusCode() == 200);
+
+        operator().urlEncodingEnabled(false).post("/api/batches/" + encodedBatch + "/pause").then().statusCode(200)
+                .body("batch_id", equalTo(batch)).body("jobs.paused", equalTo(1));
+        operator().urlEncodingEnabled(false).get("/api/jobs/" + encodedJob).then().statusCode(200)
+                .body("job_id", equalTo(job)).body("status", equalTo("PAUSED"));
+        operator().urlEncodingEnabled(false).post("/api/batches/" + encodedBatch + "/cancel").then().statusCode(200)
+                .body("jobs.cancelled", equalTo(1));
     }
 
     @Test

@@ -5,6 +5,7 @@ import static io.restassured.RestAssured.given;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 import io.enhance.worker.jobs.Job;
@@ -45,7 +46,7 @@ final class OperatorJobs {
             Job job = stored(jobId, batchId, "s3://sources/none.png");
             job.startSubmission(now, Duration.ofMinutes(1), "api-test", PRICE);
             job.sending(Map.of("image", "s3://sources/none.png"), "fingerprint-" + jobId, false, now);
-            job.submitted("prediction-" + jobId, now.plus(Duration.ofHours(1)), now, "created");
+            job.submitted("prediction-" + jobId, BigDecimal.ZERO, now.plus(Duration.ofHours(1)), now, "created");
         });
     }
 
@@ -64,6 +65,22 @@ final class OperatorJobs {
             Job job = stored(jobId, batchId, source);
             job.startSubmission(Instant.now(), Duration.ofMinutes(1), "api-test", PRICE);
             job.failedBeforeAnyTask(new JobError("invalid_parameters", "refused"), Instant.now());
+        });
+    }
+
+    /**
+     * Submitted at {@code submittedAt}, its prediction finished with one output URL, and copying that
+     * output failed with {@code errorCode}: a retry copies it again while WaveSpeed still has it.
+     */
+    static void failedDelivering(String jobId, String source, Instant submittedAt, String errorCode) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            Job job = stored(jobId, null, source);
+            job.startSubmission(submittedAt, Duration.ofMinutes(1), "api-test", PRICE);
+            job.sending(Map.of("image", source), "fingerprint-" + jobId, false, submittedAt);
+            job.submitted("prediction-" + jobId, PRICE, submittedAt, submittedAt, "created");
+            job.predictionCompleted(List.of("https://outputs.example/" + jobId + "/0.jpeg"), List.of(false), 900L,
+                    submittedAt.plusSeconds(3));
+            job.failed(new JobError(errorCode, "copying the output failed"), submittedAt.plusSeconds(9));
         });
     }
 

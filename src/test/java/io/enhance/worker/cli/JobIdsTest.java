@@ -30,6 +30,18 @@ class JobIdsTest {
     }
 
     @Test
+    void anEditedImageGetsItsPathsIdFollowedByTwelveHexDigitsOfItsContentsSha256() {
+        String sha256 = "3f0c9a1b2c4d" + "e".repeat(52);
+        assertThat(JobIds.ofEdited("holiday", "beach/IMG_0001.jpg", sha256)).isEqualTo("holiday/beach/IMG_0001.jpg:3f0c9a1b2c4d");
+        assertThat(JobIds.ofEdited("batch", "a b.jpg", sha256)).isEqualTo(JobIds.of("batch", "a b.jpg") + ":3f0c9a1b2c4d");
+        for (String path : ODD_PATHS) {
+            String id = JobIds.ofEdited("b".repeat(JobIds.MAX_BATCH_NAME), path, sha256);
+            assertThat(id).as(path).hasSizeLessThanOrEqualTo(200).endsWith(":3f0c9a1b2c4d");
+            assertThat(JobIds.isValidId(id)).as(id).isTrue();
+        }
+    }
+
+    @Test
     void aHashedIdIsPinnedSoThatARunWithANewerVersionStillResumes() {
         // SHA-256 of the UTF-8 path, its first 40 hex digits: changing the form would start every batch over
         assertThat(JobIds.of("batch", "a b.jpg")).isEqualTo("batch/sha256-1f97f74b936002cc81927fdf9af92dfe99057d73-a_b.jpg");

@@ -27,7 +27,7 @@ class SubmitCommandIT {
     Path folder;
 
     @Test
-    void aFolderRunsToTheEndAndRunningItAgainResumesWithoutPayingTwice() throws Exception {
+    void aFolderRunsToTheEndAndRunningItAgainResumesWithoutPayingTwiceButEnhancesAnEditedImageAgain() throws Exception {
         Files.write(folder.resolve("a.png"), TestImages.card(64, 48, 1));
         Files.createDirectories(folder.resolve("sub dir"));
         Files.write(folder.resolve("sub dir/b c.png"), TestImages.card(64, 48, 2));
@@ -40,6 +40,7 @@ class SubmitCommandIT {
             assertThat(first.exitCode()).as(first.output()).isZero();
             assertThat(first.output()).contains("Uploaded 3 images", "Published 3 jobs of batch cards",
                     "Batch cards: 3 of 3 ended").containsPattern("completed +3");
+            assertThat(first.output()).as("the console shows warnings: a healthy run has none").doesNotContain(" WARN ");
             assertThat(rig.emulator.submissions()).hasSize(3);
             assertThat(rig.countJobs("batch_id = 'cards' and status = 'COMPLETED'")).isEqualTo(3);
             assertThat(rig.countJobs("job_id = 'cards/a.png'")).isEqualTo(1);
@@ -53,9 +54,20 @@ class SubmitCommandIT {
             assertThat(rig.emulator.submissions()).as("no image paid for twice").hasSize(3);
             assertThat(rig.countJobs("batch_id = 'cards'")).isEqualTo(3);
 
+            // an edit that keeps the file's size: a new request, so a job of its own, named by its content
+            byte[] edited = TestImages.editedKeepingItsSize(Files.readAllBytes(folder.resolve("a.png")));
+            Files.write(folder.resolve("a.png"), edited);
+            Run afterEdit = run(env, "submit-edited", "submit", folder.toString(), "--batch", "cards");
+            assertThat(afterEdit.exitCode()).as(afterEdit.output()).isZero();
+            assertThat(afterEdit.output()).contains("Uploaded 1 images", "(2 already there, 1 edited since)",
+                    "Batch cards: 4 of 4 ended").containsPattern("completed +4");
+            assertThat(rig.emulator.submissions()).as("only the edited image is paid for again").hasSize(4);
+            assertThat(rig.countJobs("job_id = 'cards/a.png:" + TestImages.sha256(edited).substring(0, 12)
+                    + "' and status = 'COMPLETED'")).isEqualTo(1);
+
             Run status = run(env, "status", "status", "cards");
             assertThat(status.exitCode()).as(status.output()).isZero();
-            assertThat(status.output()).contains("Batch cards: 3 of 3 ended").containsPattern("completed +3")
+            assertThat(status.output()).contains("Batch cards: 4 of 4 ended").containsPattern("completed +4")
                     .doesNotContain("Listening on");
             assertThat(run(env, "status-missing", "status", "no-such-batch").exitCode()).isEqualTo(3);
             PackagedWorkerRig.assertNoSecretsIn(new File("target/submit-cli-submit-first.log"));

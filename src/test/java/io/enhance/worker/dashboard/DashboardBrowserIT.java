@@ -25,7 +25,8 @@ import io.enhance.worker.testing.WorkerProcess;
 /**
  * The dashboard in a real browser (Debian's Chromium driven by npm {@code playwright-core}, pinned) against
  * the packaged worker: an operator signs in, watches a batch's progress move, retries a failed job with a
- * click and sees it complete, and opens its before/after pair with both images loaded. The screenshot it
+ * click (through the CSRF token the page hands its script) and sees it complete, opens its before/after pair
+ * with both images loaded, and signs out, after which the old cookie opens nothing. The screenshot it
  * takes replaces {@code src/docs/dashboard.png} with {@code -Ddashboard.screenshot.update=true}.
  */
 class DashboardBrowserIT {
@@ -91,6 +92,10 @@ class DashboardBrowserIT {
                 assertThat(checks.get("before-after").path("before_width").asInt()).isEqualTo(40);
                 assertThat(checks.get("before-after").path("after_width").asInt()).isPositive();
                 assertThat(checks.get("pay-again").path("refusal").asText()).contains("pay again");
+                assertThat(checks.get("post-without-csrf").path("status").asInt()).isEqualTo(403);
+                assertThat(checks.get("post-without-csrf").path("error").asText()).contains("X-CSRF-Token");
+                assertThat(checks.get("sign-out").path("cookies")).extracting(JsonNode::asText).containsExactly("enhance_session");
+                assertThat(checks.get("sign-out").path("status").asInt()).isEqualTo(401);
                 for (String retried : List.of(FAILED_JOB, PAID_JOB)) {
                     await().atMost(Duration.ofSeconds(30)).until(() -> rig.countJobs(
                             "job_id = '" + retried + "' and status = 'COMPLETED' and retries = 1") == 1);

@@ -162,7 +162,7 @@ class DeliveryDeadlinesTest {
             Job job = StoredJobs.queued(jobId, null, Map.of("prompt", "p", "image", "https://x.test/a.png"), "enhanced", "",
                     null, null, now);
             job.startSubmission(now, Duration.ZERO, "test", BigDecimal.ZERO);
-            job.submitted("prediction-" + jobId, now, now, "test");
+            job.submitted("prediction-" + jobId, BigDecimal.ZERO, now, now, "test");
             job.predictionCompleted(List.of(output), List.of(false), 10L, now);
             return now;
         });

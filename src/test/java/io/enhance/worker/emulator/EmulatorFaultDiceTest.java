@@ -1,13 +1,14 @@
 package io.enhance.worker.emulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 
-/** The seeded dice: a seed replays the same sequence whatever the rates. */
+/** The seeded dice and the faults they play: a seed replays the same sequence whatever the rates. */
 class EmulatorFaultDiceTest {
 
     @Test
@@ -25,6 +26,14 @@ class EmulatorFaultDiceTest {
                 InjectedFault.dropped(true), InjectedFault.dropped(false));
         assertThat(stormyRolls).extracting(FaultDice.SubmitRoll::fate)
                 .isEqualTo(calmRolls.stream().map(FaultDice.SubmitRoll::fate).toList());
+    }
+
+    @Test
+    void refusesA503ThatFollowsACreatedTaskForTheWorkerTakesA503AsNothingCreated() {
+        assertThatThrownBy(() -> InjectedFault.status(503, true)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("503");
+        assertThatThrownBy(() -> new EmulatorSettings().scriptSubmits("created+503"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     private static List<FaultDice.SubmitRoll> rolls(FaultDice dice, int count) {

@@ -113,8 +113,31 @@ class EmulatorFaultScriptTest extends EmulatorTestSupport {
         assertThat(answer).isCompletedExceptionally();
     }
 
+    @Test
+    void everySubmitAnswered503LeavesNoTaskWhateverTheScriptAndTheDiceDecide() throws Exception {
+        emulator.settings().setRandomSeed(11).setRate429(0.2).setRate5xx(0.3).setDropRate(0.2)
+                .scriptSubmits("503", "created+500", "503", "ok", "503", "created+504", "503", "created+drop", "503");
+        int answered503 = 0;
+        for (int i = 0; i < 30; i++) {
+            int tasksBefore = emulator.submissions().size();
+            int status;
+            try {
+                status = submit(PATIENT).statusCode();
+            } catch (IOException dropped) {
+                continue;
+            }
+            if (status == 503) {
+                answered503++;
+                assertThat(emulator.submissions()).as("tasks after the 503 of submit %d", i).hasSize(tasksBefore);
+            }
+        }
+
+        assertThat(answered503).isEqualTo(5);
+        assertThat(historyIds()).isEqualTo(ledgerIds());
+    }
+
     @ParameterizedTest(name = "{0} answers {1}")
-    @CsvSource({"ok, 200", "429, 429", "500, 500", "502, 502", "503, 503", "504, 504"})
+    @CsvSource({"ok, 200", "404, 404", "429, 429", "500, 500", "502, 502", "503, 503", "504, 504"})
     void aScriptedResultAnswersItsStatus(String token, int status) throws Exception {
         String result = resultOfANewPrediction();
         emulator.settings().scriptResults(token);

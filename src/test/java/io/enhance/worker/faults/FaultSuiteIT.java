@@ -18,6 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -29,10 +33,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.enhance.worker.emulator.EmulatorSettings;
-import io.enhance.worker.emulator.HistoryShape;
 import io.enhance.worker.testing.PackagedWorkerRig;
 import io.enhance.worker.testing.TestImages;
+import io.enhance.worker.testing.TestSources;
 import io.enhance.worker.testing.WorkerProcess;
+import io.enhance.worker.testing.WorkerRole;
 
 /**
  * The fault suite: real worker processes from the packaged jar, two sharing the load, against the
@@ -51,11 +56,12 @@ class FaultSuiteIT {
     private static final Duration SETTLE_TIMEOUT = Duration.ofMinutes(6);
     private static final Duration S3_OUTAGE = Duration.ofSeconds(60);
     private static final Duration POSTGRES_OUTAGE = Duration.ofSeconds(60);
+    private static final Duration WRITE_REFUSAL = Duration.ofSeconds(60);
 
     @AfterAll
     static void printTheTable() throws Exception {
-        String table = "| scenario | jobs | completed | failed | rejected | lost | duplicate submissions | duplicate events | missing S3 objects | wall time |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n" + String.join("\n", TABLE) + "\n";
+        String table = "| scenario | jobs | completed | failed | rejected | lost | paid, not delivered | duplicate submissions | duplicate events | missing S3 objects | wall time |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n" + String.join("\n", TABLE) + "\n";
         System.out.println(table);
         Files.writeString(Path.of("target/fault-suite.md"), table);
     }
@@ -83,6 +89,63 @@ class FaultSuiteIT {
 
     @Test
     @Order(2)
+    void killsTheWorkerThreeTimesWhileSubmitsAreInFlightWithTheDocumentedHistoryAndNoWebhooks() throws Exception {
+        // as WaveSpeed may answer: each submit 400 ms after its task was created, so every kill cuts some off
+        try (Scenario run = new Scenario("fault_kill_submit", new EmulatorSettings().setMinLatencyMs(1000)
+                .setMaxLatencyMs(3000).setAnswerDelayMs(400))) {
+            run.startWorkers(1);
+            run.publishPaced(600, 60);
+            for (int kill = 0; kill < 3; kill++) {
+                long submitted = run.rig.emulator.predictionCount();
+                await().atMost(SETTLE_TIMEOUT).until(() -> run.rig.emulator.predictionCount() >= submitted + 120 + RANDOM.nextInt(60));
+                run.killAndRestartWorker(0);
+            }
+            run.awaitSettled(0);
+            assertThat(run.count("select count(*) as n from job_transitions where to_status = 'SUBMISSION_UNKNOWN'"))
+                    .as("submits cut off by the kills").isPositive();
+            run.verify("3 SIGKILLs while submitting (answers 400 ms after the task), documented history, no webhooks", 0);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void restartsBothWorkersWithANewApiKeyWhilePredictionsAreInFlightWithWebhooks() throws Exception {
+        try (Scenario run = new Scenario("fault_key", new EmulatorSettings().setMinLatencyMs(3000).setMaxLatencyMs(6000)
+                .setDropRate(0.05))) {
+            run.webhooks = true;
+            run.startWorkers(2);
+            run.publishGood(300);
+            await().atMost(SETTLE_TIMEOUT).until(() -> run.finished() >= 60);
+            String rotated = PackagedWorkerRig.API_KEY + "-rotated";
+            run.rig.emulator.settings().setApiKey(rotated);
+            run.settings.put("WAVESPEED_API_KEY", rotated);
+            run.killAndRestartWorker(0);
+            run.killAndRestartWorker(1);
+            run.awaitSettled(0);
+            assertThat(run.count("select count(*) as n from job_transitions where detail like 'found by its webhook tag:%'"))
+                    .as("tasks bound by a tag made under the old key").isPositive();
+            run.verify("both workers restarted with a new API key, webhooks on, 5% of submit answers dropped", 0);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void failsAloneTheOneJobWhosePromptWaveSpeedRefusesInABatchOf300() throws Exception {
+        try (Scenario run = new Scenario("fault_forbidden", new EmulatorSettings().setMinLatencyMs(300).setMaxLatencyMs(1500)
+                .setRefusedPrompt("/137"))) {
+            run.startWorkers(2);
+            run.publishGood(300);
+            run.awaitSettled(0);
+            assertThat(run.count("select count(*) as n from jobs where error_code = 'submission_refused' and spend_usd = 0"))
+                    .as("the refused job, failed alone and for free").isEqualTo(1);
+            assertThat(run.count("select count(*) as n from job_transitions where detail like 'account paused:%'"))
+                    .as("submissions paused for the account").isZero();
+            run.verify("1 job of 300 whose prompt WaveSpeed answers 403", 0);
+        }
+    }
+
+    @Test
+    @Order(5)
     void dropsEveryBrokerConnectionAndRestartsPostgresqlMidRun() throws Exception {
         try (Scenario run = new Scenario("fault_infra", new EmulatorSettings().setMinLatencyMs(500).setMaxLatencyMs(2000))) {
             run.startWorkers(2);
@@ -97,7 +160,7 @@ class FaultSuiteIT {
     }
 
     @Test
-    @Order(3)
+    @Order(6)
     void takesS3AwayForAMinute() throws Exception {
         try (Scenario run = new Scenario("fault_s3", new EmulatorSettings().setMinLatencyMs(300).setMaxLatencyMs(1500))) {
             run.startWorkers(2);
@@ -114,7 +177,7 @@ class FaultSuiteIT {
     }
 
     @Test
-    @Order(4)
+    @Order(7)
     void survivesAnUpstreamThatErrorsRateLimitsDropsFailsAndLosesWebhooks() throws Exception {
         try (Scenario run = new Scenario("fault_upstream", new EmulatorSettings().setMinLatencyMs(300).setMaxLatencyMs(1500)
                 .setRate5xx(0.2).setRate429(0.1).setDropRate(0.05).setFailureRate(0.05).setWebhookLossRate(0.2)
@@ -128,7 +191,7 @@ class FaultSuiteIT {
     }
 
     @Test
-    @Order(5)
+    @Order(8)
     void rejectsTenThousandHostileMessagesMixedWithGoodOnes() throws Exception {
         try (Scenario run = new Scenario("fault_hostile", new EmulatorSettings().setMinLatencyMs(200).setMaxLatencyMs(800))) {
             run.startWorkers(2);
@@ -140,32 +203,19 @@ class FaultSuiteIT {
     }
 
     @Test
-    @Order(6)
+    @Order(9)
     void keepsValidJobsOutOfTheDeadLetterQueueWhilePostgresqlIsDownLongerThanTheDeliveryLimitAllows() throws Exception {
         try (Scenario run = new Scenario("fault_pgdown", new EmulatorSettings().setMinLatencyMs(300).setMaxLatencyMs(1500))) {
-            // four deliveries, 1 s requeue pause doubling: a worker that requeued would dead-letter after about 15 s
-            run.settings.put("QUEUES_DELIVERY_LIMIT", "4");
-            run.settings.put("PIPELINE_REQUEUE_DELAY", "1s");
-            run.startWorkers(2);
-            run.publishGood(150);
-            await().atMost(SETTLE_TIMEOUT).until(() -> run.finished() >= 30);
-            shell("pg_ctlcluster", "--skip-systemctl-redirect", postgresVersion(), "main", "stop");
-            try {
-                run.publishGood(150);
-                // the outage lasts its full length, and every worker says it is not ready at its end
-                await().pollDelay(POSTGRES_OUTAGE).atMost(POSTGRES_OUTAGE.plusSeconds(20))
-                        .until(() -> run.workers.stream().allMatch(worker -> readiness(worker) == 503));
-            } finally {
-                shell("pg_ctlcluster", "--skip-systemctl-redirect", postgresVersion(), "main", "start");
-            }
-            run.awaitSettled(0);
-            assertThat(run.rig.broker.drain(run.rig.requests + ".dlq")).as("dead-lettered requests").isEmpty();
+            run.waitOutADatabaseOutage(POSTGRES_OUTAGE,
+                    () -> shell("pg_ctlcluster", "--skip-systemctl-redirect", postgresVersion(), "main", "stop"),
+                    () -> shell("pg_ctlcluster", "--skip-systemctl-redirect", postgresVersion(), "main", "start"),
+                    () -> { });
             run.verify("PostgreSQL stopped for 60 s (4 deliveries allowed)", 0);
         }
     }
 
     @Test
-    @Order(7)
+    @Order(10)
     void endsEveryJobWhileTwoPercentOfOutputDownloadsStallAfterTheirHeaders() throws Exception {
         try (Scenario run = new Scenario("fault_stall", new EmulatorSettings().setMinLatencyMs(300).setMaxLatencyMs(1500)
                 .setOutputStallRate(0.02))) {
@@ -178,7 +228,7 @@ class FaultSuiteIT {
     }
 
     @Test
-    @Order(8)
+    @Order(11)
     void submitsNothingOfUnknownOutcomeWhenTheServerClosesIdleConnections() throws Exception {
         // Node's keep-alive: a connection idle for 5 s is closed, just as the client may send on it
         try (Scenario run = new Scenario("fault_idle", new EmulatorSettings().setMinLatencyMs(200).setMaxLatencyMs(800)
@@ -196,6 +246,53 @@ class FaultSuiteIT {
             assertThat(run.count("select count(*) as n from job_transitions where to_status = 'SUBMISSION_UNKNOWN'"))
                     .as("submissions of unknown outcome").isZero();
             run.verify("server closes connections idle 5 s (Node's keep-alive), 10 waves", 0);
+        }
+    }
+
+    @Test
+    @Order(9)
+    void keepsValidJobsOutOfTheDeadLetterQueueWhilePostgresqlRefusesWritesForAMinuteButAnswersReads() throws Exception {
+        try (Scenario run = new Scenario("fault_read_only", new EmulatorSettings().setMinLatencyMs(300).setMaxLatencyMs(1500))) {
+            WorkerRole role = run.logInAsOwnRole();
+            // the sessions open when writes return stay read-only: the workers must replace them
+            run.waitOutADatabaseOutage(WRITE_REFUSAL, role::refuseWrites, role::acceptWrites,
+                    () -> assertThat(run.rig.countJobs("true")).as("jobs stored, none while writes were refused")
+                            .isEqualTo(150));
+            run.verify("PostgreSQL refuses writes for 60 s, still answers reads (4 deliveries allowed)", 0);
+        }
+    }
+
+    @Test
+    @Order(10)
+    void paysForNoneOfTheFivePercentOfSourcesThatAnswer404OrPointAtAPrivateAddressInABatchOf300() throws Exception {
+        try (Scenario run = new Scenario("fault_sources", new EmulatorSettings().setMinLatencyMs(300).setMaxLatencyMs(1500));
+                TestSources sources = TestSources.start()) {
+            run.startWorkers(2);
+            List<String> missing = new ArrayList<>();
+            List<String> unreachable = new ArrayList<>();
+            String good = run.rig.s3.putSource(run.name + ".png", TestImages.card(24, 24, 7));
+            for (int i = 0; i < 300; i++) {
+                String jobId = run.name + "/" + i;
+                String source = good;
+                if (i % 40 == 10) { // valid, but answering 404: it fails before anything is paid
+                    source = sources.missing("/" + i + ".png");
+                    missing.add(jobId);
+                } else if (i % 40 == 30) { // on a private address: rejected at intake
+                    source = "http://10.20.30." + i % 250 + "/" + i + ".png";
+                    unreachable.add(jobId);
+                }
+                if (!unreachable.contains(jobId)) {
+                    run.goodJobs.add(jobId);
+                }
+                run.rig.broker.publish(run.rig.requests, job(jobId, source).batch(run.name).bytes());
+            }
+            run.awaitSettled(unreachable.size());
+            assertThat(run.rig.emulator.submissions()).as("tasks created for unfetchable sources")
+                    .noneMatch(s -> missing.contains(s.body().path("prompt").asText().substring("enhance ".length()))
+                            || unreachable.contains(s.body().path("prompt").asText().substring("enhance ".length())));
+            assertThat(run.count("select count(*) as n from jobs where status = 'FAILED' and error_code = 'source_unavailable'"
+                    + " and spend_usd = 0")).as("404 sources failed free").isEqualTo(missing.size());
+            run.verify("5% of sources answer 404 or are on a private address, 300 in one batch", unreachable.size());
         }
     }
 
@@ -231,16 +328,25 @@ class FaultSuiteIT {
         final long started = System.nanoTime();
         boolean webhooks;
         int maxInFlight = 300;
+        /** The database role the workers log in as, if the scenario has them use their own. */
+        private WorkerRole role;
         /** The scenario's own worker settings, on top of the suite's. */
         final Map<String, String> settings = new HashMap<>();
 
         Scenario(String name, EmulatorSettings emulator) throws Exception {
             this.name = name;
-            // no webhooks here: unanswered submits are settled by matching the history's requests
-            rig = new PackagedWorkerRig(name, emulator.setHistoryShape(HistoryShape.WITH_INPUT));
+            // the history as WaveSpeed documents it, and no webhooks unless a scenario asks for them
+            rig = new PackagedWorkerRig(name, emulator);
             ledger = EventLedger.bindTo(rig.eventsExchange());
             log = new File("target/" + name + ".log");
             Files.deleteIfExists(log.toPath());
+        }
+
+        /** Before the workers start: they log in as a role of their own, whose writes the scenario can have refused. */
+        WorkerRole logInAsOwnRole() throws Exception {
+            role = WorkerRole.owning(rig.schema());
+            settings.put("QUARKUS_DATASOURCE_USERNAME", role.name());
+            return role;
         }
 
         void startWorkers(int count) throws Exception {
@@ -254,6 +360,7 @@ class FaultSuiteIT {
             env.put("WAVESPEED_MAX_IN_FLIGHT", String.valueOf(maxInFlight));
             env.put("WAVESPEED_REQUEST_TIMEOUT", "10s");
             env.put("WAVESPEED_HISTORY_MARGIN", "2s");
+            env.put("WAVESPEED_HISTORY_LAG", "2s"); // the emulator lists a task the moment it is created
             env.put("WAVESPEED_RETRY_MAX_DELAY", "5s");
             env.put("WAVESPEED_WEBHOOK_POLL_DELAY", "20s");
             env.put("PIPELINE_SETTLE_INTERVAL", "1s");
@@ -274,26 +381,78 @@ class FaultSuiteIT {
             workers.set(index, startWorker());
         }
 
+        /** Jobs as in a real batch: each of its own photo, so that a task's output shows whose it is. */
         void publishGood(int count) {
-            String source = rig.s3.putSource(name + ".png", TestImages.card(24, 24, 7));
             for (int i = 0; i < count; i++) {
-                String jobId = name + "/" + goodJobs.size();
-                goodJobs.add(jobId);
-                rig.broker.publish(rig.requests, job(jobId, source).batch(name).bytes());
+                publishOne();
             }
         }
 
+        /** The same, {@code perSecond} at a time, returning once all are published. */
+        void publishPaced(int count, int perSecond) throws Exception {
+            ScheduledExecutorService publisher = Executors.newSingleThreadScheduledExecutor();
+            AtomicInteger published = new AtomicInteger();
+            publisher.scheduleAtFixedRate(() -> {
+                if (published.get() < count) {
+                    publishOne();
+                    published.incrementAndGet();
+                }
+            }, 0, 1000 / perSecond, TimeUnit.MILLISECONDS);
+            try {
+                await().atMost(Duration.ofSeconds(2L * count / perSecond + 30)).until(() -> published.get() == count);
+            } finally {
+                publisher.shutdown();
+            }
+        }
+
+        private synchronized void publishOne() {
+            int index = goodJobs.size();
+            String jobId = name + "/" + index;
+            String source = rig.s3.putSource(jobId + ".png", TestImages.photo(24, 24, index));
+            goodJobs.add(jobId);
+            rig.broker.publish(rig.requests, job(jobId, source).batch(name).bytes());
+        }
+
         void publishMixed(int good, int hostile) {
-            String source = rig.s3.putSource(name + ".png", TestImages.card(24, 24, 7));
             int every = hostile / good;
             for (int i = 0; i < hostile; i++) {
                 rig.broker.publish(rig.requests, HostileMessages.number(i));
                 if (i % every == 0 && goodJobs.size() < good) {
-                    String jobId = name + "/" + goodJobs.size();
-                    goodJobs.add(jobId);
-                    rig.broker.publish(rig.requests, job(jobId, source).batch(name).bytes());
+                    publishOne();
                 }
             }
+        }
+
+        /** A step of a scenario, which may throw whatever its tools throw. */
+        @FunctionalInterface
+        interface Step {
+            void run() throws Exception;
+        }
+
+        /**
+         * With 150 jobs under way, {@code begin} takes the database away and 150 more are published; after
+         * {@code length} every worker must say it is not ready ({@code atItsEnd} checks more), and {@code end}
+         * brings it back. Four deliveries are allowed, with a 1 s requeue pause doubling: a worker that
+         * requeued would dead-letter within about 15 s. Returns once every job is settled, none dead-lettered.
+         */
+        void waitOutADatabaseOutage(Duration length, Step begin, Step end, Step atItsEnd) throws Exception {
+            settings.put("QUEUES_DELIVERY_LIMIT", "4");
+            settings.put("PIPELINE_REQUEUE_DELAY", "1s");
+            startWorkers(2);
+            publishGood(150);
+            await().atMost(SETTLE_TIMEOUT).until(() -> finished() >= 30);
+            begin.run();
+            try {
+                publishGood(150);
+                // the outage lasts its full length, and every worker says it is not ready at its end
+                await().pollDelay(length).atMost(length.plusSeconds(20))
+                        .until(() -> workers.stream().allMatch(worker -> readiness(worker) == 503));
+                atItsEnd.run();
+            } finally {
+                end.run();
+            }
+            awaitSettled(0);
+            assertThat(rig.broker.drain(rig.requests + ".dlq")).as("dead-lettered requests").isEmpty();
         }
 
         /** Good jobs that reached a final state. */
@@ -341,17 +500,27 @@ class FaultSuiteIT {
             Map<String, Integer> tasksByPrompt = new HashMap<>();
             rig.emulator.submissions().forEach(s -> tasksByPrompt.merge(s.body().path("prompt").asText(), 1, Integer::sum));
             long duplicateSubmissions = tasksByPrompt.values().stream().filter(n -> n > 1).count();
+            Map<String, String> predictionByJob = new HashMap<>();
+            rig.rows("select job_id, prediction_id from jobs where status = 'COMPLETED'")
+                    .forEach(row -> predictionByJob.put((String) row.get("job_id"), (String) row.get("prediction_id")));
+            // a task that finished upstream (paid) whose own job (its prompt names it) did not deliver it
+            long paidNotDelivered = rig.emulator.submissions().stream()
+                    .filter(task -> rig.emulator.status(task.predictionId()).filter("completed"::equals).isPresent())
+                    .filter(task -> !task.predictionId().equals(predictionByJob.get(
+                            task.body().path("prompt").asText().replaceFirst("^enhance ", ""))))
+                    .count();
             long missingObjects = 0;
             for (String jobId : goodJobs) {
                 if ("COMPLETED".equals(statusByJob.get(jobId))) {
                     missingObjects += missingOrAltered(JSON.readTree(outputsByJob.get(jobId)));
                 }
             }
-            TABLE.add(String.format("| %s | %d | %d | %d | %d | %d | %d | %d | %d | %d s |", description,
-                    goodJobs.size() + expectedRejections, completed, failed, rejectionIds.size(), lost,
+            TABLE.add(String.format("| %s | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d s |", description,
+                    goodJobs.size() + expectedRejections, completed, failed, rejectionIds.size(), lost, paidNotDelivered,
                     duplicateSubmissions, duplicateEvents, missingObjects, wall.toSeconds()));
             PackagedWorkerRig.assertNoSecretsIn(log);
             assertThat(lost).as("lost jobs").isZero();
+            assertThat(paidNotDelivered).as("finished tasks not delivered to their own job").isZero();
             assertThat(duplicateSubmissions).as("tasks created twice").isZero();
             assertThat(duplicateEvents).as("jobs with two outcome events").isZero();
             assertThat(missingObjects).as("outputs missing from S3 or not matching their sha256").isZero();
@@ -377,7 +546,11 @@ class FaultSuiteIT {
             for (WorkerProcess worker : workers) {
                 worker.kill();
             }
-            rig.close();
+            try (PackagedWorkerRig closingRig = rig) {
+                if (role != null) {
+                    role.close();
+                }
+            }
         }
     }
 }

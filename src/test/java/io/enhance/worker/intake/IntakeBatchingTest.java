@@ -45,11 +45,19 @@ class IntakeBatchingTest {
 
     private static final String IMAGE = "https://images.example.com/in.png";
     private static final int NEW_JOBS = 455;
+    /** Longer than the burst could take to arrive within the test's wait for it (60 s for 50 batches). */
+    private static final Duration BATCH_WAIT = Duration.ofSeconds(2);
 
+    /**
+     * The connector hands a resumed burst over in a trickle (500 messages took 1.3 s on two busy cores),
+     * so with the default 5 ms wait a batch holds only what arrived while the previous one committed,
+     * and the number of transactions follows the machine's load. A wait longer than the whole burst
+     * takes to arrive makes the count depend on the batching alone: a batch closes when it is full.
+     */
     public static class IntakeOnly implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.scheduler.enabled", "false");
+            return Map.of("quarkus.scheduler.enabled", "false", "pipeline.intake-batch-wait", BATCH_WAIT.toMillis() + "ms");
         }
     }
 

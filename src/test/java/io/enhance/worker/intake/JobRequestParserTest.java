@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.config.S3Config;
 import io.enhance.worker.events.JobEvents.Problem;
@@ -163,6 +164,31 @@ class JobRequestParserTest {
                 new Problem("input.image", "is not a valid URL: Illegal character in query at index 66"));
     }
 
+    @Test
+    void rejectsASourceWaveSpeedCannotReachWithoutQuotingItsUrl() {
+        JobRequestParser publicOnly = parserWith(); // not the test profile's, which allows its local sources
+        for (String image : List.of("http://127.0.0.1:1/x.jpg?X-Amz-Signature=secret", "https://localhost/x.jpg",
+                "http://10.0.0.7/x.jpg", "http://[::1]:8080/x.jpg", "http://169.254.169.254/latest/x.jpg",
+                "http://minio:9000/sources/x.jpg", "http://0x7f000001/x.jpg")) {
+            List<Problem> problems = publicOnly.parse(job("unreachable", image).bytes()).problems();
+
+            assertThat(problems).as(image).singleElement().satisfies(problem -> {
+                assertThat(problem.field()).isEqualTo("input.image");
+                assertThat(problem.message()).contains("PIPELINE_SOURCE_PRIVATE_HOSTS").doesNotContain("x.jpg", "Signature");
+            });
+        }
+    }
+
+    @Test
+    void acceptsAPrivateSourceHostTheOperatorAllows() {
+        JobRequestParser allowing = parserWith("pipeline.source-private-hosts", "127.0.0.1,minio");
+
+        for (String image : List.of("http://127.0.0.1:9000/sources/x.jpg", "http://minio:9000/sources/x.jpg")) {
+            assertThat(allowing.parse(job("allowed", image).bytes()).problems()).as(image).isEmpty();
+        }
+        assertThat(allowing.parse(job("other", "http://10.0.0.7/x.jpg").bytes()).problems()).isNotEmpty();
+    }
+
     /** A parser on its own settings: the application's default bucket, plus {@code settings}. */
     private static JobRequestParser parserWith(String... settings) {
         Map<String, String> values = new HashMap<>(Map.of("s3.bucket", "enhanced"));
@@ -170,8 +196,9 @@ class JobRequestParserTest {
             values.put(settings[i], settings[i + 1]);
         }
         SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(S3Config.class).withMapping(QueuesConfig.class)
+                .withMapping(PipelineConfig.class)
                 .withConverter(Duration.class, 100, new DurationConverter()).withDefaultValues(values).build();
         return new JobRequestParser(new ObjectMapper(), config.getConfigMapping(S3Config.class),
-                config.getConfigMapping(QueuesConfig.class));
+                config.getConfigMapping(QueuesConfig.class), config.getConfigMapping(PipelineConfig.class));
     }
 }

@@ -98,6 +98,9 @@ class JobRequestSchemaTest {
         cases.put("an id starting with /", job("/abs", IMAGE));
         cases.put("a .. segment in the id", job("a/../b", IMAGE));
         cases.put("a bad batch id", job("bad-batch", IMAGE).batch("a b"));
+        cases.put("a .. segment in the batch id", job("batch-dots", IMAGE).batch("../submissions"));
+        cases.put("a . segment in the batch id", job("batch-dot", IMAGE).batch("a/./b"));
+        cases.put("a batch id starting with /", job("batch-abs", IMAGE).batch("/batches"));
         cases.put("an unknown field", job("typo", IMAGE).field("prioritty", 1));
         cases.put("an unknown parameter", job("typo-input", IMAGE).input("strenght", 0.5));
         cases.put("no input", job("no-input", IMAGE).without("input"));

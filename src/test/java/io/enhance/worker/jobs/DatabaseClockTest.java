@@ -54,7 +54,7 @@ class DatabaseClockTest {
             Job job = StoredJobs.queued(jobId, null, Map.of("prompt", "p", "image", "https://x.test/a.png"), "enhanced", "",
                     null, null, dueInTwoMinutes);
             job.startSubmission(dueInTwoMinutes, Duration.ZERO, "test", BigDecimal.ZERO);
-            job.submitted("unknown-" + jobId, dueInTwoMinutes, dueInTwoMinutes, "test");
+            job.submitted("unknown-" + jobId, BigDecimal.ZERO, dueInTwoMinutes, dueInTwoMinutes, "test");
         });
 
         clock.useLocalClock(Clock.offset(Clock.systemUTC(), AHEAD));

@@ -2,6 +2,7 @@ package io.enhance.worker.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,6 +35,8 @@ class JobClaimsTest {
 
     @Inject
     JobClaims claims;
+    @Inject
+    WorkerIdentity worker;
 
     private final String batch = "claims-" + UUID.randomUUID().toString().substring(0, 8);
 
@@ -44,15 +47,42 @@ class JobClaimsTest {
     }
 
     @Test
+    void writesASubmitAnswerOnlyOntoTheAttemptItAnswers() {
+        // attempt 1 went unanswered and was taken for one that created nothing; attempt 2 is under way, by this worker
+        long id = QuarkusTransaction.requiringNew().call(() -> {
+            Instant now = Instant.now();
+            Job job = StoredJobs.queued(batch + "/retried", batch, Map.of("prompt", "p", "image", "https://x.test/a.png"),
+                    "enhanced", "", null, null, now);
+            job.startSubmission(now, Duration.ofMinutes(1), worker.name(), BigDecimal.ZERO);
+            job.sending(job.input, "f", false, now);
+            job.submissionUnknown(now, now, now, "no answer");
+            job.submissionRefused(now, now, "no task for the attempt");
+            job.startSubmission(now, Duration.ofMinutes(1), worker.name(), BigDecimal.ZERO);
+            job.sending(job.input, "f", false, now);
+            return job.id;
+        });
+
+        JobClaims.WriteBack late = claims.updateAttempts(List.of(new JobClaims.AttemptAnswer(id, 1)),
+                (i, job) -> job.submitted("task-of-attempt-1", BigDecimal.ZERO, Instant.now(), Instant.now(), "created"));
+        assertThat(late.written()).as("the first attempt's late answer").isEmpty();
+        assertThat(QuarkusTransaction.requiringNew().call(() -> Job.<Job> findById(id).predictionId)).isNull();
+
+        JobClaims.WriteBack own = claims.updateAttempts(List.of(new JobClaims.AttemptAnswer(id, 2)),
+                (i, job) -> job.submitted("task-of-attempt-2", BigDecimal.ZERO, Instant.now(), Instant.now(), "created"));
+        assertThat(own.written()).containsExactly(0);
+        assertThat(QuarkusTransaction.requiringNew().call(() -> Job.<Job> findById(id).predictionId)).isEqualTo("task-of-attempt-2");
+    }
+
+    @Test
     void concurrentClaimersNeverHoldTheSameJob() throws Exception {
         QuarkusTransaction.requiringNew().run(() -> {
             Instant past = Instant.now().minusSeconds(60);
             for (int i = 0; i < JOBS; i++) {
                 Job job = StoredJobs.queued(batch + "/" + i, batch, Map.of("prompt", "p", "image", "https://x.test/a.png"),
                         "enhanced", "", null, null, past);
-                job.startSubmission(past, Duration.ZERO, "test", java.math.BigDecimal.ZERO);
+                job.startSubmission(past, Duration.ZERO, "test", BigDecimal.ZERO);
                 // due in the past, with a prediction id nobody upstream knows: only claimers will touch it
-                job.submitted("unknown-" + batch + "-" + i, past, past, "test");
+                job.submitted("unknown-" + batch + "-" + i, BigDecimal.ZERO, past, past, "test");
             }
         });
 

@@ -36,7 +36,13 @@ class JobStatusTest {
         assertThat(JobStatus.allowedBefore(JobStatus.CANCELLED))
                 .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.HELD_BUDGET, JobStatus.PAUSED);
         assertThat(EnumSet.allOf(JobStatus.class).stream().filter(JobStatus.PAUSED::canMoveTo))
-                .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.CANCELLED);
+                .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.CANCELLED, JobStatus.SUBMITTED);
+    }
+
+    @Test
+    void aTaskTheLastAttemptCreatedAfterAllIsBoundFromAnyStateWithoutOne() {
+        assertThat(JobStatus.allowedBefore(JobStatus.SUBMITTED)).containsExactlyInAnyOrderElementsOf(JobStatus.AWAITING_TASK);
+        assertThat(JobStatus.AWAITING_TASK).noneMatch(JobStatus::isTerminal);
     }
 
     @Test
@@ -67,6 +73,6 @@ class JobStatusTest {
     void aJobHeldByTheBudgetGoesBackToTheQueueUnlessAnOperatorPausesOrCancelsIt() {
         assertThat(JobStatus.QUEUED.canMoveTo(JobStatus.HELD_BUDGET)).isTrue();
         assertThat(EnumSet.allOf(JobStatus.class).stream().filter(JobStatus.HELD_BUDGET::canMoveTo))
-                .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.PAUSED, JobStatus.CANCELLED);
+                .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.PAUSED, JobStatus.CANCELLED, JobStatus.SUBMITTED);
     }
 }

@@ -75,11 +75,11 @@ class MetricsAndHealthTest {
     }
 
     @Test
-    void readinessCoversTheDatabaseTheBrokerS3AndWaveSpeed() {
+    void readinessCoversTheDatabaseTheBrokerS3WaveSpeedAndTheStages() {
         JsonPath health = get("/q/health/ready").then().statusCode(200).extract().jsonPath();
 
         assertThat(health.getList("checks.name", String.class))
-                .contains("s3", "wavespeed-account").anyMatch(name -> name.contains("Database"))
+                .contains("s3", "wavespeed-account", "stages").anyMatch(name -> name.contains("Database"))
                 .anyMatch(name -> name.toLowerCase(java.util.Locale.ROOT).contains("messaging"));
         assertThat(health.getList("checks.status", String.class)).containsOnly("UP");
     }

@@ -79,6 +79,8 @@ class RejectionTest {
         bad(badRequests, expectedField, "nul-prompt", "input.prompt", b -> b.input("prompt", "sharpen\u0000"));
         bad(badRequests, expectedField, "nul-metadata", "metadata.note", b -> b.metadata("note", "a\u0000b"));
         bad(badRequests, expectedField, "escaping-prefix", "output.key_prefix", b -> b.output("enhanced", "../other/"));
+        // in the dashboard this batch's "Pause" would otherwise become POST /api/submissions/pause
+        bad(badRequests, expectedField, "escaping-batch", "batch_id", b -> b.batch("../submissions"));
         String escapingJobId = "bad-escaping-id-" + run + "/../../etc";
         badRequests.put(escapingJobId, job(escapingJobId, IMAGE).bytes());
         expectedField.put(escapingJobId, "job_id");
@@ -134,6 +136,26 @@ class RejectionTest {
                     .until(() -> log.lines().stream().anyMatch(line -> line.contains("Rejected request " + jobId)));
             assertThat(log.lines()).noneMatch(line -> line.contains(signature));
         }
+    }
+
+    @Test
+    void rejectsASourceOnAnAddressWaveSpeedCannotReachWithoutQuotingItOrPayingForIt() throws Exception {
+        // the test profile allows 127.0.0.1 (its local sources); any other internal host is refused
+        Map<String, String> sources = Map.of("loopback-" + run, "http://localhost:1/x.jpg?X-Amz-Signature=sig-" + run,
+                "private-" + run, "http://10.0.0.7/x.jpg", "metadata-" + run, "http://169.254.169.254/latest/x.jpg",
+                "ipv6-loopback-" + run, "http://[::1]/x.jpg");
+        sources.forEach((jobId, image) -> broker.publish(queues.requests(), job(jobId, image).bytes()));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> sources.keySet().stream().allMatch(j -> broker.eventsFor(j).size() == 1));
+        sources.forEach((jobId, image) -> {
+            JsonNode data = broker.eventsFor(jobId).get(0).data();
+            assertThat(broker.eventsFor(jobId).get(0).routingKey()).isEqualTo("job.rejected");
+            assertThat(fields(data)).as(jobId).containsExactly("input.image");
+            assertThat(data.path("error").path("message").asText()).as(jobId)
+                    .contains("PIPELINE_SOURCE_PRIVATE_HOSTS").doesNotContain("x.jpg", "sig-" + run);
+        });
+        assertThat(EmbeddedServices.emulator().submissions()).noneMatch(s -> s.body().path("prompt").asText().contains(run));
+        assertThat(QuarkusTransaction.requiringNew().call(() -> Job.count("jobId like ?1", "%" + run + "%"))).isZero();
     }
 
     @Test

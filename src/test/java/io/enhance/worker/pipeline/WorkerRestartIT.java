@@ -11,7 +11,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.enhance.worker.emulator.EmulatorSettings;
-import io.enhance.worker.emulator.HistoryShape;
 import io.enhance.worker.testing.PackagedWorkerRig;
 import io.enhance.worker.testing.TestImages;
 import io.enhance.worker.testing.WorkerProcess;
@@ -23,9 +22,9 @@ class WorkerRestartIT {
 
     @Test
     void completesEveryJobExactlyOnceAfterTheWorkerIsKilledWithPredictionsInFlight() throws Exception {
-        // no webhooks: predictions cut off by the kill are settled by matching the history's requests
+        // no webhooks, and the history as documented: the restarted worker follows the predictions by polling
         try (PackagedWorkerRig rig = new PackagedWorkerRig("restart_it", new EmulatorSettings()
-                .setMinLatencyMs(4000).setMaxLatencyMs(6000).setHistoryShape(HistoryShape.WITH_INPUT))) {
+                .setMinLatencyMs(4000).setMaxLatencyMs(6000))) {
             Map<String, String> environment = rig.environment();
             environment.put("PIPELINE_LEASE_DURATION", "5s");
             // a lease must outlast a download plus an upload

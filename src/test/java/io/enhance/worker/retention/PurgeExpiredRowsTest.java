@@ -62,6 +62,8 @@ class PurgeExpiredRowsTest {
             job("never-finished", "PROCESSING", null);
             rejected("rejected-long-ago", LONG_AGO);
             rejected("rejected-a-week-ago", NOW.minus(Duration.ofDays(7)));
+            session("expired-a-minute-ago", NOW.minus(Duration.ofMinutes(1)));
+            session("expires-in-an-hour", NOW.plus(Duration.ofHours(1)));
         });
 
         purge.purgeExpired();
@@ -77,6 +79,8 @@ class PurgeExpiredRowsTest {
         assertThat(count("jobs where job_id like ?1")).as("jobs themselves are kept").isEqualTo(3);
         assertThat(count("rejected_messages where job_id like ?1")).as("rejected messages").isEqualTo(1);
         assertThat(count("rejected_messages where job_id = ?1", "rejected-a-week-ago-" + run)).isOne();
+        assertThat(count("dashboard_sessions where id_sha256 like ?1")).as("dashboard sessions").isEqualTo(1);
+        assertThat(count("dashboard_sessions where id_sha256 = ?1", "expires-in-an-hour-" + run)).isOne();
     }
 
     @Test
@@ -125,6 +129,12 @@ class PurgeExpiredRowsTest {
         sql("""
                 insert into rejected_messages (id, job_id, body, body_size, body_sha256, problems, received_at)
                 values (gen_random_uuid(), ?1, '\\x00', 1, '', '[]', ?2)""", name + "-" + run, received);
+    }
+
+    private void session(String name, Instant expires) {
+        sql("""
+                insert into dashboard_sessions (id_sha256, csrf_token, created_at, expires_at)
+                values (?1, 'csrf', ?2, ?3)""", name + "-" + run, expires.minus(Duration.ofHours(12)), expires);
     }
 
     private void sql(String statement, Object... parameters) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.JobTransition;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.TestBroker;
 import io.enhance.worker.testing.TestImages;
@@ -87,6 +89,39 @@ class AccountRefusalTest {
                     .allMatch(e -> e.routingKey().equals("job.completed"));
             assertThat(get("/q/health/ready").statusCode()).isEqualTo(200);
         }
+    }
+
+    @Test
+    void failsAloneAndForFreeTheJobWhoseOwnRequestIsRefusedWhileTheBalanceCallAcceptsTheAccount() throws Exception {
+        String batch = "forbidden-" + UUID.randomUUID().toString().substring(0, 8);
+        String source = EmbeddedServices.s3().putSource(batch + ".png", TestImages.card(16, 16, 7));
+        String forbidden = batch + "/forbidden";
+        EmbeddedServices.emulator().settings().setRefusedPrompt("not for this account");
+        try (TestBroker broker = TestBroker.listeningTo(queues.eventsExchange())) {
+            broker.publish(queues.requests(), job(forbidden, source).batch(batch).input("prompt", "not for this account").bytes());
+            for (int i = 0; i < JOBS; i++) {
+                broker.publish(queues.requests(), job(batch + "/" + i, source).batch(batch).bytes());
+            }
+
+            await().atMost(Duration.ofSeconds(40)).until(() -> broker.events().stream()
+                    .filter(e -> e.data().path("batch_id").asText().equals(batch)).count() == JOBS + 1);
+            assertThat(broker.eventsFor(forbidden)).singleElement().satisfies(event -> {
+                assertThat(event.routingKey()).isEqualTo("job.failed");
+                assertThat(event.data().path("error").path("code").asText()).isEqualTo("submission_refused");
+            });
+            assertThat(broker.events().stream().filter(e -> e.data().path("batch_id").asText().equals(batch)
+                    && !e.event().path("subject").asText().equals(forbidden))).hasSize(JOBS)
+                    .allMatch(e -> e.routingKey().equals("job.completed"));
+        } finally {
+            EmbeddedServices.emulator().settings().setRefusedPrompt(null);
+        }
+        Job refused = jobs(batch).stream().filter(j -> j.jobId.equals(forbidden)).findFirst().orElseThrow();
+        assertThat(refused.spendUsd).as("a refused request costs nothing").isZero();
+        assertThat(refused.retryKind(Instant.now())).isEqualTo(Job.RetryKind.FREE);
+        assertThat(QuarkusTransaction.requiringNew().call(() -> JobTransition.count(
+                "job in (select j.id from Job j where j.batchId = ?1) and detail like 'account paused:%'", batch)))
+                .as("no submission of the batch waited for the account").isZero();
+        assertThat(get("/q/health/ready").statusCode()).isEqualTo(200);
     }
 
     private static List<Job> jobs(String batch) {

@@ -26,7 +26,8 @@ import io.enhance.worker.local.EmbeddedS3Store;
  */
 public final class PackagedWorkerRig implements AutoCloseable {
 
-    private static final String DB_URL = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
+    /** The database as its superuser, for the tests' own reads and for what they change about it. */
+    public static final String DB_URL = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
 
     /** Distinctive, so that a test can prove they never reach a log. */
     public static final String API_KEY = "ws-rig-key-7c2e91d04b";
@@ -91,6 +92,8 @@ public final class PackagedWorkerRig implements AutoCloseable {
         env.put("S3_SECRET_ACCESS_KEY", EmbeddedServices.S3_SECRET_KEY);
         // the stand-ins serve outputs from loopback, which downloads refuse by default
         env.put("PIPELINE_OUTPUT_PRIVATE_HOSTS", "127.0.0.1");
+        // and the sources the tests serve are on loopback too, where the emulator fetches them
+        env.put("PIPELINE_SOURCE_PRIVATE_HOSTS", "127.0.0.1");
         return env;
     }
 
@@ -154,6 +157,11 @@ public final class PackagedWorkerRig implements AutoCloseable {
             }
         }
         return result;
+    }
+
+    /** The schema this rig's workers use. */
+    public String schema() {
+        return schema;
     }
 
     public String eventsExchange() {

@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Random;
 
 import javax.imageio.ImageIO;
 
@@ -29,6 +30,36 @@ public final class TestImages {
         g.setColor(Color.WHITE);
         g.fillOval(width / 4, height / 4, width / 2, height / 2);
         g.dispose();
+        return encode(image);
+    }
+
+    /**
+     * A PNG "photo" whose composition depends on {@code seed}: shapes of many tones at places drawn from it,
+     * so that two seeds look as unlike as two different photos do, and settlement can tell them apart.
+     */
+    public static byte[] photo(int width, int height, long seed) {
+        Random random = new Random(seed);
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setColor(new Color(random.nextInt(256), random.nextInt(256), random.nextInt(256)));
+        g.fillRect(0, 0, width, height);
+        for (int shape = 0; shape < 12; shape++) {
+            g.setColor(new Color(random.nextInt(256), random.nextInt(256), random.nextInt(256)));
+            int x = random.nextInt(width);
+            int y = random.nextInt(height);
+            int w = 1 + random.nextInt(Math.max(1, width / 2));
+            int h = 1 + random.nextInt(Math.max(1, height / 2));
+            if (random.nextBoolean()) {
+                g.fillRect(x - w / 2, y - h / 2, w, h);
+            } else {
+                g.fillOval(x - w / 2, y - h / 2, w, h);
+            }
+        }
+        g.dispose();
+        return encode(image);
+    }
+
+    private static byte[] encode(BufferedImage image) {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ImageIO.write(image, "png", out);
@@ -36,6 +67,23 @@ public final class TestImages {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The PNG with one pixel changed, of exactly the same byte size: an edit that a size comparison misses. */
+    public static byte[] editedKeepingItsSize(byte[] png) {
+        BufferedImage original = decode(png);
+        for (int pixel = 0; pixel < original.getWidth() * original.getHeight(); pixel++) {
+            BufferedImage edited = new BufferedImage(original.getWidth(), original.getHeight(), BufferedImage.TYPE_INT_RGB);
+            edited.getGraphics().drawImage(original, 0, 0, null);
+            int x = pixel % original.getWidth();
+            int y = pixel / original.getWidth();
+            edited.setRGB(x, y, edited.getRGB(x, y) ^ 1);
+            byte[] bytes = encode(edited);
+            if (bytes.length == png.length) {
+                return bytes;
+            }
+        }
+        throw new AssertionError("no one-pixel edit keeps the size of this " + png.length + "-byte PNG");
     }
 
     public static BufferedImage decode(byte[] bytes) {

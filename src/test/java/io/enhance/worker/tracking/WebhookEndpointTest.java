@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 
 import java.nio.charset.StandardCharsets;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -48,7 +49,7 @@ class WebhookEndpointTest {
                     null, null, now);
             job.startSubmission(now, Duration.ofMinutes(1), "test", java.math.BigDecimal.ZERO);
             job.sending(job.input, "test", true, now);
-            job.submitted(predictionId, now.plus(Duration.ofHours(1)), now, "test");
+            job.submitted(predictionId, BigDecimal.ZERO, now.plus(Duration.ofHours(1)), now, "test");
         });
         failedBody = ("{\"id\":\"" + predictionId + "\",\"model\":\"wavespeed-ai/flux-1-srpo/image-to-image\","
                 + "\"outputs\":[],\"urls\":{\"get\":\"https://api.wavespeed.ai/api/v3/predictions/" + predictionId

@@ -4,17 +4,20 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.lang.reflect.Proxy;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.emulator.WebhookSigner;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.StoredJobs;
@@ -32,6 +35,8 @@ class WebhookTagTest {
 
     @Inject
     WebhookTags tags;
+    @Inject
+    WaveSpeedConfig config;
 
     private final String predictionId = UUID.randomUUID().toString().replace("-", "");
 
@@ -75,6 +80,68 @@ class WebhookTagTest {
                 .until(() -> job(job).status == JobStatus.SUBMISSION_UNKNOWN && job(job).predictionId == null);
     }
 
+    @Test
+    void bindsATaggedDeliveryToAJobQueuedAgainOrPausedAfterItsAttemptWasTakenForOneThatCreatedNothing() {
+        long queued = parkTakenForNothingCreated(false);
+        long paused = parkTakenForNothingCreated(true);
+
+        deliver(tags.query(queued, 1), 200);
+        await().atMost(Duration.ofSeconds(15)).until(() -> job(queued).status == JobStatus.FAILED);
+        assertThat(job(queued).predictionId).isEqualTo(predictionId);
+        assertThat(job(queued).spendUsd).as("its attempt did create a task").isEqualByComparingTo("0.025");
+
+        String another = UUID.randomUUID().toString().replace("-", "");
+        deliver(tags.query(paused, 1), 200, another);
+        await().atMost(Duration.ofSeconds(15)).until(() -> job(paused).status == JobStatus.FAILED);
+        assertThat(job(paused).predictionId).isEqualTo(another);
+    }
+
+    @Test
+    void acceptsATagMadeBeforeTheApiKeyChanged() {
+        long job = parkUnanswered(1);
+        WebhookTags underTheOldKey = new WebhookTags(withApiKey("the-key-before-rotation"));
+
+        deliver(underTheOldKey.query(job, 1), 200);
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> job(job).status == JobStatus.FAILED);
+        assertThat(job(job).predictionId).isEqualTo(predictionId);
+    }
+
+    @Test
+    void acceptsASignedDeliveryForAPredictionItsJobOwnsWhateverItsTagSays() {
+        long job = QuarkusTransaction.requiringNew().call(() -> {
+            Job parked = Job.<Job> findById(parkUnanswered(1));
+            parked.submitted(predictionId, BigDecimal.ZERO, Instant.now().plus(Duration.ofHours(1)), Instant.now(), "test");
+            return parked.id;
+        });
+
+        deliver("job=" + job + "&attempt=1&tag=made-with-a-key-long-gone", 200);
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> job(job).status == JobStatus.FAILED);
+    }
+
+    /** A job whose first attempt settlement took for one that created nothing, queued again (and maybe paused) for later. */
+    private static long parkTakenForNothingCreated(boolean paused) {
+        long id = parkUnanswered(1);
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Job job = Job.<Job> findById(id);
+            Instant now = Instant.now();
+            job.submissionRefused(now.plus(Duration.ofHours(1)), now, "WaveSpeed's history shows no task for the attempt");
+            if (paused) {
+                Job.getEntityManager().createNativeQuery("update jobs set status = 'PAUSED' where id = ?1")
+                        .setParameter(1, id).executeUpdate();
+            }
+            return id;
+        });
+    }
+
+    /** WaveSpeed settings as the worker reads them, but for the API key. */
+    private WaveSpeedConfig withApiKey(String apiKey) {
+        return (WaveSpeedConfig) Proxy.newProxyInstance(WaveSpeedConfig.class.getClassLoader(),
+                new Class<?>[] { WaveSpeedConfig.class }, (proxy, method, args) -> method.getName().equals("apiKey")
+                        ? Optional.of(apiKey) : method.invoke(config, args));
+    }
+
     /** A job whose {@code attempts}th submit went unanswered, left for settlement an hour from now. */
     private static long parkUnanswered(int attempts) {
         return QuarkusTransaction.requiringNew().call(() -> {
@@ -87,13 +154,17 @@ class WebhookTagTest {
                 }
                 job.startSubmission(now, Duration.ofMinutes(1), "test", BigDecimal.ZERO);
                 job.sending(job.input, "tagged", true, now);
-                job.submissionUnknown(now.plus(Duration.ofHours(1)), now, "no answer");
+                job.submissionUnknown(now, now.plus(Duration.ofHours(1)), now, "no answer");
             }
             return job.id;
         });
     }
 
     private void deliver(String tagQuery, int expectedStatus) {
+        deliver(tagQuery, expectedStatus, predictionId);
+    }
+
+    private void deliver(String tagQuery, int expectedStatus, String predictionId) {
         byte[] body = ("{\"id\":\"" + predictionId + "\",\"model\":\"wavespeed-ai/flux-1-srpo/image-to-image\","
                 + "\"outputs\":[],\"urls\":{\"get\":\"https://api.wavespeed.ai/api/v3/predictions/" + predictionId
                 + "/result\"},\"has_nsfw_contents\":[],\"status\":\"failed\",\"created_at\":\"2026-11-24T10:00:00.1Z\","

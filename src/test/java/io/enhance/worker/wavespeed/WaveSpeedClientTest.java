@@ -208,24 +208,25 @@ class WaveSpeedClientTest {
     }
 
     @Test
-    void searchesTheHistoryOfAWindowForTheModelAndReadsEachPredictionsRequest() throws Exception {
+    void searchesTheHistoryOfAWindowWidenedToWholeSecondsAndReadsWhatEachTaskShows() throws Exception {
         stub.answer(200, "history-page.json");
-        Instant after = Instant.parse("2025-11-03T09:10:00Z");
+        Instant after = Instant.parse("2025-11-03T09:10:00.250Z");
 
         History history = clientFor(stub.baseUri()).history(after, after.plusSeconds(300)).await().atMost(WAIT);
 
         assertThat(history.complete()).isTrue();
-        assertThat(history.entries()).extracting(History.Entry::id)
+        assertThat(history.entries()).extracting(Prediction::id)
                 .containsExactly("7e2a4c1f0b9d8e6a5c3b2a1f0e9d8c7b", "5d1f0c2a9b8e4f7d8c6b5a4e3d2c1b0a");
-        assertThat(history.entries().get(0).input()).get().extracting(input -> input.path("prompt").asText())
-                .isEqualTo("restore");
-        assertThat(history.entries().get(1).input()).isEmpty();
+        assertThat(history.entries()).extracting(Prediction::createdAt).containsExactly(
+                Instant.parse("2025-11-03T09:12:47.000000001Z"), Instant.parse("2025-11-03T09:12:45.123456789Z"));
+        assertThat(history.entries().get(1).completed()).isTrue();
+        assertThat(history.entries().get(1).outputs()).singleElement().asString().endsWith("/1.jpeg");
         StubWaveSpeed.Received request = stub.received().get(0);
         assertThat(request.method()).isEqualTo("POST");
         assertThat(request.path()).isEqualTo("/api/v3/predictions");
         assertThat(json.readTree(request.body())).isEqualTo(json.readTree("{\"page\":1,\"page_size\":100,"
                 + "\"model\":\"wavespeed-ai/flux-1-srpo/image-to-image\",\"created_after\":\"2025-11-03T09:10:00Z\","
-                + "\"created_before\":\"2025-11-03T09:15:00Z\"}"));
+                + "\"created_before\":\"2025-11-03T09:15:01Z\"}"));
     }
 
     @Test
