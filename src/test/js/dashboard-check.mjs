@@ -1,8 +1,9 @@
 // Drives the dashboard in Debian's Chromium for DashboardBrowserIT; prints one JSON line per check.
-// Environment: BASE_URL, API_TOKEN, BATCH_ID, FAILED_JOB_ID (free to retry), PAID_JOB_ID (a retry pays again), SCREENSHOT.
+// Environment: BASE_URL, API_TOKEN, BATCH_ID, FAILED_JOB_ID (free to retry), PAID_JOB_ID (a retry pays again),
+// UNDECIDED_JOB_ID (failed submission_outcome_unknown) and ASSIGNED_TASK (the candidate to assign it), SCREENSHOT.
 import { chromium } from 'playwright-core';
 
-const { BASE_URL, API_TOKEN, BATCH_ID, FAILED_JOB_ID, PAID_JOB_ID, SCREENSHOT } = process.env;
+const { BASE_URL, API_TOKEN, BATCH_ID, FAILED_JOB_ID, PAID_JOB_ID, UNDECIDED_JOB_ID, ASSIGNED_TASK, SCREENSHOT } = process.env;
 const STEP_TIMEOUT_MS = 40_000;
 
 const report = (check, details) => console.log(JSON.stringify({ check, ...details }));
@@ -58,14 +59,32 @@ try {
   await page.waitForSelector(paidRow, { state: 'detached' });
   report('pay-again', { refusal });
 
+  const loaded = (selector) => page.waitForFunction((target) => {
+    const image = document.querySelector(target);
+    return image && image.complete && image.naturalWidth > 0 ? image.naturalWidth : false;
+  }, selector).then((width) => width.jsonValue());
+
+  // an undecided job's candidate tasks open beside its source; assigning one delivers it
+  const undecidedRow = byId('failed-job', UNDECIDED_JOB_ID);
+  await page.click(`${undecidedRow} [data-testid="show-candidates"]`);
+  await page.waitForSelector('[data-testid="candidates"][open]');
+  const chosen = `[data-testid="candidate"][data-prediction-id="${ASSIGNED_TASK}"]`;
+  const candidates = await page.$$eval('[data-testid="candidate"]', (figures) => figures.map((f) => f.dataset.predictionId));
+  const sourceWidth = await loaded('[data-testid="candidates-source"]');
+  const candidateWidth = await loaded(`${chosen} img`);
+  await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-candidates.png') });
+  await page.click(`${chosen} [data-testid="assign"]`);
+  await page.waitForSelector('[data-testid="candidates"]:not([open])', { state: 'attached' });
+  await page.waitForSelector(undecidedRow, { state: 'detached' });
+  report('assign', { candidates, source_width: sourceWidth, candidate_width: candidateWidth });
+
   // its before and after open side by side, both images loaded
   await page.click(byId('thumb', FAILED_JOB_ID));
   await page.waitForSelector('[data-testid="before-after"][open]');
-  const loaded = (testid) => page.waitForFunction((selector) => {
-    const image = document.querySelector(selector);
-    return image.complete && image.naturalWidth > 0 ? image.naturalWidth : false;
-  }, `[data-testid="${testid}"]`).then((width) => width.jsonValue());
-  report('before-after', { before_width: await loaded('before-image'), after_width: await loaded('after-image') });
+  report('before-after', {
+    before_width: await loaded('[data-testid="before-image"]'),
+    after_width: await loaded('[data-testid="after-image"]'),
+  });
   await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-before-after.png') });
   await page.click('[data-testid="before-after-close"]');
 

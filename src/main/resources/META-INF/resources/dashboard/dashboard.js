@@ -214,13 +214,17 @@ async function onBatchAction(event) {
 
 function failedRow(job) {
   const refusal = state.retryRefusals.get(job.job_id);
+  // its task may be one of several that settlement could not tell apart: an operator can pick it
+  const undecided = job.error && job.error.code === 'submission_outcome_unknown';
   return `<tr data-testid="failed-job" data-job-id="${esc(job.job_id)}">
     <td>${esc(job.job_id)}</td>
     <td>${esc(job.batch_id || '')}</td>
     <td><code data-testid="error-code">${esc(job.error && job.error.code)}</code> ${esc(job.error && job.error.message)}</td>
     <td>${job.attempts}${job.retries ? ` (${job.retries} retried)` : ''}</td>
     <td>${clock(job.finished_at)}</td>
-    <td class="actions">${refusal
+    <td class="actions">${undecided
+      ? '<button type="button" data-action="candidates" data-testid="show-candidates">Candidates</button>' : ''}
+      ${refusal
       ? `<span class="warn" data-testid="retry-refusal">${esc(refusal)}</span>
          <button type="button" class="danger" data-action="pay-again" data-testid="retry-pay-again">Retry and pay again</button>`
       : '<button type="button" data-action="retry" data-testid="retry">Retry</button>'}</td>
@@ -243,6 +247,10 @@ async function onRetry(event) {
     return;
   }
   const id = button.closest('tr').dataset.jobId;
+  if (button.dataset.action === 'candidates') {
+    await openCandidates(id);
+    return;
+  }
   const payAgain = button.dataset.action === 'pay-again';
   if (payAgain && !window.confirm(`Retry ${id} and pay for it again?`)) {
     return;
@@ -258,6 +266,50 @@ async function onRetry(event) {
     }
   }
   await refresh();
+}
+
+// ---- an undecided job's candidate tasks, beside its source --------------------------------------
+
+async function openCandidates(id) {
+  const answer = await api('GET', `/api/jobs/${idPath(id)}/candidates`);
+  if (!answer.ok) {
+    showProblem(`Candidates of ${id}: ${answer.json.message || answer.json.error || answer.status}`);
+    return;
+  }
+  const dialog = $('candidates');
+  dialog.dataset.jobId = id;
+  $('candidates-title').textContent = id;
+  $('candidates-source').src = `/api/jobs/${idPath(id)}/source`;
+  const candidates = answer.json || [];
+  $('candidates-list').innerHTML = candidates.length ? candidates.map((candidate) => `<figure
+      data-testid="candidate" data-prediction-id="${esc(candidate.prediction_id)}">
+      ${candidate.outputs.length ? `<img src="${esc(candidate.outputs[0])}" alt="${esc(candidate.prediction_id)}">`
+        : '<p class="empty">no output kept</p>'}
+      <figcaption>${esc(candidate.prediction_id)} · created ${clock(candidate.created_at)} · ${esc(candidate.status)}
+        · likeness ${candidate.likeness == null ? 'unknown' : Number(candidate.likeness).toFixed(2)}</figcaption>
+      <button type="button" data-action="assign" data-testid="assign"${candidate.outputs.length ? '' : ' disabled'}>Assign to this job</button>
+    </figure>`).join('')
+    : '<p class="empty">no candidate tasks were kept for this job</p>';
+  dialog.showModal();
+}
+
+async function onAssign(event) {
+  const button = event.target.closest('button[data-action="assign"]');
+  if (!button) {
+    return;
+  }
+  const id = $('candidates').dataset.jobId;
+  const predictionId = button.closest('[data-prediction-id]').dataset.predictionId;
+  if (!window.confirm(`Deliver task ${predictionId}'s outputs as job ${id}'s? Nothing is paid again.`)) {
+    return;
+  }
+  button.disabled = true;
+  const answer = await act('POST', `/api/jobs/${idPath(id)}/assign`, { prediction_id: predictionId });
+  if (answer.ok) {
+    $('candidates').close();
+  } else {
+    showProblem(`Assign ${predictionId} to ${id}: ${answer.json.message || answer.json.error || answer.status}`);
+  }
 }
 
 // ---- before and after ---------------------------------------------------------------------------
@@ -334,6 +386,7 @@ document.addEventListener('DOMContentLoaded', () => {
     refresh();
   });
   $('failed-jobs').addEventListener('click', onRetry);
+  $('candidates-list').addEventListener('click', onAssign);
   $('gallery').addEventListener('click', (event) => {
     const thumb = event.target.closest('[data-job-id]');
     if (thumb) {

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.enhance.worker.emulator.EmulatorSettings;
+import io.enhance.worker.emulator.ReceivedSubmission;
 import io.enhance.worker.testing.NodeScripts;
 import io.enhance.worker.testing.PackagedWorkerRig;
 import io.enhance.worker.testing.TestImages;
@@ -25,7 +26,8 @@ import io.enhance.worker.testing.WorkerProcess;
 /**
  * The dashboard in a real browser (Debian's Chromium driven by npm {@code playwright-core}, pinned) against
  * the packaged worker: an operator signs in, watches a batch's progress move, retries a failed job with a
- * click (through the CSRF token the page hands its script) and sees it complete, opens its before/after pair
+ * click (through the CSRF token the page hands its script) and sees it complete, assigns an undecided job
+ * (two look-alike sources whose submits went unanswered) the task it picks beside the job's source, opens a before/after pair
  * with both images loaded, and signs out, after which the old cookie opens nothing. The screenshot it
  * takes replaces {@code src/docs/dashboard.png} with {@code -Ddashboard.screenshot.update=true}.
  */
@@ -40,6 +42,8 @@ class DashboardBrowserIT {
     private static final String PAID_JOB = "pay/again";
     /** Its source never comes: it stays in the failed list, for the screenshot. */
     private static final String LOST_JOB = "lost/photo";
+    /** Two look-alike sources whose submits went unanswered: settlement cannot tell their tasks apart. */
+    private static final List<String> LOOK_ALIKES = List.of("look-alike/1", "look-alike/2");
     /** Still under way when the screenshot is taken, for the README's picture. */
     private static final String LONG_BATCH = "spring-shoot";
     private static final int LONG_BATCH_JOBS = 30;
@@ -62,7 +66,21 @@ class DashboardBrowserIT {
             environment.put("WAVESPEED_UPLOAD_SOURCES", "true");
             File log = new File("target/dashboard-browser-it.log");
             Files.deleteIfExists(log.toPath());
+            // settle soon: the emulator lists a task the moment it is created
+            environment.put("WAVESPEED_HISTORY_MARGIN", "2s");
+            environment.put("WAVESPEED_HISTORY_LAG", "2s");
             try (WorkerProcess worker = rig.startWorker(environment, log)) {
+                // the same composition in two tints, both tasks created and neither answered
+                rig.emulator.settings().scriptSubmits("created+drop", "created+drop");
+                for (int tint = 0; tint < LOOK_ALIKES.size(); tint++) {
+                    String name = LOOK_ALIKES.get(tint);
+                    rig.broker.publish(rig.requests, job(name, rig.s3.putSource(name + ".png", TestImages.card(24, 24, tint + 1))).bytes());
+                }
+                await().atMost(Duration.ofSeconds(60)).until(() -> rig.countJobs("job_id like 'look-alike/%' and status = 'FAILED'"
+                        + " and error_code = 'submission_outcome_unknown'") == LOOK_ALIKES.size());
+                String undecided = LOOK_ALIKES.get(0);
+                String ownTask = tasksOf(rig, undecided).get(0).predictionId();
+
                 // its source is not there yet: it fails source_unavailable without paying, so a retry is free
                 rig.broker.publish(rig.requests, job(FAILED_JOB, "s3://sources/retry-me.png").bytes());
                 rig.broker.publish(rig.requests, job(LOST_JOB, "s3://sources/lost.png").bytes());
@@ -80,7 +98,8 @@ class DashboardBrowserIT {
                 Files.deleteIfExists(screenshot);
                 Map<String, JsonNode> checks = NodeScripts.checks(NodeScripts.run(work, List.of("node", "dashboard-check.mjs"), Map.of(
                         "BASE_URL", "http://127.0.0.1:" + worker.httpPort(), "API_TOKEN", TOKEN, "BATCH_ID", BATCH,
-                        "FAILED_JOB_ID", FAILED_JOB, "PAID_JOB_ID", PAID_JOB, "SCREENSHOT", screenshot.toString()), 90));
+                        "FAILED_JOB_ID", FAILED_JOB, "PAID_JOB_ID", PAID_JOB, "UNDECIDED_JOB_ID", undecided, "ASSIGNED_TASK", ownTask,
+                        "SCREENSHOT", screenshot.toString()), 120));
 
                 assertThat(checks).doesNotContainKey("page-error");
                 assertThat(checks.get("login-redirect").path("url").asText()).endsWith("/dashboard/login");
@@ -89,6 +108,14 @@ class DashboardBrowserIT {
                 assertThat(progress.path("after").asInt()).isGreaterThan(progress.path("before").asInt());
                 assertThat(progress.path("total").asInt()).isEqualTo(BATCH_JOBS);
                 assertThat(checks.get("retry").path("error_code").asText()).isEqualTo("source_unavailable");
+                JsonNode assigned = checks.get("assign");
+                assertThat(assigned.path("candidates")).extracting(JsonNode::asText).containsExactlyInAnyOrder(ownTask,
+                        tasksOf(rig, LOOK_ALIKES.get(1)).get(0).predictionId());
+                assertThat(assigned.path("source_width").asInt()).isEqualTo(24);
+                assertThat(assigned.path("candidate_width").asInt()).isPositive();
+                await().atMost(Duration.ofSeconds(30)).until(() -> rig.countJobs("job_id = '" + undecided
+                        + "' and status = 'COMPLETED' and prediction_id = '" + ownTask + "'") == 1);
+                assertThat(tasksOf(rig, undecided)).as("assigning pays nothing again").hasSize(1);
                 assertThat(checks.get("before-after").path("before_width").asInt()).isEqualTo(40);
                 assertThat(checks.get("before-after").path("after_width").asInt()).isPositive();
                 assertThat(checks.get("pay-again").path("refusal").asText()).contains("pay again");
@@ -113,6 +140,11 @@ class DashboardBrowserIT {
             PackagedWorkerRig.assertNoSecretsIn(log);
             assertThat(Files.readString(log.toPath())).doesNotContain(TOKEN);
         }
+    }
+
+    private static List<ReceivedSubmission> tasksOf(PackagedWorkerRig rig, String jobId) {
+        return rig.emulator.submissions().stream().filter(sent -> sent.body().path("prompt").asText().equals("enhance " + jobId))
+                .toList();
     }
 
     private static void publishBatch(PackagedWorkerRig rig, String batch, int jobs) {

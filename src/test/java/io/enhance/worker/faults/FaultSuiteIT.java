@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -47,6 +48,7 @@ import io.enhance.worker.testing.WorkerRole;
  * created twice, and every stored output matches its sha256. Run it with
  * {@code ./mvnw verify -Pfault-suite}; it prints a table and writes it to {@code target/fault-suite.md}.
  */
+@Tag("fault-suite")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultSuiteIT {
 

@@ -20,6 +20,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.enhance.worker.emulator.EmulatorSettings;
@@ -34,6 +35,7 @@ import io.enhance.worker.testing.WorkerProcess;
  * 400 ms after creating its task. Every job completes, each with exactly one task in the emulator's
  * ledger, and each with its own output: the emulator's output of that job's own input.
  */
+@Tag("fault-suite")
 class KilledWhileSubmittingIT {
 
     private static final int JOBS = 300;

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.enhance.worker.emulator.EmulatorSettings;
@@ -24,6 +25,7 @@ import io.enhance.worker.testing.WorkerProcess;
  * the history's tight window around it, among thousands of others' tasks, and submitted again within a
  * minute; every job completes with one task.
  */
+@Tag("fault-suite")
 class SubmitConnectionResetsIT {
 
     private static final int JOBS = 2000;

@@ -28,6 +28,8 @@ public final class TestS3 {
                 .region(Region.US_EAST_1)
                 .forcePathStyle(true)
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                // S3Proxy may close a kept-alive connection the JDK's pool still hands out: enough tries to get past them
+                .overrideConfiguration(override -> override.retryStrategy(retry -> retry.maxAttempts(8)))
                 .credentialsProvider(StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(EmbeddedServices.S3_ACCESS_KEY, EmbeddedServices.S3_SECRET_KEY)))
                 .build());
