@@ -21,8 +21,9 @@ class EmulatorBenchmarkModeTest extends EmulatorTestSupport {
         List<String> ids = IntStream.range(0, 3)
                 .mapToObj(i -> api.post(SUBMIT, input(pngUrl)).data().path("id").asText()).toList();
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> status(ids.get(0)).equals("processing"));
-        assertThat(status(ids.get(1))).isEqualTo("processing");
+        // each task takes its slot on its own thread: wait for both, not for the first alone
+        await().atMost(Duration.ofSeconds(5)).until(() -> status(ids.get(0)).equals("processing")
+                && status(ids.get(1)).equals("processing"));
         assertThat(status(ids.get(2))).isEqualTo("created");
         JsonNode slots = api.get("/emulator/slots").json();
         assertThat(slots.path("running").asInt()).isEqualTo(2);
