@@ -51,7 +51,7 @@ public interface WaveSpeedConfig {
     /** Most predictions in flight at any time, across all workers; unset means the tier's concurrency. */
     OptionalInt maxInFlight();
 
-    /** Most submissions per minute (a sliding window), across all workers; unset means the tier's rate. */
+    /** Most submissions in any 60 s (a rolling window), across all workers; unset means the tier's rate. */
     OptionalInt imagesPerMinute();
 
     /** Longest wait for any single WaveSpeed HTTP call. */

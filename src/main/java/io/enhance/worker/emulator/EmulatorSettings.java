@@ -35,6 +35,7 @@ public final class EmulatorSettings {
     private volatile HistoryShape historyShape = HistoryShape.DOCUMENTED;
     private volatile boolean cacheOutputs = false;
     private volatile int concurrency = 0;
+    private volatile int imagesPerMinute = 0;
     private volatile long answerDelayMs = 0;
     private volatile double resetRate = 0.0;
     private volatile String refusedPrompt = null;
@@ -262,6 +263,19 @@ public final class EmulatorSettings {
         return this;
     }
 
+    /**
+     * The account's images per minute: at most this many submits accepted in any rolling 60 s, the rest
+     * answered 429 and created nothing (0 = unlimited).
+     */
+    public int getImagesPerMinute() {
+        return imagesPerMinute;
+    }
+
+    public EmulatorSettings setImagesPerMinute(int imagesPerMinute) {
+        this.imagesPerMinute = (int) nonNegative("imagesPerMinute", imagesPerMinute);
+        return this;
+    }
+
     /** How long a submit's answer is held back after its task was created, as a busy API's may be (0 = at once). */
     public long getAnswerDelayMs() {
         return answerDelayMs;
@@ -361,7 +375,7 @@ public final class EmulatorSettings {
         return "EmulatorSettings[host=" + host + ", port=" + port + ", apiKey=" + (apiKey == null ? "none" : "***")
                 + ", latency=" + minLatencyMs + ".." + maxLatencyMs + "ms, failureRate=" + failureRate
                 + ", rate429=" + rate429 + ", webhookLossRate=" + webhookLossRate + ", resultFaultRate=" + resultFaultRate + ", rate5xx=" + rate5xx
-                + ", concurrency=" + concurrency + ", answerDelayMs=" + answerDelayMs + ", resetRate=" + resetRate
+                + ", concurrency=" + concurrency + ", imagesPerMinute=" + imagesPerMinute + ", answerDelayMs=" + answerDelayMs + ", resetRate=" + resetRate
                 + ", refusedPrompt=" + (refusedPrompt != null) + ", cacheOutputs=" + cacheOutputs + ", dropRate=" + dropRate + ", idleTimeoutMs=" + idleTimeoutMs + ", outputStallRate=" + outputStallRate + ", slowResponseMs=" + slowResponseMs + ", scripted=" + submitScript.size()
                 + "/" + resultScript.size() + ", randomSeed=" + randomSeed + ", history=" + historyShape.spelling() + "]";
     }

@@ -65,6 +65,7 @@ final class EmulatorVariables {
         readers.put("EMULATOR_HISTORY_SHAPE", v -> settings.setHistoryShape(HistoryShape.parse(v)));
         readers.put("EMULATOR_CACHE_OUTPUTS", v -> settings.setCacheOutputs(bool(v)));
         readers.put("EMULATOR_CONCURRENCY", v -> settings.setConcurrency(Integer.parseInt(v)));
+        readers.put("EMULATOR_IMAGES_PER_MINUTE", v -> settings.setImagesPerMinute(Integer.parseInt(v)));
         readers.put("EMULATOR_ANSWER_DELAY_MS", v -> settings.setAnswerDelayMs(Long.parseLong(v)));
         readers.put("EMULATOR_RESET_RATE", v -> settings.setResetRate(Double.parseDouble(v)));
         readers.put("EMULATOR_REFUSED_PROMPT", settings::setRefusedPrompt);

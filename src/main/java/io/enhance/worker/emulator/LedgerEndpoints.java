@@ -15,19 +15,21 @@ final class LedgerEndpoints {
 
     private final PredictionStore store;
     private final UpstreamSlots slots;
+    private final StartRate startRate;
 
-    LedgerEndpoints(PredictionStore store, UpstreamSlots slots) {
+    LedgerEndpoints(PredictionStore store, UpstreamSlots slots, StartRate startRate) {
         this.store = store;
         this.slots = slots;
+        this.startRate = startRate;
     }
 
     /**
-     * {@code GET /emulator/slots}: tasks created so far, slots in use, tasks waiting for one, and busy slots
-     * integrated over time; two readings give the average between them.
+     * {@code GET /emulator/slots}: tasks created so far, submits refused by the rate (429), slots in use,
+     * tasks waiting for one, and busy slots integrated over time; two readings give the average between them.
      */
     void slots(Call call) throws IOException {
         UpstreamSlots.Snapshot now = slots.snapshot();
-        call.json(200, Json.object().put("created", store.createdCount())
+        call.json(200, Json.object().put("created", store.createdCount()).put("rate_limited", startRate.refused())
                 .put("concurrency", now.concurrency()).put("running", now.running())
                 .put("waiting", now.waiting()).put("busy_slot_nanos", now.busySlotNanos()).put("nanos", now.nanos()));
     }

@@ -32,9 +32,12 @@ final class PredictionEndpoints {
     private final FaultDice dice;
     private final PredictionStore store;
     private final PredictionRunner runner;
+    private final StartRate startRate;
 
-    PredictionEndpoints(EmulatorSettings settings, FaultDice dice, PredictionStore store, PredictionRunner runner) {
+    PredictionEndpoints(EmulatorSettings settings, FaultDice dice, PredictionStore store, PredictionRunner runner,
+            StartRate startRate) {
         this.settings = settings;
+        this.startRate = startRate;
         this.dice = dice;
         this.store = store;
         this.runner = runner;
@@ -57,6 +60,7 @@ final class PredictionEndpoints {
         if (refused != null && input.path("prompt").asText("").contains(refused)) {
             throw new ApiException(403, "This request is not allowed");
         }
+        startRate.accept();
         String id = UUID.randomUUID().toString().replace("-", "");
         Prediction prediction = store.create(sequence ->
                 new Prediction(id, MODEL, input, request, webhook, call.baseUrl(), sequence, rolled.fate()));

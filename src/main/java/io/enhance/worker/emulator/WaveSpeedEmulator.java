@@ -64,6 +64,7 @@ public final class WaveSpeedEmulator implements AutoCloseable {
         FaultDice dice = new FaultDice(settings);
         media = new MediaEndpoints(files, dice);
         UpstreamSlots slots = new UpstreamSlots(settings);
+        StartRate startRate = new StartRate(settings);
         PredictionRunner runner = new PredictionRunner(scheduler, workers, new SourceImageFetcher(client), files, store,
                 new WebhookDispatcher(client, scheduler, settings), slots, new EnhancedOutputs(settings));
         InetSocketAddress publicAddress = new InetSocketAddress(settings.getHost(), settings.getPort());
@@ -74,7 +75,8 @@ public final class WaveSpeedEmulator implements AutoCloseable {
         String host = settings.getHost().equals("0.0.0.0") || settings.getHost().equals("::") ? "127.0.0.1" : settings.getHost();
         baseUrl = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
         server.createContext("/", new EmulatorRouter(settings, () -> baseUrl,
-                new PredictionEndpoints(settings, dice, store, runner), media, new LedgerEndpoints(store, slots)));
+                new PredictionEndpoints(settings, dice, store, runner, startRate), media,
+                new LedgerEndpoints(store, slots, startRate)));
         server.setExecutor(httpThreads);
         server.start();
     }

@@ -16,9 +16,10 @@ import io.quarkus.runtime.Startup;
 
 /**
  * How many predictions all workers together may have in flight, as this worker sees it (AIMD): it
- * starts at the tier's concurrency, is cut by 30% when WaveSpeed answers 429 or lets tasks queue,
- * and grows back by a hundredth of the tier's concurrency each second without trouble. The claim
- * enforces it across workers by counting the jobs in flight in the database.
+ * starts at the tier's concurrency, is cut by 30% when WaveSpeed lets tasks wait upstream for a slot,
+ * and grows back by a hundredth of the tier's concurrency each second without that. Queueing upstream
+ * is the only sign that concurrency is too high: a 429 is about the rate ({@link SubmissionRate}). The
+ * claim enforces the cap across workers by counting the jobs in flight in the database.
  */
 @Startup // the gauge is there from the start
 @ApplicationScoped
@@ -27,7 +28,7 @@ public class AdaptiveConcurrency {
     private static final Logger LOG = Logger.getLogger(AdaptiveConcurrency.class);
     /** Each cut keeps this many tenths. */
     static final int CUT_TENTHS = 7;
-    /** One burst of 429s, answers to one round of submits, is one cut; and growth waits this long after a cut. */
+    /** One burst of queued predictions, found by one round of polls, is one cut; and growth waits this long after a cut. */
     private static final long CALM_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** A change of a tenth since the last one logged is worth a line. */
     private static final double NOTABLE_CHANGE = 0.1;
@@ -62,11 +63,6 @@ public class AdaptiveConcurrency {
 
     public synchronized int cap() {
         return cap;
-    }
-
-    /** A submit answered 429: the account's rate or concurrency is lower than the worker thought. */
-    public void onRateLimited() {
-        cut("submits rate limited (429)");
     }
 
     /** A prediction waits upstream to be started: more in flight would only queue there. */

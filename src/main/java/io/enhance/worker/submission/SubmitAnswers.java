@@ -53,6 +53,7 @@ class SubmitAnswers {
     private final RecentSubmits recent;
     private final UpstreamClock upstreamClock;
     private final SpendingCaps caps;
+    private final SubmissionRate rate;
     private final LogEpisode rateLimited = new LogEpisode(LOG, "WaveSpeed answers submits with 429; they are tried "
             + "again after a backoff", EPISODE_QUIET);
     private final LogEpisode notSubmitted = new LogEpisode(LOG, "WaveSpeed could not take submits (nothing created); "
@@ -63,7 +64,7 @@ class SubmitAnswers {
     SubmitAnswers(Rounds rounds, JobClaims claims, JobOutcomes outcomes, WaveSpeedConfig config, PredictionResults results,
             AccountStatus account, SettleUnknownSubmissions settlement, WorkerMetrics metrics, DatabaseClock clock,
             Wakeups wakeups, AdaptiveConcurrency concurrency, RecentSubmits recent, UpstreamClock upstreamClock,
-            SpendingCaps caps) {
+            SpendingCaps caps, SubmissionRate rate) {
         this.answers = new Arrivals<>(rounds, wakeups, Stage.SUBMIT);
         this.claims = claims;
         this.outcomes = outcomes;
@@ -78,6 +79,7 @@ class SubmitAnswers {
         this.recent = recent;
         this.upstreamClock = upstreamClock;
         this.caps = caps;
+        this.rate = rate;
     }
 
     /**
@@ -123,9 +125,9 @@ class SubmitAnswers {
         metrics.submitted(resultOf(outcome));
         boolean wasRateLimited = outcome instanceof SubmitOutcome.NotCreated notCreated && notCreated.rateLimited();
         recent.answered(wasRateLimited);
+        rate.answered(wasRateLimited, answer.arrivedAt());
         if (wasRateLimited) {
             metrics.rateLimited();
-            concurrency.onRateLimited();
         }
         if (outcome instanceof SubmitOutcome.Accepted accepted) {
             concurrency.onAccepted();
@@ -142,6 +144,7 @@ class SubmitAnswers {
             if (held.submittedAt == null) {
                 metrics.firstSubmission(Duration.between(held.createdAt, now));
             }
+            rate.started(answer.job().attemptStartedAt, answer.arrivedAt());
             held.submitted(accepted.prediction().id(), caps.price(), now.plus(results.firstPollDelay(held)), now, "created");
             // sync mode may answer with a finished prediction
             if (accepted.prediction().completed() || accepted.prediction().failed()) {
@@ -149,16 +152,18 @@ class SubmitAnswers {
             }
         } else if (JobStatus.IN_FLIGHT_UNANSWERED.contains(held.status)) {
             // only an answer that created a task changes a job settlement has already put back in the queue
-            record(held, answer.outcome(), answer.arrivedAt(), now);
+            record(held, answer.outcome(), answer.job().attemptStartedAt, answer.arrivedAt(), now);
         }
     }
 
     /** Records what an attempt did that the worker knows without a POST (its source could not be prepared). */
     void record(Job held, SubmitOutcome outcome, Instant now) {
-        record(held, outcome, now, now);
+        record(held, outcome, held.attemptStartedAt, now, now);
     }
 
-    private void record(Job held, SubmitOutcome outcome, Instant arrivedAt, Instant now) {
+    /** {@code claimedAt}: when the attempt was claimed, where the submission rate counted it. */
+    private void record(Job held, SubmitOutcome outcome, Instant claimedAt, Instant arrivedAt, Instant now) {
+        countInRate(outcome, claimedAt, arrivedAt, now);
         if (outcome instanceof SubmitOutcome.NotCreated notCreated
                 && now.isAfter(JobTransition.firstAttemptSinceRelease(held).orElse(now).plus(config.submissionDeadline()))) {
             outcomes.failBeforeAnyTask(held, "submission_not_created", "no task created in " + config.submissionDeadline()
@@ -183,6 +188,17 @@ class SubmitAnswers {
             held.submissionUnknown(arrivedAt, settlement.settleAt(arrivedAt), now, unknown.reason());
         } else if (!(outcome instanceof SubmitOutcome.Accepted)) {
             throw new IllegalStateException("unhandled submit outcome " + outcome);
+        }
+    }
+
+    /** A POST that may have started a task counts from its answer; one that provably started none leaves the window. */
+    private void countInRate(SubmitOutcome outcome, Instant claimedAt, Instant arrivedAt, Instant now) {
+        if (outcome instanceof SubmitOutcome.NotCreated notCreated && notCreated.rateLimited()) {
+            rate.rateLimited(claimedAt, notCreated.retryAfter(), now);
+        } else if (outcome instanceof SubmitOutcome.Unknown) {
+            rate.started(claimedAt, arrivedAt);
+        } else {
+            rate.notStarted(claimedAt, now);
         }
     }
 

@@ -234,6 +234,105 @@ class EngineBenchmark {
         return idleMb + " MB / " + peakMb + " MB" + unfinished(finished, jobs);
     }
 
+    @Test
+    @Order(8)
+    void goldLimitsWithTwoWorkersSharingOneDatabase() throws Exception {
+        int jobs = scaled(6000);
+        Tier gold = new Tier("gold", 3000, 3000, 5000);
+        try (BenchmarkRig rig = new BenchmarkRig("tier_gold", gold.emulator())) {
+            WorkerProcess first = rig.startWorker(Map.of("WAVESPEED_TIER", gold.name()), "tier_gold_1");
+            WorkerProcess second = rig.startWorker(Map.of("WAVESPEED_TIER", gold.name()), "tier_gold_2");
+            CpuMeter cpu = CpuMeter.start(first, rig);
+            CpuMeter secondCpu = CpuMeter.start(second, rig);
+            Instant firstPublish = Instant.now();
+            rig.broker.publishAll(rig.requests, IntStream.range(0, jobs).mapToObj(i -> rig.job("tier_gold", i)).toList());
+            Collection<ReceivedEvent> finals = awaitFinalEvents(rig, jobs, SCENARIO_TIMEOUT);
+            CpuMeter.Used used = cpu.stop();
+            CpuMeter.Used secondUsed = secondCpu.stop();
+            first.kill();
+            second.kill();
+            Instant last = finals.stream().map(ReceivedEvent::receivedAt).max(Instant::compareTo).orElse(Instant.now());
+            double allowed = gold.secondsAllowedFor(jobs);
+            double took = Duration.between(firstPublish, last).toMillis() / 1000.0;
+            TABLE.row(String.format(Locale.ROOT, "Gold limits, two workers, %,d jobs at 5 s: time against the %.0f s the limits allow",
+                    jobs, allowed), "≤ 1.15×", String.format(Locale.ROOT, "%.0f s, %.2f×", took, took / allowed) + unfinished(finals.size(), jobs));
+            TABLE.row("Gold limits, two workers: submits answered 429", "≤ 1 %", gold.rateLimitedShare(rig));
+            TABLE.row("Gold limits, two workers: worker CPU per job (each worker)", "",
+                    used.workerPerJob(finals.size() / 2) + " / " + secondUsed.workerPerJob(finals.size() / 2));
+            assertThat(completed(finals)).as("jobs completed").hasSize(finals.size()).isNotEmpty();
+        }
+    }
+
+    @Test
+    @Order(9)
+    void bronzeLimitsStayExact() throws Exception {
+        int jobs = 6;
+        Tier bronze = new Tier("bronze", 2, 2, 1000);
+        try (BenchmarkRig rig = new BenchmarkRig("tier_bronze", bronze.emulator())) {
+            WorkerProcess worker = rig.startWorker(Map.of("WAVESPEED_TIER", bronze.name()), "tier_bronze");
+            Instant firstPublish = Instant.now();
+            rig.broker.publishAll(rig.requests, IntStream.range(0, jobs).mapToObj(i -> rig.job("tier_bronze", i)).toList());
+            Collection<ReceivedEvent> finals = awaitFinalEvents(rig, jobs, Duration.ofSeconds(Math.max(
+                    SCENARIO_TIMEOUT.toSeconds(), (long) bronze.secondsAllowedFor(jobs) * 2)));
+            worker.kill();
+            Instant last = finals.stream().map(ReceivedEvent::receivedAt).max(Instant::compareTo).orElse(Instant.now());
+            double allowed = bronze.secondsAllowedFor(jobs);
+            double took = Duration.between(firstPublish, last).toMillis() / 1000.0;
+            TABLE.row(String.format(Locale.ROOT, "Bronze limits, %d jobs at 1 s: time against the %.0f s the limits allow, submits answered 429",
+                    jobs, allowed), "exact, no 429", String.format(Locale.ROOT, "%.0f s, %.2f×, %s", took, took / allowed,
+                    bronze.rateLimitedShare(rig)) + unfinished(finals.size(), jobs));
+            assertThat(completed(finals)).as("jobs completed").hasSize(jobs);
+        }
+    }
+
+    @Test
+    @Order(10)
+    void silverLimitsForTenMinutes() throws Exception {
+        Duration run = Duration.ofSeconds(Math.max(120, Math.round(600 * SCALE)));
+        Tier silver = new Tier("silver", 500, 300, 5000);
+        int jobs = (int) (silver.perMinute() * (run.toSeconds() / 60.0 + 1));
+        try (BenchmarkRig rig = new BenchmarkRig("tier_silver", silver.emulator())) {
+            WorkerProcess worker = rig.startWorker(Map.of("WAVESPEED_TIER", silver.name()), "tier_silver");
+            rig.broker.publishAll(rig.requests, IntStream.range(0, jobs).mapToObj(i -> rig.job("tier_silver", i)).toList());
+            within(Duration.ofSeconds(30), () -> rig.emulatorJson("/emulator/slots").path("created").asInt() > 0);
+            Instant started = Instant.now();
+            Thread.sleep(run.toMillis()); // the run's length is what is measured, not a wait for something
+            JsonNode slots = rig.emulatorJson("/emulator/slots");
+            worker.kill();
+            double minutes = Duration.between(started, Instant.now()).toMillis() / 60_000.0;
+            double perMinute = slots.path("created").asInt() / minutes;
+            TABLE.row(String.format(Locale.ROOT, "Silver limits for %.0f min, backlog of %,d: starts a minute (of 500), submits answered 429",
+                    minutes, jobs), "≥ 95 %, ≤ 1 %", String.format(Locale.ROOT, "%.0f (%.1f %%), %s", perMinute,
+                    100 * perMinute / silver.perMinute(), silver.rateLimitedShare(rig)));
+            assertThat(slots.path("created").asInt()).as("predictions created").isPositive();
+        }
+    }
+
+    /** An account level the emulator enforces: a rolling minute of starts, running slots, and the inference time. */
+    private record Tier(String name, int perMinute, int concurrency, long inferenceMillis) {
+
+        Map<String, String> emulator() {
+            Map<String, String> settings = new HashMap<>(latency(inferenceMillis));
+            settings.put("EMULATOR_IMAGES_PER_MINUTE", String.valueOf(perMinute));
+            settings.put("EMULATOR_CONCURRENCY", String.valueOf(concurrency));
+            return settings;
+        }
+
+        /** Starts come a minute's worth at a time and each runs its inference: the last wave starts whole minutes in. */
+        double secondsAllowedFor(int jobs) {
+            int waves = (int) Math.ceil(jobs / (double) Math.min(perMinute, concurrency));
+            return (waves - 1) * 60 + inferenceMillis / 1000.0;
+        }
+
+        String rateLimitedShare(BenchmarkRig rig) throws Exception {
+            JsonNode slots = rig.emulatorJson("/emulator/slots");
+            long refused = slots.path("rate_limited").asLong();
+            long submits = refused + slots.path("created").asLong();
+            return String.format(Locale.ROOT, "%,d of %,d submits answered 429 (%.2f %%)", refused, submits,
+                    submits == 0 ? 0 : 100.0 * refused / submits);
+        }
+    }
+
     /** The first final event (completed or failed) of each job, once {@code jobs} jobs have one or the time is up. */
     private static Collection<ReceivedEvent> awaitFinalEvents(BenchmarkRig rig, int jobs, Duration timeout) throws Exception {
         within(timeout, () -> finalEvents(rig).size() >= jobs);

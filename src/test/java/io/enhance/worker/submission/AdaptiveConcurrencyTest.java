@@ -12,6 +12,7 @@ import io.enhance.worker.tracking.QueuedUpstream;
 class AdaptiveConcurrencyTest {
 
     private final AtomicLong nanos = new AtomicLong();
+    private static final QueuedUpstream QUEUED = new QueuedUpstream(Duration.ofSeconds(12));
     private final AdaptiveConcurrency silver = new AdaptiveConcurrency(new TierLimits(300, 500), nanos::get);
 
     @Test
@@ -20,39 +21,33 @@ class AdaptiveConcurrencyTest {
     }
 
     @Test
-    void aBurstOf429sWithinASecondIsOneCutOfThirtyPercent() {
+    void aBurstOfQueuedPredictionsWithinASecondIsOneCutOfThirtyPercent() {
         for (int i = 0; i < 50; i++) {
-            silver.onRateLimited();
+            silver.onUpstreamQueueing(QUEUED);
             tick(Duration.ofMillis(10));
         }
         assertThat(silver.cap()).isEqualTo(210);
 
         tick(Duration.ofSeconds(1));
-        silver.onRateLimited();
+        silver.onUpstreamQueueing(QUEUED);
         assertThat(silver.cap()).isEqualTo(147);
-    }
-
-    @Test
-    void predictionsQueuedUpstreamCutTheCapToo() {
-        silver.onUpstreamQueueing(new QueuedUpstream(Duration.ofSeconds(12)));
-        assertThat(silver.cap()).isEqualTo(210);
     }
 
     @Test
     void neverFallsBelowTheFloorHoweverLongTheTrouble() {
         for (int second = 0; second < 60; second++) {
-            silver.onRateLimited();
+            silver.onUpstreamQueueing(QUEUED);
             tick(Duration.ofSeconds(1));
         }
         assertThat(silver.cap()).isEqualTo(2);
         AdaptiveConcurrency bronzeOfOne = new AdaptiveConcurrency(new TierLimits(1, 2), nanos::get);
-        bronzeOfOne.onRateLimited();
+        bronzeOfOne.onUpstreamQueueing(QUEUED);
         assertThat(bronzeOfOne.cap()).isEqualTo(1);
     }
 
     @Test
     void growsBackAHundredthOfTheTierPerQuietSecondUpToTheTierAndNoFurther() {
-        silver.onRateLimited();
+        silver.onUpstreamQueueing(QUEUED);
         silver.onAccepted();
         assertThat(silver.cap()).as("no growth in the second of a cut").isEqualTo(210);
 
@@ -71,10 +66,10 @@ class AdaptiveConcurrencyTest {
 
     @Test
     void aCutRightAfterGrowthStillHappens() {
-        silver.onRateLimited();
+        silver.onUpstreamQueueing(QUEUED);
         tick(Duration.ofSeconds(1));
         silver.onAccepted();
-        silver.onRateLimited();
+        silver.onUpstreamQueueing(QUEUED);
         assertThat(silver.cap()).isEqualTo(213 * AdaptiveConcurrency.CUT_TENTHS / 10);
     }
 

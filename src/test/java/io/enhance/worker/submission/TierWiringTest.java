@@ -26,13 +26,17 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 
-/** The submit stage keeps to the images per minute and cuts its concurrency cap on a 429. */
+/**
+ * The submit stage keeps to the images per minute; a 429 teaches it the lower rate the account really
+ * allows, and never cuts its concurrency cap.
+ */
 @QuarkusTest
 @TestProfile(TierWiringTest.FiveAMinute.class)
 @QuarkusTestResource(EmbeddedServices.class)
 class TierWiringTest {
 
     private static final int PER_MINUTE = 5;
+    private static final int ACCOUNT_PER_MINUTE = 3;
     private static final int CAP = 20;
 
     public static class FiveAMinute implements QuarkusTestProfile {
@@ -48,22 +52,27 @@ class TierWiringTest {
     QueuesConfig queues;
 
     @Test
-    void submitsNoMoreThanTheMinutesImagesAndCutsTheConcurrencyCapOnA429() throws Exception {
+    void anAccountThatAllowsFewerThanConfiguredTeachesItsRateByA429AndLeavesTheConcurrencyCapAlone() throws Exception {
         String batch = "rate-" + UUID.randomUUID().toString().substring(0, 8);
         String source = EmbeddedServices.s3().putSource(batch + ".png", TestImages.card(16, 16, 6));
-        EmbeddedServices.emulator().settings().scriptSubmits("429");
+        EmbeddedServices.emulator().settings().setImagesPerMinute(ACCOUNT_PER_MINUTE);
         try (TestBroker broker = TestBroker.listeningTo(queues.eventsExchange())) {
             for (int i = 0; i < 8; i++) {
                 broker.publish(queues.requests(), job(batch + "/" + i, source).batch(batch).bytes());
             }
 
-            // five attempts, one of them answered 429: four complete, and the rest wait out the minute
-            await().atMost(Duration.ofSeconds(30)).until(() -> count(batch, JobStatus.COMPLETED) == PER_MINUTE - 1);
+            // the account's three complete; the submits past them are answered 429 until the worker has learned
+            // the account's rate, and the rest wait out the minute
+            await().atMost(Duration.ofSeconds(30)).until(() -> count(batch, JobStatus.COMPLETED) == ACCOUNT_PER_MINUTE);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> ScrapedMetrics.value("enhance_submission_rate_limit_submissions") == ACCOUNT_PER_MINUTE);
             await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(8)).until(() ->
-                    jobsOf(batch).stream().mapToInt(job -> job.attempts).sum() == PER_MINUTE
-                            && count(batch, JobStatus.QUEUED) == 8 - (PER_MINUTE - 1));
+                    count(batch, JobStatus.COMPLETED) == ACCOUNT_PER_MINUTE
+                            && count(batch, JobStatus.QUEUED) == 8 - ACCOUNT_PER_MINUTE);
+        } finally {
+            EmbeddedServices.emulator().settings().setImagesPerMinute(0);
         }
-        assertThat(ScrapedMetrics.value("enhance_concurrency_cap_predictions")).isEqualTo(CAP * AdaptiveConcurrency.CUT_TENTHS / 10);
+        assertThat(ScrapedMetrics.value("enhance_concurrency_cap_predictions")).isEqualTo(CAP);
     }
 
     private static long count(String batch, JobStatus status) {
