@@ -101,8 +101,7 @@ class OutputFetcher {
         OutputFile file = openFile();
         try (file) {
             Transfer transfer = new Transfer(file);
-            HttpClientResponse response = transfer.await(http.request(request)
-                    .compose(transfer::started).map(transfer::receive), deadline);
+            HttpClientResponse response = transfer.await(http.request(request).compose(transfer::started), deadline);
             int status = response.statusCode();
             String location = response.getHeader("Location");
             if (status / 100 == 3 && location != null) {
@@ -141,12 +140,18 @@ class OutputFetcher {
             this.file = file;
         }
 
+        /**
+         * Sends the request with the body's handler already in place: set once the answer is in, from
+         * whatever thread this runs on, it could come after a short body had ended, which Vert.x refuses.
+         */
         Future<HttpClientResponse> started(HttpClientRequest sent) {
             request.set(sent);
             if (abandoned.get()) {
                 sent.reset();
             }
-            return sent.send();
+            Future<HttpClientResponse> received = sent.response().map(this::receive);
+            sent.end();
+            return received;
         }
 
         /** Runs on the event loop as the headers arrive, before any of the body is handed out. */

@@ -10,16 +10,18 @@ import org.jboss.logging.Logger;
  * The images per minute this worker submits at: the tier's, until a 429 shows that WaveSpeed counts
  * fewer. A 429 is a rate signal only: submissions stop until it allows again ({@code Retry-After} when
  * given, else {@link #PAUSE}), and a 429 that came while fewer than the limit were submitted in the
- * window lowers the limit to what was submitted then: only when at least half of the recent answers
- * were 429 (an account at its limit answers all submits past it so; a stray 429 is no limit), by half
- * at most and once per pause. Each minute without a 429 after that raises it by a tenth, up to the tier
- * again, so that a raised account limit is found again.
+ * window lowers the limit to what was submitted then. It does so only when nine in ten of the recent
+ * answers were 429s (an account at its limit answers every submit past it so, where 429s among
+ * accepted submits are no limit), by half at most and once a second. Each minute without a 429
+ * after that raises it by a tenth, up to the tier again, so that a raised account limit is found again.
  */
 final class LearnedRate {
 
     private static final Logger LOG = Logger.getLogger(LearnedRate.class);
-    /** Without a {@code Retry-After}, how long submissions stop after a 429. */
-    static final Duration PAUSE = Duration.ofSeconds(1);
+    /** Without a {@code Retry-After}, how long submissions stop after a 429: the next round, not the next minute. */
+    static final Duration PAUSE = Duration.ofMillis(250);
+    /** One burst of 429s, the answers to a round or two of submits, lowers the limit once. */
+    static final Duration CUT_SPACING = Duration.ofSeconds(1);
     /** How long without a 429 before the learned limit is raised a step. */
     static final Duration CALM = Duration.ofMinutes(1);
     /** The recent answers whose share of 429s tells a limit from stray 429s: those of this period. */
@@ -82,8 +84,8 @@ final class LearnedRate {
             pausedUntil = until;
         }
         lastChange = now;
-        boolean atALimit = 2 * (recentRateLimited + 1) >= recentAnswers + 1;
-        if (atALimit && inWindow < limit && !now.isBefore(lastCut.plus(PAUSE))) {
+        boolean atALimit = 10 * (recentRateLimited + 1) >= 9 * (recentAnswers + 1);
+        if (atALimit && inWindow < limit && !now.isBefore(lastCut.plus(CUT_SPACING))) {
             int lower = (int) Math.max(Math.max(1, inWindow), limit / 2);
             lastCut = now;
             LOG.warnf("WaveSpeed answers 429 at %d submissions in the last minute, below the %d submitted at so far "

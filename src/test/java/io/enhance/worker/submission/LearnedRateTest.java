@@ -21,10 +21,10 @@ class LearnedRateTest {
     }
 
     @Test
-    void a429StopsSubmissionsForASecondOrForItsRetryAfter() {
+    void a429StopsSubmissionsForAQuarterOfASecondOrForItsRetryAfter() {
         silver.rateLimited(500, Optional.empty(), START);
-        assertThat(silver.limit(START.plusMillis(999))).isZero();
-        assertThat(silver.limit(START.plusSeconds(1))).as("a 429 at the full window teaches nothing").isEqualTo(500);
+        assertThat(silver.limit(START.plusMillis(249))).isZero();
+        assertThat(silver.limit(START.plusMillis(250))).as("a 429 at the full window teaches nothing").isEqualTo(500);
 
         silver.rateLimited(500, Optional.of(Duration.ofSeconds(7)), START.plusSeconds(2));
         assertThat(silver.limit(START.plusSeconds(8))).isZero();
@@ -32,7 +32,7 @@ class LearnedRateTest {
     }
 
     @Test
-    void a429BelowTheLimitLowersItToWhatWasSubmittedButByHalfAtMostAndOncePerPause() {
+    void a429BelowTheLimitLowersItToWhatWasSubmittedButByHalfAtMostAndOnceASecond() {
         silver.rateLimited(400, Optional.empty(), START);
         assertThat(silver.learned()).isEqualTo(400);
 
@@ -50,7 +50,7 @@ class LearnedRateTest {
         }
         silver.rateLimited(100, Optional.empty(), START.plusMillis(10));
         assertThat(silver.learned()).isEqualTo(500);
-        assertThat(silver.limit(START.plusMillis(500))).as("but it still pauses").isZero();
+        assertThat(silver.limit(START.plusMillis(200))).as("but it still pauses").isZero();
     }
 
     @Test
