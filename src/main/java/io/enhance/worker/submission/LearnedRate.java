@@ -32,9 +32,6 @@ final class LearnedRate {
     private Instant pausedUntil = Instant.MIN;
     private Instant lastChange = Instant.MIN;
     private Instant lastCut = Instant.MIN;
-    private Instant recentSince = Instant.MIN;
-    private int recentAnswers;
-    private int recentRateLimited;
 
     LearnedRate(int configured) {
         this.configured = configured;
@@ -61,24 +58,13 @@ final class LearnedRate {
         return limit;
     }
 
-    /** WaveSpeed answered a submit at {@code now}, with 429 or otherwise. */
-    synchronized void answered(boolean rateLimited, Instant now) {
-        if (!now.isBefore(recentSince.plus(RECENT))) {
-            recentSince = now;
-            recentAnswers = 0;
-            recentRateLimited = 0;
-        }
-        recentAnswers++;
-        if (rateLimited) {
-            recentRateLimited++;
-        }
-    }
-
     /**
      * WaveSpeed answered a submit 429 at {@code now}, with {@code inWindow} submissions (its own not
-     * counted) in the rolling window; {@link #answered} counts it afterwards.
+     * counted) in the rolling window, and {@code recentAnswers} answers in the last {@link #RECENT}, of
+     * them {@code recentRateLimited} 429s (this one not counted).
      */
-    synchronized void rateLimited(long inWindow, Optional<Duration> retryAfter, Instant now) {
+    synchronized void rateLimited(long inWindow, long recentAnswers, long recentRateLimited, Optional<Duration> retryAfter,
+            Instant now) {
         Instant until = now.plus(retryAfter.filter(after -> after.compareTo(PAUSE) > 0).orElse(PAUSE));
         if (until.isAfter(pausedUntil)) {
             pausedUntil = until;

@@ -49,19 +49,30 @@ public class RecentSubmits {
 
     /** Submit POSTs answered within the window. */
     public long answered() {
-        return sum(answered);
+        return sum(answered, WINDOW);
     }
 
     /** Submit POSTs answered 429 within the window. */
     public long rateLimited() {
-        return sum(rateLimited);
+        return sum(rateLimited, WINDOW);
     }
 
-    private synchronized long sum(long[] counts) {
+    /** Submit POSTs answered within the last {@code within} (whole seconds, at most the window). */
+    long answered(Duration within) {
+        return sum(answered, within);
+    }
+
+    /** Submit POSTs answered 429 within the last {@code within} (whole seconds, at most the window). */
+    long rateLimited(Duration within) {
+        return sum(rateLimited, within);
+    }
+
+    private synchronized long sum(long[] counts, Duration within) {
         long now = millis.getAsLong() / 1000;
+        long seconds = Math.min(BUCKETS, within.toSeconds());
         long total = 0;
         for (int i = 0; i < BUCKETS; i++) {
-            if (now - second[i] < BUCKETS) {
+            if (now - second[i] < seconds) {
                 total += counts[i];
             }
         }

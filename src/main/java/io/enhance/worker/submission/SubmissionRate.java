@@ -32,18 +32,20 @@ public class SubmissionRate implements JobClaims.Rate {
     static final Duration WINDOW = Duration.ofSeconds(61);
 
     private final EntityManager entityManager;
+    private final RecentSubmits recent;
     private final LearnedRate learned;
 
     @Inject
-    SubmissionRate(EntityManager entityManager, TierLimits limits, MeterRegistry registry) {
-        this(entityManager, limits);
+    SubmissionRate(EntityManager entityManager, TierLimits limits, RecentSubmits recent, MeterRegistry registry) {
+        this(entityManager, limits, recent);
         Gauge.builder("enhance.submission.rate.limit", this, SubmissionRate::learnedLimit).baseUnit("submissions")
                 .description("Submissions a minute all workers together may make, as this worker has learned it from 429s")
                 .register(registry);
     }
 
-    SubmissionRate(EntityManager entityManager, TierLimits limits) {
+    SubmissionRate(EntityManager entityManager, TierLimits limits, RecentSubmits recent) {
         this.entityManager = entityManager;
+        this.recent = recent;
         this.learned = new LearnedRate(limits.imagesPerMinute());
     }
 
@@ -104,12 +106,8 @@ public class SubmissionRate implements JobClaims.Rate {
     @Transactional(Transactional.TxType.MANDATORY)
     public void rateLimited(Instant claimedAt, Optional<Duration> retryAfter, Instant now) {
         notStarted(claimedAt, now);
-        learned.rateLimited(inWindow(now), retryAfter, now);
-    }
-
-    /** A submit was answered at {@code now}: with 429, or otherwise. */
-    public void answered(boolean rateLimited, Instant now) {
-        learned.answered(rateLimited, now);
+        learned.rateLimited(inWindow(now), recent.answered(LearnedRate.RECENT), recent.rateLimited(LearnedRate.RECENT),
+                retryAfter, now);
     }
 
     private void add(int n, Instant at) {

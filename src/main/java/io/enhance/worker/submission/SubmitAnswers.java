@@ -125,7 +125,6 @@ class SubmitAnswers {
         metrics.submitted(resultOf(outcome));
         boolean wasRateLimited = outcome instanceof SubmitOutcome.NotCreated notCreated && notCreated.rateLimited();
         recent.answered(wasRateLimited);
-        rate.answered(wasRateLimited, answer.arrivedAt());
         if (wasRateLimited) {
             metrics.rateLimited();
         }

@@ -22,40 +22,37 @@ class LearnedRateTest {
 
     @Test
     void a429StopsSubmissionsForAQuarterOfASecondOrForItsRetryAfter() {
-        silver.rateLimited(500, Optional.empty(), START);
+        silver.rateLimited(500, 0, 0, Optional.empty(), START);
         assertThat(silver.limit(START.plusMillis(249))).isZero();
         assertThat(silver.limit(START.plusMillis(250))).as("a 429 at the full window teaches nothing").isEqualTo(500);
 
-        silver.rateLimited(500, Optional.of(Duration.ofSeconds(7)), START.plusSeconds(2));
+        silver.rateLimited(500, 0, 0, Optional.of(Duration.ofSeconds(7)), START.plusSeconds(2));
         assertThat(silver.limit(START.plusSeconds(8))).isZero();
         assertThat(silver.limit(START.plusSeconds(9))).isEqualTo(500);
     }
 
     @Test
     void a429BelowTheLimitLowersItToWhatWasSubmittedButByHalfAtMostAndOnceASecond() {
-        silver.rateLimited(400, Optional.empty(), START);
+        silver.rateLimited(400, 0, 0, Optional.empty(), START);
         assertThat(silver.learned()).isEqualTo(400);
 
-        silver.rateLimited(100, Optional.empty(), START.plusMillis(500));
+        silver.rateLimited(100, 1, 1, Optional.empty(), START.plusMillis(500));
         assertThat(silver.learned()).as("the same burst of 429s").isEqualTo(400);
 
-        silver.rateLimited(0, Optional.empty(), START.plusSeconds(1));
+        silver.rateLimited(0, 2, 2, Optional.empty(), START.plusSeconds(1));
         assertThat(silver.learned()).as("a 429 at an empty window halves it, no more").isEqualTo(200);
     }
 
     @Test
     void a429AmongAnswersThatMostlyCreatedTasksIsNoLimitAndTeachesNothing() {
-        for (int i = 0; i < 9; i++) {
-            silver.answered(false, START.plusMillis(i));
-        }
-        silver.rateLimited(100, Optional.empty(), START.plusMillis(10));
+        silver.rateLimited(100, 9, 0, Optional.empty(), START.plusMillis(10));
         assertThat(silver.learned()).isEqualTo(500);
         assertThat(silver.limit(START.plusMillis(200))).as("but it still pauses").isZero();
     }
 
     @Test
     void eachMinuteWithoutA429RaisesTheLearnedRateATenthUpToTheConfiguredOne() {
-        silver.rateLimited(300, Optional.empty(), START);
+        silver.rateLimited(300, 0, 0, Optional.empty(), START);
 
         assertThat(silver.limit(START.plusSeconds(59))).isEqualTo(300);
         assertThat(silver.limit(START.plusSeconds(60))).isEqualTo(330);

@@ -2,6 +2,7 @@ package io.enhance.worker.submission;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,18 @@ class RecentSubmitsTest {
         recent.answered(false);
         assertThat(recent.answered()).as("a bucket used again counts only its new second").isEqualTo(1);
         assertThat(recent.rateLimited()).isZero();
+    }
+
+    @Test
+    void countsTheLastSecondsAloneWhenAskedForAShorterPeriod() {
+        recent.answered(false);
+        advanceSeconds(5);
+        recent.answered(true);
+        recent.answered(true);
+        advanceSeconds(6);
+        assertThat(recent.answered(Duration.ofSeconds(10))).as("the first is 11 s old").isEqualTo(2);
+        assertThat(recent.rateLimited(Duration.ofSeconds(10))).isEqualTo(2);
+        assertThat(recent.answered()).isEqualTo(3);
     }
 
     private void advanceSeconds(long seconds) {

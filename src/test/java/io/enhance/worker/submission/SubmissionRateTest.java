@@ -62,7 +62,7 @@ class SubmissionRateTest {
     @Test
     void aSubmitAnswered429LeavesTheWindowForItCreatedNothingAndTeachesTheRateItCameAt() {
         int perMinute = limits.imagesPerMinute();
-        SubmissionRate ownRate = new SubmissionRate(entityManager, limits); // the running worker's must not learn from the future
+        SubmissionRate ownRate = new SubmissionRate(entityManager, limits, new RecentSubmits()); // the running worker's must not learn from the future
         QuarkusTransaction.requiringNew().run(() -> ownRate.used(perMinute, FUTURE.plusSeconds(5)));
         QuarkusTransaction.requiringNew().run(() -> ownRate.rateLimited(FUTURE.plusMillis(5_200), Optional.empty(), FUTURE.plusSeconds(6)));
 
