@@ -11,13 +11,17 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 
 /**
  * Drives predictions through their states on a scheduler: an upstream slot first (waiting as
- * {@code created} while all are taken), {@code processing} at a quarter of the drawn latency, then the
+ * {@code created} while all are taken), {@code processing} at a quarter of the drawn latency but no later
+ * than {@link #MOST_CREATED_IN_A_SLOT_MS} (a long model is not a queue: only a task without a slot waits long as
+ * {@code created}, which is what tells a client its concurrency is too high), then the
  * image work on a small worker pool, then {@code completed} or {@code failed} once the whole latency has
  * passed since the slot was given (or when the work ends, if it took longer). Every way a task ends
  * gives its slot back.
  */
 final class PredictionRunner {
 
+    /** A task holding a slot starts processing within this, however long its inference. */
+    static final long MOST_CREATED_IN_A_SLOT_MS = 2000;
     static final String INJECTED_FAILURE = "Inference failed: the model could not process this request (injected by the emulator's failure rate)";
 
     private final ScheduledExecutorService scheduler;
@@ -45,7 +49,8 @@ final class PredictionRunner {
     void start(Prediction prediction) {
         slots.admit(() -> {
             prediction.admitted();
-            schedule(() -> beginProcessing(prediction), prediction.latencyMs * 1_000_000 / 4);
+            schedule(() -> beginProcessing(prediction),
+                    Math.min(prediction.latencyMs / 4, MOST_CREATED_IN_A_SLOT_MS) * 1_000_000);
         });
     }
 

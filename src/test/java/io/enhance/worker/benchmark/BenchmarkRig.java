@@ -4,11 +4,14 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -16,6 +19,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -39,6 +44,8 @@ final class BenchmarkRig implements AutoCloseable {
     private static final String DB_URL = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The JVM options the production image sets ({@code ENV JDK_JAVA_OPTIONS} in {@code deploy/Dockerfile}). */
+    static final String DOCUMENTED_JAVA_OPTIONS = documentedJavaOptions();
 
     final String requests;
     final String schema;
@@ -94,11 +101,9 @@ final class BenchmarkRig implements AutoCloseable {
     Map<String, String> workerEnvironment(Map<String, String> extra) {
         Map<String, String> env = PackagedWorkerRig.requiredEnvironment(schema, requests, emulatorUrl, s3Url);
         env.putAll(extra);
-        // e.g. -Dbenchmark.worker-java-options=-XX:StartFlightRecording=filename=target/worker.jfr to profile the worker alone
-        String javaOptions = System.getProperty("benchmark.worker-java-options", "");
-        if (!javaOptions.isBlank()) {
-            env.put("JDK_JAVA_OPTIONS", javaOptions);
-        }
+        // launched the documented way, with deploy/Dockerfile's JVM options, plus any given, e.g.
+        // -Dbenchmark.worker-java-options=-XX:StartFlightRecording=settings=profile to profile the worker alone
+        env.put("JDK_JAVA_OPTIONS", (DOCUMENTED_JAVA_OPTIONS + " " + System.getProperty("benchmark.worker-java-options", "")).trim());
         return env;
     }
 
@@ -133,6 +138,28 @@ final class BenchmarkRig implements AutoCloseable {
         return JSON.readTree(response.body());
     }
 
+    /** The single number {@code sql} answers, in this scenario's schema. */
+    long count(String sql) throws SQLException {
+        db.createStatement().execute("set search_path to " + schema);
+        try (var rows = db.createStatement().executeQuery(sql)) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+
+    /** How long the worker on {@code port} takes to answer a GET of {@code path} with 200, in milliseconds. */
+    long millisToAnswer(int port, String path, String token) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        HttpResponse<byte[]> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        if (response.statusCode() != 200) {
+            throw new IOException(path + " answered " + response.statusCode());
+        }
+        return millis;
+    }
+
     void execute(String sql) throws SQLException {
         db.createStatement().execute("set search_path to " + schema);
         db.createStatement().execute(sql);
@@ -141,6 +168,18 @@ final class BenchmarkRig implements AutoCloseable {
     private static Process start(ProcessBuilder command, String name) throws IOException {
         File log = new File("target/benchmark-" + name + ".log");
         return command.redirectErrorStream(true).redirectOutput(log).start();
+    }
+
+    private static String documentedJavaOptions() {
+        try {
+            Matcher env = Pattern.compile("(?m)^ENV JDK_JAVA_OPTIONS=\"([^\"]*)\"$").matcher(Files.readString(Path.of("deploy/Dockerfile")));
+            if (!env.find()) {
+                throw new IllegalStateException("deploy/Dockerfile sets no JDK_JAVA_OPTIONS");
+            }
+            return env.group(1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String workerJar() {

@@ -1,5 +1,6 @@
 package io.enhance.worker.emulator;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +11,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -64,6 +66,14 @@ class WaveSpeedEmulatorTest extends EmulatorTestSupport {
         api.awaitFinished(id, seen);
         assertEquals(List.of("created", "processing", "completed"), seen);
         assertEquals(List.of(id), emulator.submissions().stream().map(ReceivedSubmission::predictionId).toList());
+    }
+
+    @Test
+    void startsProcessingALongTaskWithinTwoSecondsOfItsSlotSoThatOnlyWaitingTasksStayCreatedLong() {
+        emulator.settings().setMinLatencyMs(120_000).setMaxLatencyMs(120_000);
+        String id = api.post(SUBMIT, input(pngUrl)).data().path("id").asText();
+        await().atMost(Duration.ofMillis(PredictionRunner.MOST_CREATED_IN_A_SLOT_MS + 1500)).pollInterval(Duration.ofMillis(100))
+                .until(() -> api.get("/api/v3/predictions/" + id + "/result").data().path("status").asText(), "processing"::equals);
     }
 
     @Test

@@ -72,13 +72,14 @@ class FaultSuiteIT {
     @Order(1)
     void killsAWorkerFiveTimesAtRandomMomentsWhileTwoShareAThousandJobs() throws Exception {
         try (Scenario run = new Scenario("fault_kill", new EmulatorSettings().setMinLatencyMs(2000).setMaxLatencyMs(6000))) {
-            run.maxInFlight = 100;
+            // 50 in flight at 2-6 s make a run of about 80 s, so that a restart (seconds) never outlasts the work
+            run.maxInFlight = 25;
             run.startWorkers(2);
             run.publishGood(1000);
             List<Long> unfinishedAtKills = new ArrayList<>();
             for (int kill = 0; kill < 5; kill++) {
-                // a random point in the run, but always with work in flight
-                long threshold = Math.min(run.finished() + 40 + RANDOM.nextInt(80), run.goodJobs.size() - 150);
+                // a random point in each sixth of the run, fixed in advance, however fast the workers start
+                long threshold = 100 + 150L * kill + RANDOM.nextInt(50);
                 await().atMost(SETTLE_TIMEOUT).until(() -> run.finished() >= threshold);
                 unfinishedAtKills.add(run.goodJobs.size() - run.finished());
                 run.killAndRestartWorker(RANDOM.nextInt(2));
