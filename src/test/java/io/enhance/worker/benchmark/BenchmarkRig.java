@@ -17,6 +17,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -44,8 +45,8 @@ final class BenchmarkRig implements AutoCloseable {
     private static final String DB_URL = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** The JVM options the production image sets ({@code ENV JDK_JAVA_OPTIONS} in {@code deploy/Dockerfile}). */
-    static final String DOCUMENTED_JAVA_OPTIONS = documentedJavaOptions();
+    /** The environment the production image sets: each {@code ENV NAME="value"} line of {@code deploy/Dockerfile}. */
+    static final Map<String, String> IMAGE_ENVIRONMENT = imageEnvironment();
 
     final String requests;
     final String schema;
@@ -53,8 +54,8 @@ final class BenchmarkRig implements AutoCloseable {
     final List<String> sources = new ArrayList<>();
     final Process emulator;
     final Process s3;
-    private final String emulatorUrl;
-    private final String s3Url;
+    final String emulatorUrl;
+    final String s3Url;
     private final Connection db;
 
     /** {@code emulatorSettings} are {@code EMULATOR_*} variables on top of the key, the port and cached outputs. */
@@ -101,9 +102,11 @@ final class BenchmarkRig implements AutoCloseable {
     Map<String, String> workerEnvironment(Map<String, String> extra) {
         Map<String, String> env = PackagedWorkerRig.requiredEnvironment(schema, requests, emulatorUrl, s3Url);
         env.putAll(extra);
-        // launched the documented way, with deploy/Dockerfile's JVM options, plus any given, e.g.
+        // launched the documented way, in deploy/Dockerfile's environment, with any JVM options given added, e.g.
         // -Dbenchmark.worker-java-options=-XX:StartFlightRecording=settings=profile to profile the worker alone
-        env.put("JDK_JAVA_OPTIONS", (DOCUMENTED_JAVA_OPTIONS + " " + System.getProperty("benchmark.worker-java-options", "")).trim());
+        env.putAll(IMAGE_ENVIRONMENT);
+        env.put("JDK_JAVA_OPTIONS", (IMAGE_ENVIRONMENT.getOrDefault("JDK_JAVA_OPTIONS", "") + " "
+                + System.getProperty("benchmark.worker-java-options", "")).trim());
         return env;
     }
 
@@ -170,13 +173,17 @@ final class BenchmarkRig implements AutoCloseable {
         return command.redirectErrorStream(true).redirectOutput(log).start();
     }
 
-    private static String documentedJavaOptions() {
+    private static Map<String, String> imageEnvironment() {
         try {
-            Matcher env = Pattern.compile("(?m)^ENV JDK_JAVA_OPTIONS=\"([^\"]*)\"$").matcher(Files.readString(Path.of("deploy/Dockerfile")));
-            if (!env.find()) {
+            Matcher env = Pattern.compile("(?m)^ENV (\\w+)=\"([^\"]*)\"$").matcher(Files.readString(Path.of("deploy/Dockerfile")));
+            Map<String, String> settings = new HashMap<>();
+            while (env.find()) {
+                settings.put(env.group(1), env.group(2));
+            }
+            if (!settings.containsKey("JDK_JAVA_OPTIONS")) {
                 throw new IllegalStateException("deploy/Dockerfile sets no JDK_JAVA_OPTIONS");
             }
-            return env.group(1);
+            return Map.copyOf(settings);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -3,6 +3,9 @@ package io.enhance.worker.benchmark;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -26,6 +29,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.enhance.worker.testing.NodeScripts;
+import io.enhance.worker.testing.PackagedWorkerRig;
 import io.enhance.worker.testing.TestBroker.ReceivedEvent;
 import io.enhance.worker.testing.WorkerProcess;
 
@@ -52,6 +57,8 @@ class EngineBenchmark {
     private static final Duration STEADY_WINDOW = Duration.ofSeconds(30);
     private static final Duration IDLE = Duration.ofSeconds(10);
     private static final BenchmarkTable TABLE = new BenchmarkTable();
+    /** The worker's jobs/s at 0 ms upstream, polling, in this run: what the SDK script is compared with. */
+    private static volatile double workerJobsPerSecond = Double.NaN;
 
     @AfterAll
     static void printTheTable() throws Exception {
@@ -85,6 +92,9 @@ class EngineBenchmark {
             Instant last = finals.stream().map(ReceivedEvent::receivedAt).max(Instant::compareTo).orElse(Instant.now());
             TABLE.row(String.format(Locale.ROOT, "jobs/s, %,d jobs, 0 ms upstream, %s", jobs, mode), "≥ 500",
                     perSecond(finals.size(), firstPublish, last) + unfinished(finals.size(), jobs));
+            if (!webhooks && finals.size() == jobs) {
+                workerJobsPerSecond = finals.size() / (Math.max(1, Duration.between(firstPublish, last).toMillis()) / 1000.0);
+            }
             TABLE.row("worker CPU per job, " + mode, "≤ 2 ms", used.workerPerJob(finals.size()));
             TABLE.row("CPU per job of emulator / S3 / PostgreSQL / RabbitMQ, " + mode, "(small)",
                     used.standInsPerJob(finals.size()));
@@ -409,6 +419,40 @@ class EngineBenchmark {
             TABLE.row("backlog waiting: worker RSS at the window's start and end", "flat", rssBefore + " MB, " + rssAfter + " MB");
             TABLE.row("backlog: each operator page's first answer / the slowest of the next 5", "≤ 100 ms", String.join("; ", slowest));
             assertThat(storedJobs).as("jobs stored").isPositive();
+        }
+    }
+
+    /**
+     * The baseline of the cost target: {@code src/test/js/sdk-baseline.mjs}, a plain script on WaveSpeed's official
+     * JavaScript SDK, runs as many jobs at 0 ms upstream, 50 at a time. Its queue is filled before it starts, and
+     * it times itself from its first message; the worker's figure is the polling one of this run.
+     */
+    @Test
+    @Order(13)
+    void theOfficialSdkScriptAtZeroUpstreamLatencyForComparison() throws Exception {
+        int jobs = scaled(3000);
+        Path work = Files.createDirectories(Path.of("target/sdk-baseline"));
+        NodeScripts.run(work, List.of("npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "wavespeed@0.3.2",
+                "amqplib@0.10.9"), Map.of(), 300);
+        Files.copy(Path.of("src/test/js/sdk-baseline.mjs"), work.resolve("sdk-baseline.mjs"), StandardCopyOption.REPLACE_EXISTING);
+        try (BenchmarkRig rig = new BenchmarkRig("sdk", latency(0))) {
+            rig.broker.declareQueue(rig.requests);
+            rig.broker.publishAll(rig.requests, IntStream.range(0, jobs).mapToObj(i -> rig.job("sdk", i)).toList());
+            long emulatorBefore = ProcStats.cpuMillis(rig.emulator.pid()).orElse(-1);
+            JsonNode done = NodeScripts.checks(NodeScripts.run(work, List.of("node", "sdk-baseline.mjs"), Map.of(
+                    "AMQP_URL", "amqp://guest:guest@127.0.0.1:5672", "REQUESTS", rig.requests,
+                    "COMPLETIONS", rig.requests.replace(".requests", ".sdk-completions"), "S3_URL", rig.s3Url,
+                    "WAVESPEED_API_KEY", PackagedWorkerRig.API_KEY, "WAVESPEED_BASE_URL", rig.emulatorUrl,
+                    "JOBS", String.valueOf(jobs)), (int) SCENARIO_TIMEOUT.toSeconds())).get("done");
+            long emulatorMillis = ProcStats.cpuMillis(rig.emulator.pid()).orElse(-1) - emulatorBefore;
+            double scriptJobsPerSecond = done.path("jobs").asInt() / done.path("seconds").asDouble();
+            TABLE.row(String.format(Locale.ROOT, "the official SDK script (run() per job, 50 at a time), %,d jobs, 0 ms upstream: "
+                    + "jobs/s, its CPU per job, the emulator's", jobs), "", String.format(Locale.ROOT, "%.0f, %.2f ms, %.2f ms",
+                    scriptJobsPerSecond, done.path("cpu_ms").asDouble() / jobs, (double) emulatorMillis / jobs));
+            TABLE.row("the worker's jobs/s (polling, this run) against the SDK script's", "≥ 2.5×",
+                    Double.isNaN(workerJobsPerSecond) ? "n/a: run with throughputAtZeroUpstreamLatencyWhilePolling"
+                            : String.format(Locale.ROOT, "%.2f×", workerJobsPerSecond / scriptJobsPerSecond));
+            assertThat(done.path("jobs").asInt()).as("jobs the script finished").isEqualTo(jobs);
         }
     }
 

@@ -123,6 +123,11 @@ public final class TestBroker implements AutoCloseable {
     }
 
     /** Removes queues left by an earlier run, so a test starts from nothing. */
+    /** A durable queue of that name, for a consumer that does not declare its own. */
+    public void declareQueue(String queue) throws IOException {
+        channel.queueDeclare(queue, true, false, false, null);
+    }
+
     public void deleteQueues(String... queues) throws IOException {
         for (String queue : queues) {
             channel.queueDelete(queue);
