@@ -85,6 +85,8 @@ final class BenchmarkRig implements AutoCloseable {
         broker.deleteQueues(requests, requests + ".dlq");
         db = DriverManager.getConnection(DB_URL);
         db.createStatement().execute("drop schema if exists " + schema + " cascade");
+        // the worker creates the schema; until then the path names one that does not exist yet, which PostgreSQL allows
+        db.createStatement().execute("set search_path to " + schema);
     }
 
     private void prepare(int s3Port) throws Exception {
@@ -105,7 +107,7 @@ final class BenchmarkRig implements AutoCloseable {
         // launched the documented way, in deploy/Dockerfile's environment, with any JVM options given added, e.g.
         // -Dbenchmark.worker-java-options=-XX:StartFlightRecording=settings=profile to profile the worker alone
         env.putAll(IMAGE_ENVIRONMENT);
-        env.put("JDK_JAVA_OPTIONS", (IMAGE_ENVIRONMENT.getOrDefault("JDK_JAVA_OPTIONS", "") + " "
+        env.put("JDK_JAVA_OPTIONS", (IMAGE_ENVIRONMENT.get("JDK_JAVA_OPTIONS") + " "
                 + System.getProperty("benchmark.worker-java-options", "")).trim());
         return env;
     }
@@ -133,17 +135,11 @@ final class BenchmarkRig implements AutoCloseable {
     }
 
     JsonNode emulatorJson(String path) throws IOException, InterruptedException {
-        HttpResponse<byte[]> response = HTTP.send(HttpRequest.newBuilder(URI.create(emulatorUrl + path))
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofByteArray());
-        if (response.statusCode() != 200) {
-            throw new IOException(path + " answered " + response.statusCode());
-        }
-        return JSON.readTree(response.body());
+        return JSON.readTree(getOk(HttpRequest.newBuilder(URI.create(emulatorUrl + path)), path));
     }
 
     /** The single number {@code sql} answers, in this scenario's schema. */
     long count(String sql) throws SQLException {
-        db.createStatement().execute("set search_path to " + schema);
         try (var rows = db.createStatement().executeQuery(sql)) {
             rows.next();
             return rows.getLong(1);
@@ -153,18 +149,22 @@ final class BenchmarkRig implements AutoCloseable {
     /** How long the worker on {@code port} takes to answer a GET of {@code path} with 200, in milliseconds. */
     long millisToAnswer(int port, String path, String token) throws IOException, InterruptedException {
         long start = System.nanoTime();
-        HttpResponse<byte[]> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).build(),
+        getOk(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).header("Authorization", "Bearer " + token),
+                path);
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    /** The body of a GET that must answer 200 within 30 s. */
+    private static byte[] getOk(HttpRequest.Builder request, String path) throws IOException, InterruptedException {
+        HttpResponse<byte[]> response = HTTP.send(request.timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
-        long millis = (System.nanoTime() - start) / 1_000_000;
         if (response.statusCode() != 200) {
             throw new IOException(path + " answered " + response.statusCode());
         }
-        return millis;
+        return response.body();
     }
 
     void execute(String sql) throws SQLException {
-        db.createStatement().execute("set search_path to " + schema);
         db.createStatement().execute(sql);
     }
 

@@ -93,7 +93,7 @@ class EngineBenchmark {
             TABLE.row(String.format(Locale.ROOT, "jobs/s, %,d jobs, 0 ms upstream, %s", jobs, mode), "≥ 500",
                     perSecond(finals.size(), firstPublish, last) + unfinished(finals.size(), jobs));
             if (!webhooks && finals.size() == jobs) {
-                workerJobsPerSecond = finals.size() / (Math.max(1, Duration.between(firstPublish, last).toMillis()) / 1000.0);
+                workerJobsPerSecond = jobsPerSecond(finals.size(), firstPublish, last);
             }
             TABLE.row("worker CPU per job, " + mode, "≤ 2 ms", used.workerPerJob(finals.size()));
             TABLE.row("CPU per job of emulator / S3 / PostgreSQL / RabbitMQ, " + mode, "(small)",
@@ -350,8 +350,8 @@ class EngineBenchmark {
             double seconds = (last.path("nanos").asDouble() - first.path("nanos").asDouble()) / 1e9;
             double busy = (last.path("busy_slot_nanos").asDouble() - first.path("busy_slot_nanos").asDouble())
                     / (seconds * 1e9) / ultra.concurrency();
-            double startsPerSecond = (last.path("created").asInt() - first.path("created").asInt()) / seconds;
             int started = last.path("created").asInt() - first.path("created").asInt();
+            double startsPerSecond = started / seconds;
             TABLE.row(String.format(Locale.ROOT, "Ultra limits, 120 s inference, backlog of %,d: share of the 10,000 slots busy "
                     + "over %.0f s of steady state, starts a second (of 83)", jobs, seconds), "≥ 95 %", String.format(Locale.ROOT,
                     "%.1f %%, %.1f a second, %s", busy * 100, startsPerSecond, ultra.rateLimitedShare(rig)));
@@ -526,8 +526,11 @@ class EngineBenchmark {
     }
 
     private static String perSecond(long count, Instant from, Instant to) {
-        double seconds = Math.max(1, Duration.between(from, to).toMillis()) / 1000.0;
-        return String.format(Locale.ROOT, "%.0f", count / seconds);
+        return String.format(Locale.ROOT, "%.0f", jobsPerSecond(count, from, to));
+    }
+
+    private static double jobsPerSecond(long count, Instant from, Instant to) {
+        return count / (Math.max(1, Duration.between(from, to).toMillis()) / 1000.0);
     }
 
     private static String unfinished(int finished, int jobs) {
