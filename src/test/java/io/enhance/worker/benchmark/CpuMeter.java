@@ -14,11 +14,12 @@ final class CpuMeter {
     private static final Set<String> POSTGRES = Set.of("postgres");
     private static final Set<String> RABBITMQ = Set.of("beam.smp", "erl_child_setup", "epmd", "inet_gethost");
 
-    /** CPU milliseconds spent during the run. */
-    record Used(long worker, long emulator, long s3, long postgres, long rabbitMq) {
+    /** CPU milliseconds spent during the run; {@code workerCompiling} is the part of the worker's in its JIT compiler threads. */
+    record Used(long worker, long workerCompiling, long emulator, long s3, long postgres, long rabbitMq) {
 
+        /** The worker's CPU per job, and how much of it went on JIT compilation, which a fresh JVM pays in its first minutes. */
         String workerPerJob(int jobs) {
-            return perJob(worker, jobs);
+            return perJob(worker, jobs) + " (JIT compiling " + perJob(workerCompiling, jobs) + ")";
         }
 
         /** Emulator / S3 / PostgreSQL / RabbitMQ, per job. */
@@ -36,6 +37,7 @@ final class CpuMeter {
     private final long emulatorPid;
     private final long s3Pid;
     private final long worker;
+    private final long workerCompiling;
     private final long emulator;
     private final long s3;
     private final Map<Long, Long> postgres;
@@ -46,6 +48,7 @@ final class CpuMeter {
         emulatorPid = rig.emulator.pid();
         s3Pid = rig.s3.pid();
         worker = cpu(workerPid);
+        workerCompiling = compiling(workerPid);
         emulator = cpu(emulatorPid);
         s3 = cpu(s3Pid);
         postgres = ProcStats.cpuMillisByPid(POSTGRES);
@@ -57,13 +60,18 @@ final class CpuMeter {
     }
 
     Used stop() {
-        return new Used(delta(worker, cpu(workerPid)), delta(emulator, cpu(emulatorPid)), delta(s3, cpu(s3Pid)),
+        return new Used(delta(worker, cpu(workerPid)), delta(workerCompiling, compiling(workerPid)), delta(emulator, cpu(emulatorPid)), delta(s3, cpu(s3Pid)),
                 ProcStats.cpuDelta(postgres, ProcStats.cpuMillisByPid(POSTGRES)),
                 ProcStats.cpuDelta(rabbitMq, ProcStats.cpuMillisByPid(RABBITMQ)));
     }
 
     private static long cpu(long pid) {
         OptionalLong millis = ProcStats.cpuMillis(pid);
+        return millis.isPresent() ? millis.getAsLong() : -1;
+    }
+
+    private static long compiling(long pid) {
+        OptionalLong millis = ProcStats.compilerCpuMillis(pid);
         return millis.isPresent() ? millis.getAsLong() : -1;
     }
 

@@ -21,10 +21,34 @@ final class ProcStats {
     /** User plus system CPU milliseconds of {@code pid} and all its threads so far, if it can be read. */
     static OptionalLong cpuMillis(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-            // the command name in parentheses may hold spaces: the fields counted from its end are safe
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return OptionalLong.of((Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * MILLIS_PER_TICK);
+            return OptionalLong.of(ticksToMillis(Files.readString(Path.of("/proc", String.valueOf(pid), "stat"))));
+        } catch (IOException | RuntimeException gone) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** User plus system CPU of a {@code stat} line of a process or thread, in milliseconds. */
+    private static long ticksToMillis(String stat) {
+        // the command name in parentheses may hold spaces: the fields counted from its end are safe
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * MILLIS_PER_TICK;
+    }
+
+    /**
+     * CPU milliseconds the JVM {@code pid} has spent in its JIT compiler threads (named "C1 CompilerThread" and
+     * "C2 CompilerThread", which the kernel shortens to 15 characters).
+     */
+    static OptionalLong compilerCpuMillis(long pid) {
+        try (Stream<Path> threads = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
+            return OptionalLong.of(threads.mapToLong(thread -> {
+                try {
+                    String name = Files.readString(thread.resolve("comm")).trim();
+                    return name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")
+                            ? ticksToMillis(Files.readString(thread.resolve("stat"))) : 0;
+                } catch (IOException | RuntimeException gone) {
+                    return 0; // the thread ended while we looked
+                }
+            }).sum());
         } catch (IOException | RuntimeException gone) {
             return OptionalLong.empty();
         }
