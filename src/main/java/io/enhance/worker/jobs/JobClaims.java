@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -22,6 +23,7 @@ import org.hibernate.query.NativeQuery;
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.PipelineConfig;
+import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.runtime.LogEpisode;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
@@ -53,8 +55,11 @@ public class JobClaims {
     private final SpendingCaps caps;
     private final DatabaseClock clock;
     private final FairQueue fairQueue;
+    private final WorkerMetrics metrics;
 
-    JobClaims(PipelineConfig pipeline, WorkerIdentity worker, SpendingCaps caps, DatabaseClock clock, FairQueue fairQueue) {
+    JobClaims(PipelineConfig pipeline, WorkerIdentity worker, SpendingCaps caps, DatabaseClock clock, FairQueue fairQueue,
+            WorkerMetrics metrics) {
+        this.metrics = metrics;
         this.fairQueue = fairQueue;
         this.clock = clock;
         this.pipeline = pipeline;
@@ -91,8 +96,17 @@ public class JobClaims {
         if (limit <= 0) {
             return List.of();
         }
-        return QuarkusTransaction.requiringNew()
-                .call(() -> claimDue(statuses, "true", "due_at", Math.min(limit, pipeline.batchSize()), true));
+        return timed(WorkerMetrics.Claim.STAGE, () -> QuarkusTransaction.requiringNew()
+                .call(() -> claimDue(statuses, "true", "due_at", Math.min(limit, pipeline.batchSize()), true)));
+    }
+
+    private <T> T timed(WorkerMetrics.Claim claim, Supplier<T> round) {
+        long started = System.nanoTime();
+        try {
+            return round.get();
+        } finally {
+            metrics.claimed(claim, Duration.ofNanos(System.nanoTime() - started));
+        }
     }
 
     /** Claims up to a batch of due jobs in one of {@code statuses}, in a transaction of its own. */
@@ -121,7 +135,7 @@ public class JobClaims {
      * instead. Claims of all workers take turns (an advisory lock), so that no limit can be passed by two claiming at once.
      */
     public List<Job> claimForSubmission(int cap, Rate rate) {
-        return QuarkusTransaction.requiringNew().call(() -> {
+        return timed(WorkerMetrics.Claim.SUBMISSION, () -> QuarkusTransaction.requiringNew().call(() -> {
             Job.getEntityManager().createNativeQuery("select cast(pg_advisory_xact_lock(?1) as text)")
                     .setParameter(1, SUBMISSION_CLAIM_LOCK).getSingleResult();
             int free = (int) Math.max(0, cap - Job.count("status in ?1", IN_FLIGHT));
@@ -150,7 +164,7 @@ public class JobClaims {
             }
             rate.used(claimed.size(), now);
             return claimed;
-        });
+        }));
     }
 
     /** Extends this worker's hold on a claimed job to a whole lease from {@code now}, as if it were claimed now. */

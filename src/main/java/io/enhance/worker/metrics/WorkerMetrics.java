@@ -32,6 +32,9 @@ public class WorkerMetrics {
     /** Work done again after a transient failure. */
     public enum Retry { SUBMIT, POLL, DELIVERY, SETTLEMENT }
 
+    /** What a claim handed out: queued jobs for submission (under the account's limits), or any other stage's due jobs. */
+    public enum Claim { SUBMISSION, STAGE }
+
     /** The final states a job can reach, as labels. */
     private static final List<String> FINAL = List.of("completed", "failed", "cancelled");
     /** What intake made of a request message, as labels. */
@@ -46,6 +49,7 @@ public class WorkerMetrics {
     private final Timer inference;
     private final Timer pollLag;
     private final Timer delivery;
+    private final Map<Claim, Timer> claims = new EnumMap<>(Claim.class);
 
     WorkerMetrics(MeterRegistry registry, AfterCommit afterCommit) {
         this.registry = registry;
@@ -72,6 +76,16 @@ public class WorkerMetrics {
                 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30);
         delivery = timer("enhance.delivery.duration", "From a job entering DELIVERING to its outputs stored in S3",
                 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600);
+        for (Claim claim : Claim.values()) {
+            claims.put(claim, Timer.builder("enhance.claim.duration").tag("claim", label(claim))
+                    .description("One claim of due jobs, its transaction included, however many it found")
+                    .serviceLevelObjectives(durations(0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)).register(registry));
+        }
+    }
+
+    /** Counted whether or not the claim's transaction committed: a slow failing claim holds the stage up just the same. */
+    public void claimed(Claim claim, Duration took) {
+        claims.get(claim).record(took);
     }
 
     public void submitted(SubmitResult result) {

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -155,6 +156,12 @@ final class BenchmarkRig implements AutoCloseable {
     }
 
     /** The body of a GET that must answer 200 within 30 s. */
+    /** The worker's {@code /q/metrics}, as Prometheus scrapes it. */
+    String workerMetrics(int port, String token) throws IOException, InterruptedException {
+        return new String(getOk(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
+                .header("Authorization", "Bearer " + token), "/q/metrics"), StandardCharsets.UTF_8);
+    }
+
     private static byte[] getOk(HttpRequest.Builder request, String path) throws IOException, InterruptedException {
         HttpResponse<byte[]> response = HTTP.send(request.timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofByteArray());

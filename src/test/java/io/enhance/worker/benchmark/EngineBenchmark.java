@@ -162,6 +162,28 @@ class EngineBenchmark {
     }
 
     /**
+     * The claims of {@code kind} between two scrapes of the worker's metrics: how many, their mean, the share within 5 ms
+     * (the histogram's bucket), and the longest (Micrometer's {@code _max}, which spans about the last two minutes).
+     */
+    private static String claimRounds(String kind, String before, String after) {
+        String series = "enhance_claim_duration_seconds";
+        String claim = "claim=\"" + kind + "\"";
+        double count = sample(after, series + "_count{" + claim + "}") - sample(before, series + "_count{" + claim + "}");
+        double sum = sample(after, series + "_sum{" + claim + "}") - sample(before, series + "_sum{" + claim + "}");
+        String within = series + "_bucket{" + claim + ",le=\"0.005\"}";
+        double fast = sample(after, within) - sample(before, within);
+        return String.format(Locale.ROOT, "%.0f, mean %.1f ms, %.0f %% within 5 ms, longest %.0f ms", count,
+                count == 0 ? Double.NaN : sum / count * 1000, count == 0 ? Double.NaN : 100 * fast / count,
+                sample(after, series + "_max{" + claim + "}") * 1000);
+    }
+
+    /** The value of the sample named exactly {@code name} (labels included) in Prometheus text, NaN if absent. */
+    private static double sample(String metrics, String name) {
+        return metrics.lines().filter(line -> line.startsWith(name + " ")).mapToDouble(line -> Double.parseDouble(
+                line.substring(name.length() + 1).trim())).findFirst().orElse(Double.NaN);
+    }
+
+    /**
      * Publishes {@code jobs} requests named {@code batch}, {@code perSecond} a second, each at its own moment
      * (pacing, not a wait for a condition), then collects their final events and stops the worker.
      */
@@ -387,10 +409,12 @@ class EngineBenchmark {
             rig.execute("analyze jobs");
             long rssBefore = ProcStats.memoryMb(worker.pid(), "VmRSS").orElse(-1);
             long submittedBefore = rig.emulatorJson("/emulator/slots").path("created").asLong();
+            String metricsBefore = rig.workerMetrics(worker.httpPort(), token);
             CpuMeter cpu = CpuMeter.start(worker, rig);
             Instant windowOpened = Instant.now();
             Thread.sleep(IDLE.multipliedBy(6).toMillis()); // the window's length is what is measured
             CpuMeter.Used used = cpu.stop();
+            String metricsAfter = rig.workerMetrics(worker.httpPort(), token);
             double windowSeconds = Duration.between(windowOpened, Instant.now()).toMillis() / 1000.0;
             long submittedInWindow = rig.emulatorJson("/emulator/slots").path("created").asLong() - submittedBefore;
             long rssAfter = ProcStats.memoryMb(worker.pid(), "VmRSS").orElse(-1);
@@ -417,6 +441,8 @@ class EngineBenchmark {
             TABLE.row("backlog waiting: PostgreSQL CPU over the same window", "", String.format(Locale.ROOT, "%.3f core",
                     used.postgres() / 1000.0 / windowSeconds));
             TABLE.row("backlog waiting: worker RSS at the window's start and end", "flat", rssBefore + " MB, " + rssAfter + " MB");
+            TABLE.row("backlog waiting: claim rounds in the window (submission; other stages)", "a few ms",
+                    claimRounds("submission", metricsBefore, metricsAfter) + "; " + claimRounds("stage", metricsBefore, metricsAfter));
             TABLE.row("backlog: each operator page's first answer / the slowest of the next 5", "≤ 100 ms", String.join("; ", slowest));
             assertThat(storedJobs).as("jobs stored").isPositive();
         }

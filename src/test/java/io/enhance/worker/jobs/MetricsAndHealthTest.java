@@ -44,6 +44,10 @@ class MetricsAndHealthTest {
         double queueWaitBefore = ScrapedMetrics.value("enhance_queue_wait_seconds_count");
         double deliveryBefore = ScrapedMetrics.value("enhance_delivery_duration_seconds_count");
         double inferenceBefore = ScrapedMetrics.value("enhance_upstream_inference_seconds_count");
+        String submissionClaims = "enhance_claim_duration_seconds_count\\{claim=\"submission\"\\}";
+        String stageClaims = "enhance_claim_duration_seconds_count\\{claim=\"stage\"\\}";
+        double submissionClaimsBefore = ScrapedMetrics.value(submissionClaims);
+        double stageClaimsBefore = ScrapedMetrics.value(stageClaims);
         String batch = "metrics-" + UUID.randomUUID().toString().substring(0, 8);
         String source = EmbeddedServices.s3().putSource(batch + ".png", TestImages.card(16, 16, 3));
         try (TestBroker broker = TestBroker.listeningTo(queues.eventsExchange())) {
@@ -64,6 +68,9 @@ class MetricsAndHealthTest {
         assertThat(ScrapedMetrics.value("enhance_upstream_inference_seconds_count") - inferenceBefore).isGreaterThanOrEqualTo(JOBS);
         assertThat(ScrapedMetrics.value("enhance_queue_wait_seconds_bucket\\{le=\"\\+Inf\"\\}"))
                 .isEqualTo(ScrapedMetrics.value("enhance_queue_wait_seconds_count"));
+        // each job was claimed for submission, then for delivery at least
+        assertThat(ScrapedMetrics.value(submissionClaims) - submissionClaimsBefore).isGreaterThanOrEqualTo(1);
+        assertThat(ScrapedMetrics.value(stageClaims) - stageClaimsBefore).isGreaterThanOrEqualTo(1);
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
             assertThat(ScrapedMetrics.value("enhance_jobs\\{status=\"completed\"\\}")).isGreaterThanOrEqualTo(JOBS);
             assertThat(ScrapedMetrics.value("enhance_spend_usd")).isGreaterThanOrEqualTo(0.025 * JOBS - 1e-9);
