@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.enhance.worker.emulator.EmulatorSettings;
@@ -43,6 +44,7 @@ class DatabaseIntakeIT {
     }
 
     @Test
+    @Tag("fault-suite") // a long outage scenario: with the fault suite, outside the test command
     void holdsRequestsThroughADatabaseOutageAndDeadLettersNoValidJob() throws Exception {
         try (PackagedWorkerRig rig = new PackagedWorkerRig("db_outage_it", new EmulatorSettings());
                 TcpProxy database = TcpProxy.to("127.0.0.1", 5432)) {
@@ -79,6 +81,7 @@ class DatabaseIntakeIT {
     }
 
     @Test
+    @Tag("fault-suite") // a long outage scenario: with the fault suite, outside the test command
     void holdsRequestsWhilePostgresqlRefusesWritesAndStoresThemWhenItTakesWritesAgain() throws Exception {
         try (PackagedWorkerRig rig = new PackagedWorkerRig("db_read_only_it", new EmulatorSettings());
                 WorkerRole role = WorkerRole.owning(rig.schema())) {

@@ -13,6 +13,7 @@ import java.util.UUID;
 
 import jakarta.inject.Inject;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.enhance.worker.config.QueuesConfig;
@@ -27,6 +28,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 
 /** Webhooks are the fast path and polling the safety net: lost webhooks delay jobs, never strand them. */
+@Tag("fault-suite") // 70 s of lost webhooks: with the fault suite, outside the test command
 @QuarkusTest
 @TestProfile(WebhooksOn.class)
 @QuarkusTestResource(EmbeddedServices.class)
