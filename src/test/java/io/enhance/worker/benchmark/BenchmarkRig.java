@@ -155,13 +155,13 @@ final class BenchmarkRig implements AutoCloseable {
         return (System.nanoTime() - start) / 1_000_000;
     }
 
-    /** The body of a GET that must answer 200 within 30 s. */
     /** The worker's {@code /q/metrics}, as Prometheus scrapes it. */
     String workerMetrics(int port, String token) throws IOException, InterruptedException {
         return new String(getOk(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
                 .header("Authorization", "Bearer " + token), "/q/metrics"), StandardCharsets.UTF_8);
     }
 
+    /** The body of a GET that must answer 200 within 30 s. */
     private static byte[] getOk(HttpRequest.Builder request, String path) throws IOException, InterruptedException {
         HttpResponse<byte[]> response = HTTP.send(request.timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofByteArray());

@@ -2,7 +2,6 @@ package io.enhance.worker.benchmark;
 
 import java.util.Locale;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Set;
 
 import io.enhance.worker.testing.WorkerProcess;
@@ -60,19 +59,18 @@ final class CpuMeter {
     }
 
     Used stop() {
-        return new Used(delta(worker, cpu(workerPid)), delta(workerCompiling, compiling(workerPid)), delta(emulator, cpu(emulatorPid)), delta(s3, cpu(s3Pid)),
+        return new Used(delta(worker, cpu(workerPid)), delta(workerCompiling, compiling(workerPid)),
+                delta(emulator, cpu(emulatorPid)), delta(s3, cpu(s3Pid)),
                 ProcStats.cpuDelta(postgres, ProcStats.cpuMillisByPid(POSTGRES)),
                 ProcStats.cpuDelta(rabbitMq, ProcStats.cpuMillisByPid(RABBITMQ)));
     }
 
     private static long cpu(long pid) {
-        OptionalLong millis = ProcStats.cpuMillis(pid);
-        return millis.isPresent() ? millis.getAsLong() : -1;
+        return ProcStats.cpuMillis(pid).orElse(-1);
     }
 
     private static long compiling(long pid) {
-        OptionalLong millis = ProcStats.compilerCpuMillis(pid);
-        return millis.isPresent() ? millis.getAsLong() : -1;
+        return ProcStats.compilerCpuMillis(pid).orElse(-1);
     }
 
     private static long delta(long before, long after) {

@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.IntStream;
 
 import org.awaitility.core.ConditionTimeoutException;
@@ -168,10 +169,10 @@ class EngineBenchmark {
     private static String claimRounds(String kind, String before, String after) {
         String series = "enhance_claim_duration_seconds";
         String claim = "claim=\"" + kind + "\"";
-        double count = sample(after, series + "_count{" + claim + "}") - sample(before, series + "_count{" + claim + "}");
-        double sum = sample(after, series + "_sum{" + claim + "}") - sample(before, series + "_sum{" + claim + "}");
-        String within = series + "_bucket{" + claim + ",le=\"0.005\"}";
-        double fast = sample(after, within) - sample(before, within);
+        ToDoubleFunction<String> grew = name -> sample(after, name) - sample(before, name);
+        double count = grew.applyAsDouble(series + "_count{" + claim + "}");
+        double sum = grew.applyAsDouble(series + "_sum{" + claim + "}");
+        double fast = grew.applyAsDouble(series + "_bucket{" + claim + ",le=\"0.005\"}");
         return String.format(Locale.ROOT, "%.0f, mean %.1f ms, %.0f %% within 5 ms, longest %.0f ms", count,
                 count == 0 ? Double.NaN : sum / count * 1000, count == 0 ? Double.NaN : 100 * fast / count,
                 sample(after, series + "_max{" + claim + "}") * 1000);
