@@ -102,7 +102,7 @@ public class DashboardResource {
 
     /**
      * Secure when the browser came over https: the request's own scheme, or behind a proxy that ends TLS
-     * the scheme it forwards, once {@code quarkus.http.proxy.*} trusts it (see the README's Dashboard).
+     * the scheme it forwards, once {@code quarkus.http.proxy.*} trusts it (see the Dashboard in src/docs/operator-guide.md).
      */
     private static NewCookie.Builder sessionCookie(String value, UriInfo request) {
         return new NewCookie.Builder(DashboardSessions.COOKIE).value(value).path("/").httpOnly(true)

@@ -210,7 +210,7 @@ public class JobEvents {
 
     /**
      * Each routing key's data schema is the file named after it. Fields are only ever added within a version;
-     * a breaking change would be a new type beside this one (README, "Compatibility").
+     * a breaking change would be a new type beside this one (src/docs/contract.md, "Compatibility").
      */
     static String dataSchema(String routingKey) {
         return SCHEMA_BASE + routingKey.replace('.', '-') + "/v1.json";

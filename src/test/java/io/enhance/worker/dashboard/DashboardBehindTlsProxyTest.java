@@ -14,7 +14,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 
 /**
- * Behind a proxy that ends TLS, configured as the README says, the session cookie is {@code Secure}:
+ * Behind a proxy that ends TLS, configured as the operator guide says, the session cookie is {@code Secure}:
  * the proxy's {@code X-Forwarded-Proto: https} says the browser used https.
  */
 @QuarkusTest
