@@ -88,7 +88,8 @@ public class EnhanceWorkerMain {
     private static IllegalStateException exitWithUsage(String problem) {
         System.err.println(problem + USAGE + (loadable(EMULATOR_MAIN).isPresent() ? DEVELOPMENT_USAGE : ""));
         System.exit(CommandLine.USAGE_ERROR);
-        return new IllegalStateException("System.exit returned");
+        // never reached: returned so that a caller can end where the compiler wants a value (orElseThrow)
+        return new IllegalStateException("exited");
     }
 
     /**
