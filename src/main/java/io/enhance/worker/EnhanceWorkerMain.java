@@ -1,30 +1,35 @@
 package io.enhance.worker;
 
+import java.lang.reflect.InvocationTargetException;
 import java.util.Arrays;
+import java.util.Optional;
 
 import io.enhance.worker.cli.CommandLine;
-import io.enhance.worker.cli.DemoCommand;
 import io.enhance.worker.cli.StatusCommand;
 import io.enhance.worker.cli.SubmitArguments;
 import io.enhance.worker.cli.SubmitCommand;
 import io.enhance.worker.cli.UsageException;
-import io.enhance.worker.emulator.EmulatorMain;
 import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
 /**
- * One jar, five commands: {@code worker} (the default) serves the queue; {@code submit} sends a folder
+ * One jar, three commands: {@code worker} (the default) serves the queue; {@code submit} sends a folder
  * or S3 prefix of images as a batch and follows it (with a worker in the same process unless
- * {@code --no-worker}); {@code status} shows a batch once; {@code demo} runs the bundled sample batch
- * on the embedded emulator and S3 store; {@code emulator} runs only the WaveSpeed emulator, without a
- * database or broker.
+ * {@code --no-worker}); {@code status} shows a batch once. The development build (src/dev/java) adds two:
+ * {@code demo} runs the bundled sample batch on the embedded emulator and S3 store; {@code emulator} runs
+ * only the WaveSpeed emulator, without a database or broker. Those two are found by class name, because
+ * the production package leaves them out.
  */
 @QuarkusMain
 public class EnhanceWorkerMain {
 
     private static final String USAGE = "Commands: worker (default), submit <folder | s3://bucket/prefix> --batch NAME"
             + " [--prompt TEXT] [--param key=value ...] [--priority N] [--timeout DURATION] [--no-worker],"
-            + " status NAME, demo [--keep-running], emulator";
+            + " status NAME";
+    private static final String DEVELOPMENT_USAGE = ", demo [--keep-running], emulator";
+    private static final String DEMO_COMMAND = "io.enhance.worker.cli.DemoCommand";
+    private static final String EMULATOR_MAIN = "io.enhance.worker.emulator.EmulatorMain";
 
     public static void main(String... args) throws Exception {
         String command = args.length == 0 ? "worker" : args[0];
@@ -44,18 +49,47 @@ public class EnhanceWorkerMain {
                     Quarkus.run(StatusCommand.class, rest);
                 }
                 case "demo" -> {
+                    Class<? extends QuarkusApplication> demo = developmentClass(command, DEMO_COMMAND)
+                            .asSubclass(QuarkusApplication.class);
                     profiles("local", "cli");
-                    Quarkus.run(DemoCommand.class, rest);
+                    Quarkus.run(demo, rest);
                 }
-                case "emulator" -> EmulatorMain.main(rest);
-                default -> {
-                    System.err.println("Unknown command '" + command + "'. " + USAGE);
-                    System.exit(CommandLine.USAGE_ERROR);
-                }
+                case "emulator" -> runMain(developmentClass(command, EMULATOR_MAIN), rest);
+                default -> exitWithUsage("Unknown command '" + command + "'. ");
             }
         } catch (UsageException e) {
             System.exit(CommandLine.usageError(e));
         }
+    }
+
+    /** A class of the development build; in the production package, which leaves it out, says so and exits. */
+    private static Class<?> developmentClass(String command, String className) {
+        return loadable(className).orElseThrow(() -> exitWithUsage("'" + command
+                + "' is a command of the development build (./mvnw package); this production package leaves it out. "));
+    }
+
+    private static Optional<Class<?>> loadable(String className) {
+        try {
+            return Optional.of(Class.forName(className));
+        } catch (ClassNotFoundException productionPackage) {
+            return Optional.empty();
+        }
+    }
+
+    private static void runMain(Class<?> program, String[] args) throws Exception {
+        try {
+            program.getMethod("main", String[].class).invoke(null, (Object) args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    /** Prints {@code problem} and the commands this package has, and exits as for bad input. */
+    private static IllegalStateException exitWithUsage(String problem) {
+        System.err.println(problem + USAGE + (loadable(EMULATOR_MAIN).isPresent() ? DEVELOPMENT_USAGE : ""));
+        System.exit(CommandLine.USAGE_ERROR);
+        // never reached: returned so that a caller can end where the compiler wants a value (orElseThrow)
+        return new IllegalStateException("exited");
     }
 
     /**

@@ -1,8 +1,6 @@
 package io.enhance.worker.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +16,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
-/** Finds a batch's images, sorted by path: in a folder (recursively), in the bundled samples, or under an S3 prefix. */
+/** Finds a batch's images, sorted by path: in a folder (recursively) or under an S3 prefix. */
 public final class InputImages {
 
     static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff");
@@ -46,18 +44,6 @@ public final class InputImages {
         return images;
     }
 
-    /** The images a classpath folder lists in its {@code index.txt} (a jar lists no folders), to upload to {@code bucket}. */
-    public static List<InputImage> onClasspath(String folder, String bucket, String batch) throws IOException {
-        List<InputImage> images = new ArrayList<>();
-        for (String name : new String(resource(folder + "/index.txt"), StandardCharsets.UTF_8).lines()
-                .map(String::strip).filter(line -> !line.isEmpty()).sorted().toList()) {
-            byte[] bytes = resource(folder + "/" + name);
-            images.add(new InputImage(name, bucket, uploadKey(batch, name), bytes.length,
-                    Optional.of(new InputImage.Upload(() -> RequestBody.fromBytes(bytes), Sha256.of(bytes)))));
-        }
-        return images;
-    }
-
     /** The images under {@code prefix}, listed page by page; nothing to upload. */
     public static List<InputImage> inS3(S3Client s3, S3Prefix prefix) {
         List<InputImage> images = new ArrayList<>();
@@ -81,14 +67,5 @@ public final class InputImages {
         List<String> segments = new ArrayList<>();
         relative.forEach(segment -> segments.add(segment.toString()));
         return String.join("/", segments);
-    }
-
-    private static byte[] resource(String name) throws IOException {
-        try (InputStream in = InputImages.class.getClassLoader().getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IOException("bundled resource missing: " + name);
-            }
-            return in.readAllBytes();
-        }
     }
 }

@@ -1,11 +1,7 @@
-package io.enhance.worker.local;
+package io.enhance.worker.config;
 
 import java.util.ArrayList;
 import java.util.List;
-
-import io.enhance.worker.config.LocalModeConfig;
-import io.enhance.worker.config.S3Config;
-import io.enhance.worker.config.WaveSpeedConfig;
 
 /** A production worker never falls back to the emulator or a local store: it names what is missing and stops. */
 final class RequiredSettings {
@@ -30,7 +26,7 @@ final class RequiredSettings {
         if (!missing.isEmpty()) {
             throw new IllegalStateException("enhance-worker cannot start: missing " + String.join(", ", missing)
                     + ". For a local run with the built-in emulator and S3 store, use the 'demo' command"
-                    + " or the 'local' profile (see README).");
+                    + " or the 'local' profile of the development build (see README).");
         }
     }
 }

@@ -1,4 +1,4 @@
-package io.enhance.worker.local;
+package io.enhance.worker.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

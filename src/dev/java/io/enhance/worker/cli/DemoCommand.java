@@ -45,7 +45,7 @@ public class DemoCommand implements QuarkusApplication {
     public int run(String... args) throws Exception {
         boolean keepRunning = List.of(args).contains("--keep-running");
         String batch = "demo-" + Instant.now().toString().replaceAll("[^0-9]", "").substring(0, 14);
-        List<InputImage> images = InputImages.onClasspath(SAMPLES, s3.bucket().orElseThrow(), batch);
+        List<InputImage> images = BundledSamples.inFolder(SAMPLES, s3.bucket().orElseThrow(), batch);
         BatchState.Outcome outcome = runner.run(batch, images, new BatchRunner.Work(SubmitArguments.DEFAULT_PROMPT,
                 Map.of("seed", IntNode.valueOf(42)), Optional.empty(), "demo"), BATCH_TIMEOUT, System.out);
         boolean allDelivered = printOutputs(batch);
