@@ -14,6 +14,7 @@ import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.RetentionConfig;
 import io.enhance.worker.jobs.DatabaseClock;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.tracking.WebhookSignatures;
 import io.quarkus.scheduler.Scheduled;
@@ -31,7 +32,10 @@ public class PurgeExpiredRows {
     /** A delivery forgotten while its timestamp is still fresh could be replayed and applied again. */
     private static final Duration SHORTEST_WEBHOOK_RETENTION = WebhookSignatures.TOLERANCE.multipliedBy(2);
 
-    /** One table's expired rows: {@code expiredRows} selects their ctids, given the cutoff ?1 and the batch size ?2. */
+    /**
+     * One table's expired rows: {@code expiredRows} selects their ctids, given the cutoff ?1 and the batch size
+     * ?2; null for the transitions of finished jobs, which {@link JobStore} deletes.
+     */
     record Purge(String table, String expiredRows, Function<RetentionConfig, Duration> retention) {
     }
 
@@ -41,10 +45,7 @@ public class PurgeExpiredRows {
                     config -> longest(config.webhookDeliveries(), SHORTEST_WEBHOOK_RETENTION)),
             new Purge("outbox_events", """
                     select ctid from outbox_events where sent_at < ?1 limit ?2""", RetentionConfig::sentEvents),
-            // finished_at is set only when a job reaches a final state, and no transition follows it
-            new Purge("job_transitions", """
-                    select t.ctid from job_transitions t join jobs j on j.id = t.job
-                    where t.at < ?1 and j.finished_at < ?1 limit ?2""", RetentionConfig::jobTransitions),
+            new Purge("job_transitions", null, RetentionConfig::jobTransitions),
             // the dashboard's per-minute charts; batch totals are kept in batch_counts
             new Purge("activity_minutes", """
                     select ctid from activity_minutes where minute < ?1 limit ?2""", RetentionConfig::jobTransitions),
@@ -59,8 +60,11 @@ public class PurgeExpiredRows {
     private final RetentionConfig config;
     private final Rounds rounds;
     private final DatabaseClock clock;
+    private final JobStore store;
 
-    PurgeExpiredRows(EntityManager entityManager, RetentionConfig config, Rounds rounds, DatabaseClock clock) {
+    PurgeExpiredRows(EntityManager entityManager, RetentionConfig config, Rounds rounds, DatabaseClock clock,
+            JobStore store) {
+        this.store = store;
         this.clock = clock;
         this.entityManager = entityManager;
         this.config = config;
@@ -88,6 +92,9 @@ public class PurgeExpiredRows {
     /** Returns how many rows it deleted. */
     @Transactional
     int purgeBatch(Purge purge, Instant cutoff) {
+        if (purge.expiredRows() == null) {
+            return store.purgeFinishedTransitions(cutoff, config.batchSize());
+        }
         return entityManager.createNativeQuery(
                 "delete from " + purge.table() + " where ctid in (" + purge.expiredRows() + ")")
                 .setParameter(1, cutoff)

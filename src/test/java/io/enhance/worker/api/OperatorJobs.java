@@ -11,6 +11,7 @@ import java.util.Map;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobError;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.StoredJobs;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.restassured.specification.RequestSpecification;
@@ -94,7 +95,7 @@ final class OperatorJobs {
 
     /** Ends a job a test left queued or in flight, so that it takes no slot or turn in the tests after it. */
     static void end(String jobId) {
-        QuarkusTransaction.requiringNew().run(() -> Job.findByJobId(jobId).ifPresent(job -> {
+        QuarkusTransaction.requiringNew().run(() -> JobStore.findByJobId(jobId).ifPresent(job -> {
             if (job.status.canMoveTo(JobStatus.CANCELLED)) {
                 job.cancelled(Instant.now(), "ended by the test");
             } else if (job.status.canMoveTo(JobStatus.FAILED)) {
@@ -104,7 +105,7 @@ final class OperatorJobs {
     }
 
     static JobStatus status(String jobId) {
-        return QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(jobId).orElseThrow().status);
+        return QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(jobId).orElseThrow().status);
     }
 
     private static Job stored(String jobId, String batchId, String source) {
