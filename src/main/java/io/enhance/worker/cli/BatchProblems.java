@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.enhance.worker.jobs.JobStore;
+import io.enhance.worker.jobs.JobStore.ReasonGroup;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /** What went wrong in a batch, grouped by reason with a few example job ids: failed jobs and rejected requests. */
@@ -27,24 +28,15 @@ public class BatchProblems {
         this.json = json;
     }
 
-    /**
-     * Jobs or requests that share a reason.
-     *
-     * @param stored of {@code jobs} rejected requests, those whose job exists all the same
-     */
-    public record Group(String reason, long jobs, long stored, List<String> examples) {
-    }
-
     /** Failed jobs by error code. */
-    public List<Group> failures(String batch) {
-        return QuarkusTransaction.requiringNew().call(() -> store.failuresOfBatch(batch, EXAMPLES)).stream()
-                .map(reason -> new Group(reason.reason(), reason.count(), reason.stored(), reason.examples())).toList();
+    public List<ReasonGroup> failures(String batch) {
+        return QuarkusTransaction.requiringNew().call(() -> store.failuresOfBatch(batch, EXAMPLES));
     }
 
     /** Requests of the batch rejected since {@code since}, by their problems ({@code field: message; ...}). */
-    public List<Group> rejections(String batch, Instant since) {
+    public List<ReasonGroup> rejections(String batch, Instant since) {
         return QuarkusTransaction.requiringNew().call(() -> store.rejectionsOfBatch(batch + "/", since, EXAMPLES)).stream()
-                .map(reason -> new Group(readable(reason.reason()), reason.count(), reason.stored(), reason.examples()))
+                .map(group -> new ReasonGroup(readable(group.reason()), group.jobs(), group.stored(), group.examples()))
                 .toList();
     }
 

@@ -28,7 +28,8 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
  * Hands out due jobs so that no two workers hold the same job: rows are locked with
  * {@code FOR UPDATE SKIP LOCKED} and their due time is pushed past a lease before the lock is
  * released. Work on a claimed job happens outside any transaction; its result is written back
- * with {@link #update}, which checks that this worker still holds the job.
+ * with {@link #update}, which checks that this worker still holds the job. The statements are
+ * {@link JobStore}'s; this class decides leases, limits and transactions.
  */
 @ApplicationScoped
 public class JobClaims {

@@ -573,29 +573,29 @@ public class JobStore {
     /**
      * Jobs or requests that share a reason.
      *
-     * @param stored of {@code count} rejected requests, those whose job exists all the same
+     * @param stored of {@code jobs} rejected requests, those whose job exists all the same
      * @param examples the first few job ids, by job id
      */
-    public record Reason(String reason, long count, long stored, List<String> examples) {
+    public record ReasonGroup(String reason, long jobs, long stored, List<String> examples) {
     }
 
     /** The batch's failed jobs by error code, with up to {@code examples} job ids each. */
-    public List<Reason> failuresOfBatch(String batchId, int examples) {
+    public List<ReasonGroup> failuresOfBatch(String batchId, int examples) {
         return reasons(FAILURES_OF_BATCH, batchId, JobStatus.FAILED.name(), examples);
     }
 
     /** The latest rejection of each job id starting {@code jobIdPrefix} since {@code since}, by its problems (JSON). */
-    public List<Reason> rejectionsOfBatch(String jobIdPrefix, Instant since, int examples) {
+    public List<ReasonGroup> rejectionsOfBatch(String jobIdPrefix, Instant since, int examples) {
         return reasons(REJECTIONS_OF_BATCH, jobIdPrefix, since, examples);
     }
 
-    private List<Reason> reasons(String statement, Object first, Object second, int examples) {
+    private List<ReasonGroup> reasons(String statement, Object first, Object second, int examples) {
         List<?> rows = entityManager.createNativeQuery(statement).setParameter(1, first).setParameter(2, second)
                 .setParameter(3, examples).getResultList();
-        List<Reason> reasons = new ArrayList<>(rows.size());
+        List<ReasonGroup> reasons = new ArrayList<>(rows.size());
         for (Object row : rows) {
             Object[] columns = (Object[]) row;
-            reasons.add(new Reason((String) columns[0], ((Number) columns[1]).longValue(), ((Number) columns[2]).longValue(),
+            reasons.add(new ReasonGroup((String) columns[0], ((Number) columns[1]).longValue(), ((Number) columns[2]).longValue(),
                     List.of(((String) columns[3]).split(" "))));
         }
         return reasons;
