@@ -239,7 +239,8 @@ public class Job extends PanacheEntityBase {
         leaseOwner = null;
     }
 
-    public void completed(List<StoredOutput> stored, BigDecimal cost, Instant now) {
+    /** Only through {@link JobOutcomes}, which writes the outcome event with it. */
+    void completed(List<StoredOutput> stored, BigDecimal cost, Instant now) {
         moveTo(JobStatus.COMPLETED, now, null);
         outputs = stored;
         costUsd = cost;
@@ -247,7 +248,8 @@ public class Job extends PanacheEntityBase {
         finish(now);
     }
 
-    public void failed(JobError error, Instant now) {
+    /** Only through {@link JobOutcomes}, which writes the outcome event with it. */
+    void failed(JobError error, Instant now) {
         moveTo(JobStatus.FAILED, now, error.code());
         errorCode = error.code();
         errorMessage = error.message();
@@ -255,13 +257,13 @@ public class Job extends PanacheEntityBase {
     }
 
     /** Fails a job whose current attempt provably created no task upstream, so it cost nothing. */
-    public void failedBeforeAnyTask(JobError error, Instant now) {
+    void failedBeforeAnyTask(JobError error, Instant now) {
         spendUsd = paidBeforeUsd;
         failed(error, now);
     }
 
     /** An operator cancels the job before it was submitted. */
-    public void cancelled(Instant now, String detail) {
+    void cancelled(Instant now, String detail) {
         moveTo(JobStatus.CANCELLED, now, detail);
         finish(now);
     }
