@@ -14,6 +14,7 @@ import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.config.S3Config;
 import io.enhance.worker.events.OutboxEvent;
 import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.StoredOutput;
 import io.enhance.worker.local.LocalServices;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -40,6 +41,8 @@ public class DemoCommand implements QuarkusApplication {
     QueuesConfig queues;
     @Inject
     LocalServices localServices;
+    @Inject
+    JobStore store;
 
     @Override
     public int run(String... args) throws Exception {
@@ -59,7 +62,7 @@ public class DemoCommand implements QuarkusApplication {
 
     /** Answers whether every job has outputs. */
     private boolean printOutputs(String batch) {
-        List<Job> jobs = QuarkusTransaction.requiringNew().call(() -> Job.<Job> list("batchId = ?1 order by jobId", batch));
+        List<Job> jobs = QuarkusTransaction.requiringNew().call(() -> store.jobsOfBatch(batch));
         System.out.println();
         boolean allDelivered = !jobs.isEmpty();
         for (Job job : jobs) {

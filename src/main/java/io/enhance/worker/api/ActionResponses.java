@@ -2,7 +2,7 @@ package io.enhance.worker.api;
 
 import jakarta.ws.rs.core.Response;
 
-import io.enhance.worker.batches.OperatorActions.JobActionResult;
+import io.enhance.worker.batches.JobActionResult;
 
 /** The HTTP status of an action on one job: done 200, refused by the job's state 409, no such job 404. */
 final class ActionResponses {

@@ -32,9 +32,11 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 import io.enhance.worker.batches.BatchReports;
 import io.enhance.worker.batches.BatchSummary;
-import io.enhance.worker.batches.OperatorActions;
-import io.enhance.worker.batches.OperatorActions.BatchActionResult;
-import io.enhance.worker.batches.OperatorActions.JobActionResult;
+import io.enhance.worker.batches.BatchActionResult;
+import io.enhance.worker.batches.BatchHolds;
+import io.enhance.worker.batches.Cancellations;
+import io.enhance.worker.batches.JobActionResult;
+import io.enhance.worker.batches.Retries;
 
 /**
  * Batches for operators: where each stands (from the counters), and cancel, pause, resume or retry
@@ -47,13 +49,18 @@ import io.enhance.worker.batches.OperatorActions.JobActionResult;
 public class BatchesResource {
 
     private final BatchReports reports;
-    private final OperatorActions actions;
+    private final Cancellations cancellations;
+    private final BatchHolds holds;
+    private final Retries retries;
     private final JobQueries queries;
     private final ObjectMapper json;
 
-    BatchesResource(BatchReports reports, OperatorActions actions, JobQueries queries, ObjectMapper json) {
+    BatchesResource(BatchReports reports, Cancellations cancellations, BatchHolds holds, Retries retries,
+            JobQueries queries, ObjectMapper json) {
         this.reports = reports;
-        this.actions = actions;
+        this.cancellations = cancellations;
+        this.holds = holds;
+        this.retries = retries;
         this.queries = queries;
         this.json = json;
     }
@@ -93,7 +100,7 @@ public class BatchesResource {
             content = @Content(schema = @Schema(implementation = BatchActionResult.class)))
     @APIResponse(responseCode = "404", description = "no such batch")
     public Response cancel(@PathParam("batch_id") String batchId) {
-        return found(batchId, actions.cancelBatch(batchId));
+        return found(batchId, cancellations.cancelBatch(batchId));
     }
 
     @POST
@@ -103,7 +110,7 @@ public class BatchesResource {
             content = @Content(schema = @Schema(implementation = BatchActionResult.class)))
     @APIResponse(responseCode = "404", description = "no such batch")
     public Response pause(@PathParam("batch_id") String batchId) {
-        return found(batchId, actions.pauseBatch(batchId));
+        return found(batchId, holds.pauseBatch(batchId));
     }
 
     @POST
@@ -113,7 +120,7 @@ public class BatchesResource {
             content = @Content(schema = @Schema(implementation = BatchActionResult.class)))
     @APIResponse(responseCode = "404", description = "no such batch")
     public Response resume(@PathParam("batch_id") String batchId) {
-        return found(batchId, actions.resumeBatch(batchId));
+        return found(batchId, holds.resumeBatch(batchId));
     }
 
     /** The results of a retry of chosen jobs of a batch. */
@@ -137,17 +144,17 @@ public class BatchesResource {
         // read here rather than by the REST layer, which would refuse a call without a body (415)
         RetryRequest request = body == null || body.isBlank() ? null : json.readValue(body, RetryRequest.class);
         if (request == null || request.jobIds() == null) {
-            return found(batchId, actions.retryBatch(batchId, request != null && request.paysAgain()));
+            return found(batchId, retries.retryBatch(batchId, request != null && request.paysAgain()));
         }
         Set<String> chosen = request.checkedJobIds();
         if (reports.batch(batchId).isEmpty()) {
             return notFound(batchId);
         }
         Set<String> members = queries.inBatch(batchId, chosen);
-        Map<String, JobActionResult> retried = actions.retryJobs(chosen.stream().filter(members::contains).toList(),
+        Map<String, JobActionResult> retried = retries.retryJobs(chosen.stream().filter(members::contains).toList(),
                 request.paysAgain()).stream().collect(Collectors.toMap(JobActionResult::jobId, result -> result));
         List<JobActionResult> results = chosen.stream().map(id -> members.contains(id) ? retried.get(id)
-                : new JobActionResult(id, OperatorActions.Result.REFUSED, null, "not a job of batch " + batchId)).toList();
+                : new JobActionResult(id, JobActionResult.Result.REFUSED, null, "not a job of batch " + batchId)).toList();
         return Response.ok(new BatchRetryResults(batchId, results)).build();
     }
 

@@ -13,7 +13,7 @@ import jakarta.ws.rs.core.StreamingOutput;
 
 import io.enhance.worker.delivery.RemoteImages;
 import io.enhance.worker.intake.SourceImage;
-import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.StoredOutput;
 import io.enhance.worker.submission.UndecidedSubmissions;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -46,7 +46,7 @@ public class JobImages {
     }
 
     public Response source(String jobId) {
-        Object image = QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(jobId).map(job -> job.input.get("image"))
+        Object image = QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(jobId).map(job -> job.input.get("image"))
                 .orElse(null));
         if (!(image instanceof String source)) {
             return ApiErrors.error(Response.Status.NOT_FOUND, "no job " + jobId);
@@ -81,7 +81,7 @@ public class JobImages {
     }
 
     public Response output(String jobId, int index) {
-        List<StoredOutput> outputs = QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(jobId)
+        List<StoredOutput> outputs = QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(jobId)
                 .map(job -> job.outputs == null ? List.<StoredOutput> of() : job.outputs).orElse(null));
         if (outputs == null) {
             return ApiErrors.error(Response.Status.NOT_FOUND, "no job " + jobId);

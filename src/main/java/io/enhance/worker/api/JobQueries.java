@@ -3,41 +3,36 @@ package io.enhance.worker.api;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
-import io.enhance.worker.batches.Rows;
 import io.enhance.worker.jobs.JobError;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.JobStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
  * The API's reads of {@code jobs} that the entity does not serve: the filtered listing, newest first
- * (by id) and paged by an opaque cursor, and which jobs belong to a batch. The listing's filters use
- * the indexes of {@code V11}.
+ * (by id) and paged by an opaque cursor, and which jobs belong to a batch ({@link JobStore} runs them).
  */
 @ApplicationScoped
 public class JobQueries {
 
     private static final String CURSOR_PREFIX = "jobs-before:";
 
-    private final EntityManager entityManager;
+    private final JobStore store;
 
-    JobQueries(EntityManager entityManager) {
-        this.entityManager = entityManager;
+    JobQueries(JobStore store) {
+        this.store = store;
     }
 
     /** What to list; null or empty fields do not filter. */
@@ -64,57 +59,21 @@ public class JobQueries {
      * @throws ApiErrors.BadRequest when the cursor is not one this method handed out
      */
     public Page list(Filter filter, String cursor, int limit) {
-        StringBuilder sql = new StringBuilder("""
-                select id, job_id, batch_id, status, error_code, error_message, attempts, retries, spend_usd, cost_usd,
-                       created_at, finished_at,
-                       case when jsonb_typeof(outputs) = 'array' then jsonb_array_length(outputs) > 0 else false end
-                from jobs where true""");
-        Map<String, Object> parameters = new LinkedHashMap<>();
-        if (!filter.statuses().isEmpty()) {
-            sql.append(" and status in (:statuses)");
-            parameters.put("statuses", filter.statuses().stream().map(JobStatus::name).toList());
-        }
-        condition(sql, parameters, "batch_id = :batch", "batch", filter.batchId());
-        condition(sql, parameters, "error_code = :error", "error", filter.errorCode());
-        condition(sql, parameters, "created_at >= :after", "after", filter.createdAfter());
-        condition(sql, parameters, "created_at < :before", "before", filter.createdBefore());
-        condition(sql, parameters, "id < :cursor", "cursor", cursor == null || cursor.isBlank() ? null : decode(cursor));
-        sql.append(" order by id desc limit :limit");
-        parameters.put("limit", limit + 1);
-        return QuarkusTransaction.requiringNew().call(() -> {
-            var query = entityManager.createNativeQuery(sql.toString());
-            parameters.forEach(query::setParameter);
-            @SuppressWarnings("unchecked")
-            List<Object[]> rows = query.getResultList();
-            boolean more = rows.size() > limit;
-            List<Object[]> page = more ? rows.subList(0, limit) : rows;
-            List<Item> items = new ArrayList<>();
-            for (Object[] row : page) {
-                items.add(new Item((String) row[1], (String) row[2], JobStatus.valueOf((String) row[3]),
-                        row[4] == null ? null : new JobError((String) row[4], (String) row[5]),
-                        ((Number) row[6]).intValue(), ((Number) row[7]).intValue(), Rows.money(row[8]), Rows.money(row[9]),
-                        Rows.instant(row[10]), Rows.instant(row[11]), (Boolean) row[12]));
-            }
-            return new Page(items, more ? encode(((Number) page.get(limit - 1)[0]).longValue()) : null);
-        });
+        Long before = cursor == null || cursor.isBlank() ? null : decode(cursor);
+        JobStore.Listing listing = new JobStore.Listing(filter.statuses(), filter.batchId(), filter.errorCode(),
+                filter.createdAfter(), filter.createdBefore(), before, limit + 1);
+        List<JobStore.ListedJob> rows = QuarkusTransaction.requiringNew().call(() -> store.list(listing));
+        boolean more = rows.size() > limit;
+        List<JobStore.ListedJob> page = more ? rows.subList(0, limit) : rows;
+        List<Item> items = page.stream().map(job -> new Item(job.jobId(), job.batchId(), job.status(), job.error(),
+                job.attempts(), job.retries(), job.spendUsd(), job.costUsd(), job.createdAt(), job.finishedAt(),
+                job.hasOutputs())).toList();
+        return new Page(items, more ? encode(page.get(limit - 1).id()) : null);
     }
 
     /** Those of {@code jobIds} that belong to the batch. */
     public Set<String> inBatch(String batchId, Collection<String> jobIds) {
-        return QuarkusTransaction.requiringNew().call(() -> {
-            @SuppressWarnings("unchecked")
-            List<String> found = entityManager.createNativeQuery("select job_id from jobs where batch_id = ?1 and job_id in (?2)")
-                    .setParameter(1, batchId).setParameter(2, jobIds).getResultList();
-            return Set.copyOf(found);
-        });
-    }
-
-    private static void condition(StringBuilder sql, Map<String, Object> parameters, String condition, String name,
-            Object value) {
-        if (value != null && !"".equals(value)) {
-            sql.append(" and ").append(condition);
-            parameters.put(name, value);
-        }
+        return QuarkusTransaction.requiringNew().call(() -> store.inBatch(batchId, jobIds));
     }
 
     private static String encode(long id) {

@@ -29,12 +29,13 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-import io.enhance.worker.batches.OperatorActions;
-import io.enhance.worker.batches.OperatorActions.JobActionResult;
+import io.enhance.worker.batches.Cancellations;
+import io.enhance.worker.batches.JobActionResult;
+import io.enhance.worker.batches.Retries;
 import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
-import io.enhance.worker.jobs.JobTransition;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.submission.UndecidedSubmissions;
 
 /**
@@ -52,15 +53,19 @@ public class JobsResource {
     private static final int SOURCE_SHOWN_WHOLE = 200;
 
     private final JobQueries queries;
-    private final OperatorActions actions;
+    private final Cancellations cancellations;
+    private final Retries retries;
     private final JobImages images;
     private final DatabaseClock clock;
     private final UndecidedSubmissions undecided;
+    private final JobStore store;
 
-    JobsResource(JobQueries queries, OperatorActions actions, JobImages images, DatabaseClock clock,
-            UndecidedSubmissions undecided) {
+    JobsResource(JobQueries queries, Cancellations cancellations, Retries retries, JobImages images, DatabaseClock clock,
+            UndecidedSubmissions undecided, JobStore store) {
         this.queries = queries;
-        this.actions = actions;
+        this.cancellations = cancellations;
+        this.retries = retries;
+        this.store = store;
         this.images = images;
         this.clock = clock;
         this.undecided = undecided;
@@ -99,7 +104,7 @@ public class JobsResource {
     @APIResponse(responseCode = "200", description = "the job")
     @APIResponse(responseCode = "404", description = "no such job")
     public Response job(@PathParam("job_id") String jobId) {
-        return Job.findByJobId(jobId).map(job -> Response.ok(describe(job, clock.now())).build())
+        return JobStore.findByJobId(jobId).map(job -> Response.ok(describe(job, clock.now())).build())
                 .orElseGet(() -> ApiErrors.error(Response.Status.NOT_FOUND, "no job " + jobId));
     }
 
@@ -140,7 +145,7 @@ public class JobsResource {
     @APIResponse(responseCode = "404", description = "no such job",
             content = @Content(schema = @Schema(implementation = JobActionResult.class)))
     public Response cancel(@PathParam("job_id") String jobId) {
-        return ActionResponses.of(actions.cancelJob(jobId));
+        return ActionResponses.of(cancellations.cancelJob(jobId));
     }
 
     @POST
@@ -157,7 +162,7 @@ public class JobsResource {
     public Response retry(@PathParam("job_id") String jobId,
             @Parameter(description = "true to submit again even if that pays again") @QueryParam("pay_again") String payAgain) {
         boolean pays = QueryParameters.flag("pay_again", payAgain);
-        return ActionResponses.of(actions.retryJobs(List.of(jobId), pays).get(0));
+        return ActionResponses.of(retries.retryJobs(List.of(jobId), pays).get(0));
     }
 
     /** A task that may be an undecided job's, as the API shows it. */
@@ -231,10 +236,10 @@ public class JobsResource {
         if (request == null) {
             throw new ApiErrors.BadRequest("body: {\"job_ids\": [...], \"pay_again\": false} expected");
         }
-        return new RetryResults(actions.retryJobs(request.checkedJobIds(), request.paysAgain()));
+        return new RetryResults(retries.retryJobs(request.checkedJobIds(), request.paysAgain()));
     }
 
-    private static Map<String, Object> describe(Job job, Instant now) {
+    private Map<String, Object> describe(Job job, Instant now) {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("job_id", job.jobId);
         view.put("batch_id", job.batchId);
@@ -251,8 +256,7 @@ public class JobsResource {
         view.put("error", job.error().map(error -> Map.of("code", error.code(), "message", error.message())).orElse(null));
         view.put("created_at", job.createdAt);
         view.put("finished_at", job.finishedAt);
-        // by time first: ids come from blocks each worker (and intake's bulk insert) takes from the sequence, out of order
-        List<Map<String, Object>> transitions = JobTransition.<JobTransition> list("job = ?1 order by at, id", job.id).stream()
+        List<Map<String, Object>> transitions = store.transitionsOf(job).stream()
                 .map(step -> {
                     Map<String, Object> entry = new LinkedHashMap<>();
                     entry.put("from", step.fromStatus);

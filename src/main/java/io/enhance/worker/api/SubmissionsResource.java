@@ -16,8 +16,8 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 import io.enhance.worker.batches.BatchReports;
-import io.enhance.worker.batches.OperatorActions;
-import io.enhance.worker.batches.OperatorActions.BatchActionResult;
+import io.enhance.worker.batches.BatchActionResult;
+import io.enhance.worker.batches.BatchHolds;
 
 /** Submissions to WaveSpeed for every batch at once: paused or not, for all workers. */
 @Path("/api/submissions")
@@ -27,11 +27,11 @@ import io.enhance.worker.batches.OperatorActions.BatchActionResult;
 public class SubmissionsResource {
 
     private final BatchReports reports;
-    private final OperatorActions actions;
+    private final BatchHolds holds;
 
-    SubmissionsResource(BatchReports reports, OperatorActions actions) {
+    SubmissionsResource(BatchReports reports, BatchHolds holds) {
         this.reports = reports;
-        this.actions = actions;
+        this.holds = holds;
     }
 
     /** Since when submissions are paused; null while they run. */
@@ -49,13 +49,13 @@ public class SubmissionsResource {
     @Path("/pause")
     @Operation(summary = "Pause all submissions", description = "Queued jobs wait as PAUSED; jobs already submitted go on.")
     public BatchActionResult pause() {
-        return actions.pauseAll();
+        return holds.pauseAll();
     }
 
     @POST
     @Path("/resume")
     @Operation(summary = "Resume submissions", description = "Batches paused on their own stay paused.")
     public BatchActionResult resume() {
-        return actions.resumeAll();
+        return holds.resumeAll();
     }
 }

@@ -19,6 +19,8 @@ import org.jboss.logging.Logger;
 import io.enhance.worker.events.JobEvents;
 import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.JobStore;
+import io.enhance.worker.jobs.Rows;
 import io.enhance.worker.runtime.Rounds;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
@@ -89,8 +91,10 @@ public class BatchCounters {
     private final EntityManager entityManager;
     private final JobEvents events;
     private final DatabaseClock clock;
+    private final JobStore store;
 
-    BatchCounters(EntityManager entityManager, JobEvents events, DatabaseClock clock) {
+    BatchCounters(EntityManager entityManager, JobEvents events, DatabaseClock clock, JobStore store) {
+        this.store = store;
         this.entityManager = entityManager;
         this.events = events;
         this.clock = clock;
@@ -180,10 +184,7 @@ public class BatchCounters {
         data.put("finished_at", lastFinishedAt == null ? null : lastFinishedAt.toString());
         data.put("duration_seconds", firstJobAt == null || lastFinishedAt == null ? null
                 : Duration.between(firstJobAt, lastFinishedAt).toMillis() / 1000.0);
-        List<?> failedIds = entityManager.createNativeQuery(
-                "select job_id from jobs where batch_id = ?1 and status = ?2 order by job_id limit ?3")
-                .setParameter(1, batch).setParameter(2, JobStatus.FAILED.name()).setParameter(3, FAILED_IDS_IN_EVENT)
-                .getResultList();
+        List<String> failedIds = store.failedJobIds(batch, FAILED_IDS_IN_EVENT);
         long failed = counts.getOrDefault(JobStatus.FAILED.name().toLowerCase(Locale.ROOT), 0L);
         data.put("failed_job_ids", failedIds);
         data.put("failed_count", failed);

@@ -21,8 +21,8 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 import io.enhance.worker.jobs.DatabaseClock;
-import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.Rows;
 import io.enhance.worker.jobs.SpendingCaps;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
@@ -123,7 +123,7 @@ public class BatchReports {
                 if (jobs != 0) {
                     counts.put(status.name().toLowerCase(Locale.ROOT), jobs);
                 }
-                if (JobClaims.IN_FLIGHT.contains(status)) {
+                if (JobStatus.IN_FLIGHT.contains(status)) {
                     inFlight += jobs;
                 }
                 spend = spend.add(Rows.money(row[2]));
@@ -153,9 +153,6 @@ public class BatchReports {
                 "select coalesce(sum(spend_usd), 0) from activity_minutes where minute >= ?1").setParameter(1, from)
                 .getSingleResult()));
     }
-
-    /** Jobs that have cost nothing yet but will when submitted. */
-    private static final List<JobStatus> NOT_YET_PAID = List.of(JobStatus.QUEUED, JobStatus.PAUSED, JobStatus.HELD_BUDGET);
 
     private List<BatchSummary> summaries(List<Object[]> batchRows) {
         if (batchRows.isEmpty()) {
@@ -192,7 +189,7 @@ public class BatchReports {
             counts.merge(status.name().toLowerCase(Locale.ROOT), count, Long::sum);
             jobs += count;
             ended += status.isTerminal() ? count : 0;
-            notYetPaid += NOT_YET_PAID.contains(status) ? count : 0;
+            notYetPaid += JobStatus.NOT_YET_PAID.contains(status) ? count : 0;
             if (status == JobStatus.FAILED) {
                 failures.merge((String) row[2], count, Long::sum);
             }

@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.enhance.worker.batches.BatchReports;
 import io.enhance.worker.cli.BatchState.Outcome;
 import io.enhance.worker.jobs.DatabaseClock;
+import io.enhance.worker.jobs.JobStore.ReasonGroup;
 
 /**
  * Follows a batch from its counters once a second until every job has ended, drawing progress: on a
@@ -46,7 +47,7 @@ public class BatchFollower {
                 : summary.map(s -> s.batchSize() == null ? s.jobs() : Math.max(s.batchSize(), s.jobs())).orElse(0L);
         var rejections = problems.rejections(batch, sentAt.map(at -> at.minus(CLOCK_MARGIN)).orElse(Instant.EPOCH));
         if (total == 0 && summary.isEmpty()) {
-            expected = rejections.stream().mapToLong(BatchProblems.Group::jobs).sum();
+            expected = rejections.stream().mapToLong(ReasonGroup::jobs).sum();
         }
         return new BatchState(batch, summary, expected, problems.failures(batch), rejections, sentAt);
     }

@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import io.enhance.worker.batches.BatchSummary;
-import io.enhance.worker.cli.BatchProblems.Group;
+import io.enhance.worker.jobs.JobStore.ReasonGroup;
 
 /** The progress line and the summary table of a batch, as text. */
 public final class BatchReport {
@@ -54,12 +54,12 @@ public final class BatchReport {
         return out.toString();
     }
 
-    private static void section(StringBuilder out, String title, List<Group> groups) {
+    private static void section(StringBuilder out, String title, List<ReasonGroup> groups) {
         if (groups.isEmpty()) {
             return;
         }
         out.append(title).append(String.format(" (up to %d example jobs each):%n", BatchProblems.EXAMPLES));
-        for (Group group : groups) {
+        for (ReasonGroup group : groups) {
             out.append(String.format(Locale.ROOT, "  %6d  %s%n          %s%n", group.jobs(),
                     group.reason().isEmpty() ? "(no error code)" : group.reason(), String.join(" ", group.examples())));
         }

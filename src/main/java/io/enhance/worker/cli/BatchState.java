@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.enhance.worker.batches.BatchSummary;
-import io.enhance.worker.cli.BatchProblems.Group;
+import io.enhance.worker.jobs.JobStore.ReasonGroup;
 
 /**
  * Where a followed batch stands: its counters, and its requests the worker rejected (those never
@@ -14,8 +14,8 @@ import io.enhance.worker.cli.BatchProblems.Group;
  * @param total the jobs the batch should end with: its images, or its batch size
  * @param sentAt when this command sent the batch, if it did: the times until the counters have the batch's own
  */
-public record BatchState(String batch, Optional<BatchSummary> summary, long total, List<Group> failures,
-        List<Group> rejections, Optional<Instant> sentAt) {
+public record BatchState(String batch, Optional<BatchSummary> summary, long total, List<ReasonGroup> failures,
+        List<ReasonGroup> rejections, Optional<Instant> sentAt) {
 
     /** How a follow or a status look ends, with the command's exit code. */
     public enum Outcome {
@@ -42,7 +42,7 @@ public record BatchState(String batch, Optional<BatchSummary> summary, long tota
     }
 
     public long rejected() {
-        return rejections.stream().mapToLong(Group::jobs).sum();
+        return rejections.stream().mapToLong(ReasonGroup::jobs).sum();
     }
 
     /** Jobs ended, and requests rejected without a job. */

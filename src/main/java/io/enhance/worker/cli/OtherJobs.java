@@ -1,14 +1,10 @@
 package io.enhance.worker.cli;
 
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.Collection;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 
-import org.hibernate.Session;
-
+import io.enhance.worker.jobs.JobStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
@@ -18,27 +14,14 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 @ApplicationScoped
 public class OtherJobs {
 
-    private static final String COUNT = "select count(*) from jobs where batch_id = ? and not (job_id = any(?))";
-    private static final int QUERY_TIMEOUT_SECONDS = 30;
+    private final JobStore store;
 
-    private final EntityManager entityManager;
-
-    OtherJobs(EntityManager entityManager) {
-        this.entityManager = entityManager;
+    OtherJobs(JobStore store) {
+        this.store = store;
     }
 
     /** How many jobs of {@code batch} are not among {@code sent}. */
     public long count(String batch, Collection<String> sent) {
-        return QuarkusTransaction.requiringNew().call(() -> entityManager.unwrap(Session.class).doReturningWork(connection -> {
-            try (PreparedStatement count = connection.prepareStatement(COUNT)) {
-                count.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
-                count.setString(1, batch);
-                count.setArray(2, connection.createArrayOf("text", sent.toArray()));
-                try (ResultSet rows = count.executeQuery()) {
-                    rows.next();
-                    return rows.getLong(1);
-                }
-            }
-        }));
+        return QuarkusTransaction.requiringNew().call(() -> store.countOthersOfBatch(batch, sent));
     }
 }

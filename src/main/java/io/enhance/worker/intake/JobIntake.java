@@ -28,6 +28,7 @@ import io.enhance.worker.events.JobEvents;
 import io.enhance.worker.events.JobEvents.Problem;
 import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.tracing.TraceContext;
 
 /**
@@ -52,9 +53,11 @@ public class JobIntake {
     private final EntityManager entityManager;
     private final DatabaseClock clock;
     private final ObjectMapper json;
+    private final JobStore store;
 
     JobIntake(JobRequestParser parser, NewJobs newJobs, JobEvents events, EntityManager entityManager, ObjectMapper json,
-            DatabaseClock clock) {
+            DatabaseClock clock, JobStore store) {
+        this.store = store;
         this.clock = clock;
         this.parser = parser;
         this.newJobs = newJobs;
@@ -108,7 +111,7 @@ public class JobIntake {
         creating.values().stream().filter(m -> created.contains(m.request().jobId())).forEach(creators::add);
         Map<String, Job> existing = existingJobs(messages.stream().filter(m -> m.parsed().valid() && !creators.contains(m))
                 .map(m -> m.request().jobId()).collect(Collectors.toSet()));
-        Map<String, String> batchesOfRejectedJobIds = batchesOfJobs(messages.stream().map(RequestMessage::parsed)
+        Map<String, String> batchesOfRejectedJobIds = store.batchesOf(messages.stream().map(RequestMessage::parsed)
                 .filter(parsed -> !parsed.valid() && parsed.jobId() != null && parsed.batchId() != null)
                 .map(JobRequestParser.Parsed::jobId).collect(Collectors.toSet()));
         List<Result> results = new ArrayList<>(messages.size());
@@ -127,18 +130,6 @@ public class JobIntake {
         return results;
     }
 
-    /** The batch id of each of these job ids that is a job with a batch. */
-    private Map<String, String> batchesOfJobs(Set<String> jobIds) {
-        if (jobIds.isEmpty()) {
-            return Map.of();
-        }
-        @SuppressWarnings("unchecked")
-        List<Object[]> rows = entityManager.createNativeQuery(
-                "select job_id, batch_id from jobs where job_id in (?1) and batch_id is not null")
-                .setParameter(1, jobIds).getResultList();
-        return rows.stream().collect(Collectors.toMap(row -> (String) row[0], row -> (String) row[1]));
-    }
-
     /**
      * The batch a rejected request is an ended member of: the one it names, unless its job_id is
      * already a job of that batch, which is the member.
@@ -147,12 +138,12 @@ public class JobIntake {
         return batchId != null && batchId.equals(batchOfItsJob) ? null : batchId;
     }
 
-    private static Map<String, Job> existingJobs(Set<String> jobIds) {
+    private Map<String, Job> existingJobs(Set<String> jobIds) {
         if (jobIds.isEmpty()) {
             return Map.of();
         }
         Map<String, Job> jobs = new HashMap<>();
-        Job.<Job> list("jobId in ?1", jobIds).forEach(job -> jobs.put(job.jobId, job));
+        store.findByJobIds(jobIds).forEach(job -> jobs.put(job.jobId, job));
         if (jobs.size() < jobIds.size()) { // purged between the insert and this read: each message is stored again alone
             throw new IllegalStateException("a job taken by a request vanished before it was read");
         }
@@ -208,7 +199,7 @@ public class JobIntake {
         List<Problem> problems = List.of(new Problem("$", "could not be stored after " + failures + " attempts: "
                 + error.getClass().getSimpleName()));
         forgetFailures(List.of(rejectionId(sha256(body), messageId)));
-        String batchOfItsJob = read.jobId() == null ? null : batchesOfJobs(Set.of(read.jobId())).get(read.jobId());
+        String batchOfItsJob = read.jobId() == null ? null : store.batchesOf(Set.of(read.jobId())).get(read.jobId());
         return reject(body, messageId, new JobRequestParser.Parsed(null, read.jobId(), read.batchId(), read.batchSize(),
                 problems), memberOf(read.batchId(), batchOfItsJob), trace);
     }

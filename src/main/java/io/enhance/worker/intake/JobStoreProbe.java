@@ -8,6 +8,7 @@ import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.agroal.api.AgroalDataSource;
+import io.enhance.worker.jobs.JobStore;
 
 /**
  * Whether jobs can be stored right now: reads the jobs table the way intake does, in the schema
@@ -54,7 +55,7 @@ public class JobStoreProbe {
         try (Statement statement = connection.createStatement()) {
             statement.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
             statement.execute("set local synchronous_commit = off"); // a probe's commit need not wait for the disk
-            statement.executeQuery("select id from jobs limit 1").close();
+            JobStore.probe(statement);
             statement.executeQuery("select id from intake_failures limit 1").close();
             statement.executeUpdate("""
                     insert into job_store_probe (id, probed_at) values (1, now())

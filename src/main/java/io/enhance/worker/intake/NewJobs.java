@@ -1,15 +1,11 @@
 package io.enhance.worker.intake;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
@@ -24,41 +20,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.enhance.worker.jobs.FairQueue;
-import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.SubmissionHolds;
 
 /**
- * Stores new jobs, queued (paused while an operator holds their batch), with their first transition, in one statement per batch: no entity is
- * built, loaded or dirty-checked on the hot path of intake.
+ * Stores new jobs, queued (paused while an operator holds their batch), with their first transition, in one
+ * statement per batch ({@link JobStore#insertNew}), and sizes their batches.
  */
 @ApplicationScoped
 class NewJobs {
-
-    /*
-     * Each row draws its own id from the pooled sequence, so it takes a whole block: Hibernate, which
-     * uses the block below each value it draws, never meets these ids. The transition copies the
-     * status the row was stored with: QUEUED, or PAUSED while an operator holds submissions.
-     */
-    private static final String INSERT = """
-            with stored as (
-                insert into jobs (id, job_id, batch_id, status, input, output_bucket, output_key_prefix, metadata,
-                        request_digest, trace_parent, trace_state, due_at, created_at, updated_at, priority, batch_rank)
-                select nextval('jobs_seq'), r.job_id, r.batch_id, case when %s then ? else ? end,
-                        cast(r.input as jsonb), r.output_bucket,
-                        r.output_key_prefix, cast(r.metadata as jsonb), r.request_digest, r.trace_parent, r.trace_state,
-                        ?, ?, ?, r.priority, r.batch_rank
-                from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                            ?::text[], ?::int[], ?::bigint[])
-                        as r(job_id, batch_id, input, output_bucket, output_key_prefix, metadata, request_digest,
-                             trace_parent, trace_state, priority, batch_rank)
-                on conflict (job_id) do nothing
-                returning id, job_id, status, created_at
-            ), transitions as (
-                insert into job_transitions (id, job, from_status, to_status, at, detail)
-                select nextval('job_transitions_seq'), id, null, status, created_at,
-                       case when status = 'PAUSED' then '%s' end from stored
-            )
-            select job_id from stored""".formatted(SubmissionHolds.held("r.batch_id"), SubmissionHolds.PAUSED);
 
     /** The first request of a batch that gives its size sets it. */
     private static final String SIZE_BATCHES = """
@@ -67,14 +37,16 @@ class NewJobs {
             on conflict (batch_key) do update set expected_jobs = excluded.expected_jobs
             where batches.expected_jobs is null""";
 
-    /** Rows of another worker's open transaction with the same job id make this insert wait; not forever. */
+    /** Rows of another worker's open transaction with the same batch make this insert wait; not forever. */
     private static final int QUERY_TIMEOUT_SECONDS = 30;
 
     private final EntityManager entityManager;
     private final ObjectMapper json;
     private final FairQueue fairQueue;
+    private final JobStore store;
 
-    NewJobs(EntityManager entityManager, ObjectMapper json, FairQueue fairQueue) {
+    NewJobs(EntityManager entityManager, ObjectMapper json, FairQueue fairQueue, JobStore store) {
+        this.store = store;
         this.entityManager = entityManager;
         this.json = json;
         this.fairQueue = fairQueue;
@@ -90,31 +62,19 @@ class NewJobs {
         if (messages.isEmpty()) {
             return Set.of();
         }
-        int size = messages.size();
-        String[][] columns = new String[9][size];
-        Integer[] priorities = new Integer[size];
-        Long[] ranks = new Long[size];
         Map<String, Long> nextRank = new HashMap<>();
         messages.stream().collect(Collectors.groupingBy(message -> batchKey(message.request()), Collectors.counting()))
                 .forEach((batch, count) -> nextRank.put(batch, fairQueue.reserve(batch, count.intValue())));
-        int row = 0;
+        List<JobStore.NewJob> jobs = new ArrayList<>(messages.size());
         for (RequestMessage message : messages) {
             JobRequest request = message.request();
-            columns[0][row] = request.jobId();
-            columns[1][row] = request.batchId();
-            columns[2][row] = toJson(request.input());
-            columns[3][row] = request.outputBucket();
-            columns[4][row] = request.outputKeyPrefix();
-            columns[5][row] = request.metadata() == null ? null : toJson(request.metadata()); // SQL null, not JSON null
-            columns[6][row] = message.digest();
-            columns[7][row] = message.trace().traceParent();
-            columns[8][row] = message.trace().traceState();
-            priorities[row] = request.priority();
-            ranks[row] = nextRank.merge(batchKey(request), 1L, Long::sum) - 1;
-            row++;
+            jobs.add(new JobStore.NewJob(request.jobId(), request.batchId(), toJson(request.input()),
+                    request.outputBucket(), request.outputKeyPrefix(),
+                    request.metadata() == null ? null : toJson(request.metadata()), // SQL null, not JSON null
+                    message.digest(), message.trace().traceParent(), message.trace().traceState(), request.priority(),
+                    nextRank.merge(batchKey(request), 1L, Long::sum) - 1));
         }
-        OffsetDateTime at = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
-        return entityManager.unwrap(Session.class).doReturningWork(connection -> run(connection, columns, priorities, ranks, at));
+        return store.insertNew(jobs, SubmissionHolds.PAUSED, now);
     }
 
     /**
@@ -139,30 +99,6 @@ class NewJobs {
 
     private static String batchKey(JobRequest request) {
         return request.batchId() == null ? "" : request.batchId();
-    }
-
-    private static Set<String> run(Connection connection, String[][] columns, Integer[] priorities, Long[] ranks,
-            OffsetDateTime at) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
-            insert.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
-            insert.setString(1, JobStatus.PAUSED.name());
-            insert.setString(2, JobStatus.QUEUED.name());
-            insert.setObject(3, at);
-            insert.setObject(4, at);
-            insert.setObject(5, at);
-            for (int column = 0; column < columns.length; column++) {
-                insert.setArray(6 + column, connection.createArrayOf("text", columns[column]));
-            }
-            insert.setArray(6 + columns.length, connection.createArrayOf("integer", priorities));
-            insert.setArray(7 + columns.length, connection.createArrayOf("bigint", ranks));
-            Set<String> stored = new HashSet<>();
-            try (ResultSet rows = insert.executeQuery()) {
-                while (rows.next()) {
-                    stored.add(rows.getString(1));
-                }
-            }
-            return stored;
-        }
     }
 
     private String toJson(Object value) {

@@ -136,10 +136,6 @@ public class Job extends PanacheEntityBase {
     public Instant submittedAt;
     public Instant finishedAt;
 
-    public static Optional<Job> findByJobId(String jobId) {
-        return find("jobId", jobId).firstResultOptional();
-    }
-
     /** Records a submit attempt before the POST leaves, so a crash mid-request is never mistaken for "not sent". */
     public void startSubmission(Instant now, Duration lease, String owner, BigDecimal price) {
         moveTo(JobStatus.SUBMITTING, now, "attempt " + (attempts + 1));
@@ -243,7 +239,8 @@ public class Job extends PanacheEntityBase {
         leaseOwner = null;
     }
 
-    public void completed(List<StoredOutput> stored, BigDecimal cost, Instant now) {
+    /** Only through {@link JobOutcomes}, which writes the outcome event with it. */
+    void completed(List<StoredOutput> stored, BigDecimal cost, Instant now) {
         moveTo(JobStatus.COMPLETED, now, null);
         outputs = stored;
         costUsd = cost;
@@ -251,7 +248,8 @@ public class Job extends PanacheEntityBase {
         finish(now);
     }
 
-    public void failed(JobError error, Instant now) {
+    /** Only through {@link JobOutcomes}, which writes the outcome event with it. */
+    void failed(JobError error, Instant now) {
         moveTo(JobStatus.FAILED, now, error.code());
         errorCode = error.code();
         errorMessage = error.message();
@@ -259,13 +257,13 @@ public class Job extends PanacheEntityBase {
     }
 
     /** Fails a job whose current attempt provably created no task upstream, so it cost nothing. */
-    public void failedBeforeAnyTask(JobError error, Instant now) {
+    void failedBeforeAnyTask(JobError error, Instant now) {
         spendUsd = paidBeforeUsd;
         failed(error, now);
     }
 
     /** An operator cancels the job before it was submitted. */
-    public void cancelled(Instant now, String detail) {
+    void cancelled(Instant now, String detail) {
         moveTo(JobStatus.CANCELLED, now, detail);
         finish(now);
     }
@@ -366,13 +364,7 @@ public class Job extends PanacheEntityBase {
 
     /** When the job last entered DELIVERING: kept on the row, else from its transitions. */
     public Instant deliveringSince() {
-        return deliveringAt != null ? deliveringAt : enteredAt(JobStatus.DELIVERING).orElse(updatedAt);
-    }
-
-    /** When the job last entered {@code status}, as its recorded transitions say. */
-    private Optional<Instant> enteredAt(JobStatus status) {
-        return JobTransition.<JobTransition> find("job = ?1 and toStatus = ?2 order by at desc", id, status.name())
-                .firstResultOptional().map(transition -> transition.at);
+        return deliveringAt != null ? deliveringAt : JobStore.lastEntered(this, JobStatus.DELIVERING).orElse(updatedAt);
     }
 
     public Optional<JobError> error() {
@@ -386,11 +378,6 @@ public class Job extends PanacheEntityBase {
     }
 
     private void moveTo(JobStatus next, Instant now, String detail) {
-        if (!status.canMoveTo(next)) {
-            throw new IllegalTransitionException(jobId, status, next);
-        }
-        JobTransition.of(this, status, next, now, detail).persist();
-        status = next;
-        updatedAt = now;
+        JobStore.recordMove(this, next, now, detail);
     }
 }

@@ -16,10 +16,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.LockModeType;
 
-import org.hibernate.jpa.HibernateHints;
-import org.hibernate.query.NativeQuery;
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.PipelineConfig;
@@ -31,20 +28,13 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
  * Hands out due jobs so that no two workers hold the same job: rows are locked with
  * {@code FOR UPDATE SKIP LOCKED} and their due time is pushed past a lease before the lock is
  * released. Work on a claimed job happens outside any transaction; its result is written back
- * with {@link #update}, which checks that this worker still holds the job.
+ * with {@link #update}, which checks that this worker still holds the job. The statements are
+ * {@link JobStore}'s; this class decides leases, limits and transactions.
  */
 @ApplicationScoped
 public class JobClaims {
 
     private static final Logger LOG = Logger.getLogger(JobClaims.class);
-    /** A task may exist upstream, paid and running, for jobs in these states. */
-    public static final Set<JobStatus> IN_FLIGHT = Set.of(JobStatus.SUBMITTING, JobStatus.SUBMISSION_UNKNOWN,
-            JobStatus.SUBMITTED, JobStatus.PROCESSING);
-
-    /** Any constant will do, as long as nothing else in the database takes this advisory lock. */
-    private static final long SUBMISSION_CLAIM_LOCK = 0x656E68616E6365L;
-    /** Higher priority first; within one, batches take turns ({@link FairQueue}); then the longest waiting. */
-    private static final String SUBMISSION_ORDER = "priority desc, batch_rank, due_at";
     /** Rows that failed one by one, none written, after which the rest are not tried: the database is failing. */
     private static final int FAILURES_BEFORE_GIVING_UP_ONE_BY_ONE = 3;
 
@@ -56,9 +46,11 @@ public class JobClaims {
     private final DatabaseClock clock;
     private final FairQueue fairQueue;
     private final WorkerMetrics metrics;
+    private final JobStore store;
 
     JobClaims(PipelineConfig pipeline, WorkerIdentity worker, SpendingCaps caps, DatabaseClock clock, FairQueue fairQueue,
-            WorkerMetrics metrics) {
+            WorkerMetrics metrics, JobStore store) {
+        this.store = store;
         this.metrics = metrics;
         this.fairQueue = fairQueue;
         this.clock = clock;
@@ -97,7 +89,11 @@ public class JobClaims {
             return List.of();
         }
         return timed(WorkerMetrics.Claim.STAGE, () -> QuarkusTransaction.requiringNew()
-                .call(() -> claimDue(statuses, "true", "due_at", Math.min(limit, pipeline.batchSize()), true)));
+                .call(() -> {
+                    Instant now = clock.now();
+                    return store.claimDue(statuses, now.plus(pipeline.leaseDuration()), worker.name(), now,
+                            Math.min(limit, pipeline.batchSize()), true);
+                }));
     }
 
     private <T> T timed(WorkerMetrics.Claim claim, Supplier<T> round) {
@@ -116,9 +112,7 @@ public class JobClaims {
 
     /** When the earliest job in one of {@code statuses} falls due, if any is waiting. */
     public Optional<Instant> nextDue(Set<JobStatus> statuses) {
-        return QuarkusTransaction.requiringNew().call(() -> Optional.ofNullable(Job.getEntityManager()
-                .createQuery("select min(dueAt) from Job where status in ?1", Instant.class)
-                .setParameter(1, statuses).getSingleResult()));
+        return QuarkusTransaction.requiringNew().call(() -> store.nextDue(statuses));
     }
 
     /** The submissions per minute all workers may still make; called under the claim's advisory lock. */
@@ -136,16 +130,14 @@ public class JobClaims {
      */
     public List<Job> claimForSubmission(int cap, Rate rate) {
         return timed(WorkerMetrics.Claim.SUBMISSION, () -> QuarkusTransaction.requiringNew().call(() -> {
-            Job.getEntityManager().createNativeQuery("select cast(pg_advisory_xact_lock(?1) as text)")
-                    .setParameter(1, SUBMISSION_CLAIM_LOCK).getSingleResult();
-            int free = (int) Math.max(0, cap - Job.count("status in ?1", IN_FLIGHT));
+            store.takeSubmissionClaimLock();
+            int free = (int) Math.max(0, cap - store.countIn(JobStatus.IN_FLIGHT));
             Instant now = clock.now();
             SpendingCaps.Budget budget = caps.budget(now);
             List<Job> claimed = new ArrayList<>();
             int limit = Math.min(Math.min(free, rate.room(now)), pipeline.batchSize());
-            List<Job> due = claimDue(Set.of(JobStatus.QUEUED, JobStatus.HELD_BUDGET),
-                    "not " + SubmissionHolds.held("batch_id"), SUBMISSION_ORDER, limit, false)
-                    .stream().map(Claimed::job).toList();
+            List<Job> due = limit <= 0 ? List.of() : store.claimForSubmission(now.plus(pipeline.leaseDuration()),
+                    worker.name(), now, limit).stream().map(Claimed::job).toList();
             due.stream().mapToLong(job -> job.batchRank).max().ifPresent(fairQueue::submitted);
             for (Job job : due) {
                 Optional<SpendingCaps.Hold> hold = budget.reserve(job);
@@ -215,10 +207,7 @@ public class JobClaims {
     private WriteBack updateAll(List<Long> ids, BiPredicate<Integer, Job> applies, BiConsumer<Integer, Job> change) {
         try {
             return QuarkusTransaction.requiringNew().call(() -> {
-                // locked in id order, as every batch write does, so that two of them cannot deadlock
-                Map<Long, Job> held = Job.<Job> find("id in ?1 order by id", ids)
-                        .withLock(LockModeType.PESSIMISTIC_WRITE).stream()
-                        .collect(Collectors.toMap(job -> job.id, job -> job));
+                Map<Long, Job> held = store.lockAll(ids);
                 Set<Integer> written = new HashSet<>();
                 for (int i = 0; i < ids.size(); i++) {
                     Job job = held.get(ids.get(i));
@@ -227,7 +216,7 @@ public class JobClaims {
                         written.add(i);
                     }
                 }
-                Job.getEntityManager().flush(); // a refused write fails here, in this call, not in the commit's synchronisation
+                store.flush();
                 return new WriteBack(written, Set.of());
             });
         } catch (RuntimeException batchFailed) {
@@ -261,8 +250,7 @@ public class JobClaims {
 
     /** Applies {@code change} to every job in {@code status} leased to {@code owner}, locked, in one transaction. */
     public void updateLeasedTo(String owner, JobStatus status, Consumer<Job> change) {
-        QuarkusTransaction.requiringNew().run(() -> Job.<Job> find("leaseOwner = ?1 and status = ?2 order by id", owner, status)
-                .withLock(LockModeType.PESSIMISTIC_WRITE).list().forEach(change));
+        QuarkusTransaction.requiringNew().run(() -> store.lockLeasedTo(owner, status).forEach(change));
     }
 
     /**
@@ -270,8 +258,7 @@ public class JobClaims {
      * graceful shutdown, or once {@code owner} stopped beating. A SUBMITTING one is then settled.
      */
     public int handBackLeases(String owner) {
-        return QuarkusTransaction.requiringNew().call(() -> Job.update(
-                "leaseOwner = null, dueAt = ?1 where leaseOwner = ?2", clock.now(), owner));
+        return QuarkusTransaction.requiringNew().call(() -> store.handBackLeases(owner, clock.now()));
     }
 
     /**
@@ -281,7 +268,7 @@ public class JobClaims {
     public boolean update(long id, JobStatus expected, Consumer<Job> change) {
         try {
             return QuarkusTransaction.requiringNew().call(() -> {
-                Optional<Job> held = Job.<Job> findByIdOptional(id, LockModeType.PESSIMISTIC_WRITE)
+                Optional<Job> held = store.lock(id)
                         .filter(job -> job.status == expected && worker.name().equals(job.leaseOwner));
                 held.ifPresent(change);
                 return held.isPresent();
@@ -290,35 +277,5 @@ public class JobClaims {
             LOG.warnf("Job %d not updated (will be retried when its lease runs out): %s", id, e.toString());
             return false;
         }
-    }
-
-    /**
-     * Leases up to {@code limit} due jobs that meet the SQL {@code condition}, in one statement. Jobs only read by the caller come back
-     * read-only: no snapshot is kept and nothing is dirty-checked, which is most of what a claim
-     * used to cost. The version moves as with any other write.
-     */
-    private List<Claimed> claimDue(Set<JobStatus> statuses, String condition, String order, int limit, boolean readOnly) {
-        if (limit <= 0) {
-            return List.of();
-        }
-        Instant now = clock.now();
-        @SuppressWarnings("unchecked")
-        List<Object[]> rows = Job.getEntityManager().createNativeQuery("""
-                update jobs set due_at = ?1, lease_owner = ?2, version = jobs.version + 1
-                from (select id, due_at from jobs where status in (?3) and due_at <= ?4 and %s
-                      order by %s limit ?5 for update skip locked) due
-                where jobs.id = due.id
-                returning jobs.*, due.due_at as was_due""".formatted(condition, order))
-                .unwrap(NativeQuery.class)
-                .addEntity(Job.class)
-                .addScalar("was_due", Instant.class)
-                .setParameter(1, now.plus(pipeline.leaseDuration()))
-                .setParameter(2, worker.name())
-                .setParameter(3, statuses.stream().map(JobStatus::name).toList())
-                .setParameter(4, now)
-                .setParameter(5, limit)
-                .setHint(HibernateHints.HINT_READ_ONLY, readOnly)
-                .getResultList();
-        return rows.stream().map(row -> new Claimed((Job) row[0], (Instant) row[1])).toList();
     }
 }

@@ -39,7 +39,7 @@ public class JobOutcomes {
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void fail(Job job, String code, String message) {
-        boolean heldASlot = JobClaims.IN_FLIGHT.contains(job.status);
+        boolean heldASlot = JobStatus.IN_FLIGHT.contains(job.status);
         job.failed(new JobError(code, message), clock.now());
         finished(job, heldASlot);
     }
@@ -47,7 +47,7 @@ public class JobOutcomes {
     /** Fails a job whose current attempt provably created no task: it cost nothing, so a retry is free. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void failBeforeAnyTask(Job job, String code, String message) {
-        boolean heldASlot = JobClaims.IN_FLIGHT.contains(job.status);
+        boolean heldASlot = JobStatus.IN_FLIGHT.contains(job.status);
         job.failedBeforeAnyTask(new JobError(code, message), clock.now());
         finished(job, heldASlot);
     }

@@ -86,4 +86,23 @@ public enum JobStatus {
 
     /** States in which a prediction exists upstream and is being followed. */
     public static final Set<JobStatus> TRACKED = EnumSet.of(SUBMITTED, PROCESSING);
+
+    /** A task may exist upstream, paid and running, for jobs in these states: each holds an in-flight slot. */
+    public static final Set<JobStatus> IN_FLIGHT = EnumSet.of(SUBMITTING, SUBMISSION_UNKNOWN, SUBMITTED, PROCESSING);
+
+    /** Already submitted, or being delivered: cancelling the batch leaves these to run to the end. */
+    public static final Set<JobStatus> RUNS_TO_END = EnumSet.of(SUBMITTING, SUBMISSION_UNKNOWN, SUBMITTED, PROCESSING,
+            DELIVERING);
+
+    /** Not submitted yet, so an operator may still cancel it: the states the table lets move to CANCELLED. */
+    public static final Set<JobStatus> CANCELLABLE = allowedBefore(CANCELLED);
+
+    /** Waiting for a submission slot: the submission claim takes these, and an operator's hold pauses them. */
+    public static final Set<JobStatus> WAITING_TO_SUBMIT = EnumSet.of(QUEUED, HELD_BUDGET);
+
+    /** Have cost nothing yet, but will when submitted. */
+    public static final Set<JobStatus> NOT_YET_PAID = EnumSet.of(QUEUED, PAUSED, HELD_BUDGET);
+
+    /** Left by a deliberate wait, not a failed attempt: a move out of one starts a new run of submission attempts. */
+    public static final Set<JobStatus> DELIBERATE_WAITS = EnumSet.of(HELD_BUDGET, PAUSED, FAILED);
 }

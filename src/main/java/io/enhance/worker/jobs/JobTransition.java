@@ -1,8 +1,6 @@
 package io.enhance.worker.jobs;
 
 import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
 
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
@@ -27,21 +25,6 @@ public class JobTransition extends PanacheEntityBase {
     public String toStatus;
     public Instant at;
     public String detail;
-
-    /**
-     * When the job's current run of submission attempts began: its first attempt since it was accepted,
-     * released from a budget hold or an operator's pause, retried by an operator, or paused by a
-     * refused account (deliberate waits, not failed attempts).
-     */
-    public static Optional<Instant> firstAttemptSinceRelease(Job job) {
-        Instant first = getEntityManager().createQuery("select min(t.at) from JobTransition t where t.job = ?1"
-                + " and t.toStatus = ?2 and not exists (select 1 from JobTransition w where w.job = ?1 and w.at > t.at"
-                + " and (w.fromStatus in ?3 or w.detail like ?4))", Instant.class)
-                .setParameter(1, job.id).setParameter(2, JobStatus.SUBMITTING.name())
-                .setParameter(3, List.of(JobStatus.HELD_BUDGET.name(), JobStatus.PAUSED.name(), JobStatus.FAILED.name())).setParameter(4, Job.ACCOUNT_PAUSE + "%")
-                .getSingleResult();
-        return Optional.ofNullable(first);
-    }
 
     static JobTransition of(Job job, JobStatus from, JobStatus to, Instant at, String detail) {
         JobTransition transition = new JobTransition();

@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 
 import io.enhance.worker.config.WaveSpeedConfig;
@@ -26,11 +25,11 @@ public class SpendingCaps {
     private static final Duration BATCH_RECHECK = Duration.ofMinutes(1);
 
     private final WaveSpeedConfig config;
-    private final EntityManager entityManager;
+    private final JobStore store;
 
-    SpendingCaps(WaveSpeedConfig config, EntityManager entityManager) {
+    SpendingCaps(WaveSpeedConfig config, JobStore store) {
         this.config = config;
-        this.entityManager = entityManager;
+        this.store = store;
     }
 
     public BigDecimal price() {
@@ -41,13 +40,8 @@ public class SpendingCaps {
     @Transactional(Transactional.TxType.MANDATORY)
     public Budget budget(Instant now) {
         Instant dayStart = LocalDate.ofInstant(now, ZoneOffset.UTC).atStartOfDay().toInstant(ZoneOffset.UTC);
-        BigDecimal today = config.dailySpendCapUsd().isEmpty() ? BigDecimal.ZERO : sum(
-                "select coalesce(sum(spend_usd), 0) from jobs where attempt_started_at >= ?1", dayStart);
+        BigDecimal today = config.dailySpendCapUsd().isEmpty() ? BigDecimal.ZERO : store.spendSince(dayStart);
         return new Budget(today, dayStart.plus(Duration.ofDays(1)), now);
-    }
-
-    private BigDecimal sum(String sql, Object parameter) {
-        return (BigDecimal) entityManager.createNativeQuery(sql).setParameter(1, parameter).getSingleResult();
     }
 
     /** The spend of one claim round: today's, and each batch's as it is first needed. */
@@ -73,8 +67,7 @@ public class SpendingCaps {
                         + " submitted today, UTC)", nextDay));
             }
             Optional<BigDecimal> batchCap = config.batchSpendCapUsd().filter(cap -> job.batchId != null);
-            BigDecimal batch = batchCap.isEmpty() ? BigDecimal.ZERO : batches.computeIfAbsent(job.batchId,
-                    id -> sum("select coalesce(sum(spend_usd), 0) from jobs where batch_id = ?1", id));
+            BigDecimal batch = batchCap.isEmpty() ? BigDecimal.ZERO : batches.computeIfAbsent(job.batchId, store::spendOfBatch);
             if (batchCap.isPresent() && batch.add(price).compareTo(batchCap.get()) > 0) {
                 return Optional.of(new Hold("batch spending cap of $" + batchCap.get() + " reached ($" + batch
                         + " submitted for batch " + job.batchId + ")", now.plus(BATCH_RECHECK)));

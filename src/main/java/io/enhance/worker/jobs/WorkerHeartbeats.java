@@ -10,6 +10,7 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.PipelineConfig;
+import io.quarkus.hibernate.orm.panache.Panache;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -54,7 +55,7 @@ public class WorkerHeartbeats {
         }
         Instant now = clock.now();
         try {
-            QuarkusTransaction.requiringNew().run(() -> Job.getEntityManager().createNativeQuery("""
+            QuarkusTransaction.requiringNew().run(() -> Panache.getEntityManager().createNativeQuery("""
                     insert into worker_heartbeats (worker, started_at, beat_at) values (?1, ?2, ?3)
                     on conflict (worker) do update set beat_at = excluded.beat_at""")
                     .setParameter(1, worker.name()).setParameter(2, startedAt).setParameter(3, now).executeUpdate());
@@ -91,7 +92,7 @@ public class WorkerHeartbeats {
             return;
         }
         @SuppressWarnings("unchecked")
-        List<String> stopped = QuarkusTransaction.requiringNew().call(() -> Job.getEntityManager().createNativeQuery(
+        List<String> stopped = QuarkusTransaction.requiringNew().call(() -> Panache.getEntityManager().createNativeQuery(
                 "select worker from worker_heartbeats where beat_at < ?1 and worker <> ?2")
                 .setParameter(1, silentSince).setParameter(2, worker.name()).getResultList());
         for (String silent : stopped) {
@@ -104,7 +105,7 @@ public class WorkerHeartbeats {
     }
 
     private void forget(String stopped) {
-        QuarkusTransaction.requiringNew().run(() -> Job.getEntityManager()
+        QuarkusTransaction.requiringNew().run(() -> Panache.getEntityManager()
                 .createNativeQuery("delete from worker_heartbeats where worker = ?1").setParameter(1, stopped).executeUpdate());
     }
 

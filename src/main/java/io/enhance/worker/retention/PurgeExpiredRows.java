@@ -14,6 +14,7 @@ import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.RetentionConfig;
 import io.enhance.worker.jobs.DatabaseClock;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.tracking.WebhookSignatures;
 import io.quarkus.scheduler.Scheduled;
@@ -31,47 +32,60 @@ public class PurgeExpiredRows {
     /** A delivery forgotten while its timestamp is still fresh could be replayed and applied again. */
     private static final Duration SHORTEST_WEBHOOK_RETENTION = WebhookSignatures.TOLERANCE.multipliedBy(2);
 
-    /** One table's expired rows: {@code expiredRows} selects their ctids, given the cutoff ?1 and the batch size ?2. */
-    record Purge(String table, String expiredRows, Function<RetentionConfig, Duration> retention) {
+    /** One table's expired rows, deleted a batch at a time. */
+    record Purge(String table, Function<RetentionConfig, Duration> retention, BatchDelete deleteBatch) {
     }
 
-    static final List<Purge> PURGES = List.of(
-            new Purge("webhook_deliveries", """
-                    select ctid from webhook_deliveries where applied_at < ?1 limit ?2""",
-                    config -> longest(config.webhookDeliveries(), SHORTEST_WEBHOOK_RETENTION)),
-            new Purge("outbox_events", """
-                    select ctid from outbox_events where sent_at < ?1 limit ?2""", RetentionConfig::sentEvents),
-            // finished_at is set only when a job reaches a final state, and no transition follows it
-            new Purge("job_transitions", """
-                    select t.ctid from job_transitions t join jobs j on j.id = t.job
-                    where t.at < ?1 and j.finished_at < ?1 limit ?2""", RetentionConfig::jobTransitions),
-            // the dashboard's per-minute charts; batch totals are kept in batch_counts
-            new Purge("activity_minutes", """
-                    select ctid from activity_minutes where minute < ?1 limit ?2""", RetentionConfig::jobTransitions),
-            new Purge("rejected_messages", """
-                    select ctid from rejected_messages where received_at < ?1 limit ?2""",
-                    RetentionConfig::rejectedMessages),
-            // dashboard sign-ins past their API_SESSION_LIFETIME, which open nothing any more
-            new Purge("dashboard_sessions", """
-                    select ctid from dashboard_sessions where expires_at < ?1 limit ?2""", config -> Duration.ZERO));
+    /** Deletes at most {@code limit} rows older than {@code cutoff}; returns how many it deleted. */
+    interface BatchDelete {
+
+        int delete(Instant cutoff, int limit);
+    }
 
     private final EntityManager entityManager;
     private final RetentionConfig config;
     private final Rounds rounds;
     private final DatabaseClock clock;
+    private final List<Purge> purges;
 
-    PurgeExpiredRows(EntityManager entityManager, RetentionConfig config, Rounds rounds, DatabaseClock clock) {
+    PurgeExpiredRows(EntityManager entityManager, RetentionConfig config, Rounds rounds, DatabaseClock clock,
+            JobStore store) {
         this.clock = clock;
         this.entityManager = entityManager;
         this.config = config;
         this.rounds = rounds;
+        this.purges = List.of(
+                byCtid("webhook_deliveries", """
+                        select ctid from webhook_deliveries where applied_at < ?1 limit ?2""",
+                        retention -> longest(retention.webhookDeliveries(), SHORTEST_WEBHOOK_RETENTION)),
+                byCtid("outbox_events", """
+                        select ctid from outbox_events where sent_at < ?1 limit ?2""", RetentionConfig::sentEvents),
+                new Purge("job_transitions", RetentionConfig::jobTransitions, store::purgeFinishedTransitions),
+                // the dashboard's per-minute charts; batch totals are kept in batch_counts
+                byCtid("activity_minutes", """
+                        select ctid from activity_minutes where minute < ?1 limit ?2""", RetentionConfig::jobTransitions),
+                byCtid("rejected_messages", """
+                        select ctid from rejected_messages where received_at < ?1 limit ?2""",
+                        RetentionConfig::rejectedMessages),
+                // dashboard sign-ins past their API_SESSION_LIFETIME, which open nothing any more
+                byCtid("dashboard_sessions", """
+                        select ctid from dashboard_sessions where expires_at < ?1 limit ?2""", retention -> Duration.ZERO));
+    }
+
+    /** A purge of the rows whose ctids {@code expiredRows} selects, given the cutoff ?1 and the batch size ?2. */
+    private Purge byCtid(String table, String expiredRows, Function<RetentionConfig, Duration> retention) {
+        return new Purge(table, retention, (cutoff, limit) -> entityManager.createNativeQuery(
+                "delete from " + table + " where ctid in (" + expiredRows + ")")
+                .setParameter(1, cutoff)
+                .setParameter(2, limit)
+                .executeUpdate());
     }
 
     @Scheduled(every = "${retention.interval:10m}", skipExecutionIf = Rounds.Idle.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void purgeExpired() {
         Instant now = clock.now();
-        for (Purge purge : PURGES) {
+        for (Purge purge : purges) {
             Instant cutoff = now.minus(purge.retention().apply(config));
             AtomicInteger deleted = new AtomicInteger();
             rounds.repeatWhileFull(config.batchSize(), () -> {
@@ -88,11 +102,7 @@ public class PurgeExpiredRows {
     /** Returns how many rows it deleted. */
     @Transactional
     int purgeBatch(Purge purge, Instant cutoff) {
-        return entityManager.createNativeQuery(
-                "delete from " + purge.table() + " where ctid in (" + purge.expiredRows() + ")")
-                .setParameter(1, cutoff)
-                .setParameter(2, config.batchSize())
-                .executeUpdate();
+        return purge.deleteBatch().delete(cutoff, config.batchSize());
     }
 
     private static Duration longest(Duration a, Duration b) {

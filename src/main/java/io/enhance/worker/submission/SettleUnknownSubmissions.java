@@ -24,6 +24,7 @@ import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobOutcomes;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.SpendingCaps;
 import io.enhance.worker.jobs.WorkerStopped;
@@ -69,12 +70,14 @@ public class SettleUnknownSubmissions {
     private final SettlementEvidence evidence;
     private final SpendingCaps caps;
     private final WorkerMetrics metrics;
+    private final JobStore store;
     private final LogEpisode historyUnavailable = new LogEpisode(LOG, "WaveSpeed's history is unavailable; "
             + "unanswered submits are settled later", Duration.ofMinutes(1));
 
     SettleUnknownSubmissions(JobClaims claims, JobOutcomes outcomes, WaveSpeedClient wavespeed, WaveSpeedConfig config,
             Rounds rounds, DatabaseClock clock, UpstreamClock upstreamClock, SettlementEvidence evidence, SpendingCaps caps,
-            WorkerMetrics metrics) {
+            WorkerMetrics metrics, JobStore store) {
+        this.store = store;
         this.claims = claims;
         this.outcomes = outcomes;
         this.wavespeed = wavespeed;
@@ -290,9 +293,7 @@ public class SettleUnknownSubmissions {
                 .minus(config.requestTimeout()).minus(config.historyMargin().multipliedBy(2));
         Instant to = claimed.stream().map(this::endedAt).max(Comparator.naturalOrder()).orElseThrow()
                 .plus(config.historyMargin().multipliedBy(2));
-        List<Job> around = QuarkusTransaction.requiringNew().call(() -> Job.<Job> list(
-                "status = ?1 and predictionId is null and attemptStartedAt between ?2 and ?3",
-                JobStatus.SUBMISSION_UNKNOWN, from, to));
+        List<Job> around = QuarkusTransaction.requiringNew().call(() -> store.unsettledBetween(from, to));
         Map<Long, Job> byId = new HashMap<>();
         around.forEach(job -> byId.put(job.id, job));
         return byId;
@@ -324,9 +325,7 @@ public class SettleUnknownSubmissions {
      */
     private boolean submitsUnderWaySince(Instant startedFirst, Instant windowEnd) {
         Instant from = startedFirst.minus(config.requestTimeout());
-        return QuarkusTransaction.requiringNew().call(() -> Job.count("""
-                status = ?1 and submittedRequest is not null and attemptStartedAt between ?2 and ?3""",
-                JobStatus.SUBMITTING, from, windowEnd) > 0);
+        return QuarkusTransaction.requiringNew().call(() -> store.anySentBetween(from, windowEnd));
     }
 
     private void lookAgain(List<Job> mine, Instant at, Instant now) {

@@ -15,7 +15,7 @@ import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
-import io.enhance.worker.jobs.JobTransition;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.SpendingCaps;
 import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.runtime.Arrivals;
@@ -54,6 +54,7 @@ class SubmitAnswers {
     private final UpstreamClock upstreamClock;
     private final SpendingCaps caps;
     private final SubmissionRate rate;
+    private final JobStore store;
     private final LogEpisode rateLimited = new LogEpisode(LOG, "WaveSpeed answers submits with 429; they are tried "
             + "again after a backoff", EPISODE_QUIET);
     private final LogEpisode notSubmitted = new LogEpisode(LOG, "WaveSpeed could not take submits (nothing created); "
@@ -64,7 +65,8 @@ class SubmitAnswers {
     SubmitAnswers(Rounds rounds, JobClaims claims, JobOutcomes outcomes, WaveSpeedConfig config, PredictionResults results,
             AccountStatus account, SettleUnknownSubmissions settlement, WorkerMetrics metrics, DatabaseClock clock,
             Wakeups wakeups, AdaptiveConcurrency concurrency, RecentSubmits recent, UpstreamClock upstreamClock,
-            SpendingCaps caps, SubmissionRate rate) {
+            SpendingCaps caps, SubmissionRate rate, JobStore store) {
+        this.store = store;
         this.answers = new Arrivals<>(rounds, wakeups, Stage.SUBMIT);
         this.claims = claims;
         this.outcomes = outcomes;
@@ -164,7 +166,7 @@ class SubmitAnswers {
     private void record(Job held, SubmitOutcome outcome, Instant claimedAt, Instant arrivedAt, Instant now) {
         countInRate(outcome, claimedAt, arrivedAt, now);
         if (outcome instanceof SubmitOutcome.NotCreated notCreated
-                && now.isAfter(JobTransition.firstAttemptSinceRelease(held).orElse(now).plus(config.submissionDeadline()))) {
+                && now.isAfter(store.firstAttemptSinceRelease(held).orElse(now).plus(config.submissionDeadline()))) {
             outcomes.failBeforeAnyTask(held, "submission_not_created", "no task created in " + config.submissionDeadline()
                     + " of attempts; the last: " + notCreated.reason());
         } else if (outcome instanceof SubmitOutcome.NotCreated notCreated) {

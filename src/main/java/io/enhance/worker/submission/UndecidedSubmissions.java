@@ -4,15 +4,15 @@ import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.LockModeType;
 
-import io.enhance.worker.batches.OperatorActions.JobActionResult;
-import io.enhance.worker.batches.OperatorActions.Result;
+import io.enhance.worker.batches.JobActionResult;
+import io.enhance.worker.batches.JobActionResult.Result;
 import io.enhance.worker.delivery.ImageCopies;
 import io.enhance.worker.jobs.BoundPrediction;
 import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.SpendingCaps;
 import io.enhance.worker.jobs.StoredOutput;
 import io.enhance.worker.runtime.Stage;
@@ -32,8 +32,10 @@ public class UndecidedSubmissions {
     private final DatabaseClock clock;
     private final SpendingCaps caps;
     private final Wakeups wakeups;
+    private final JobStore store;
 
-    UndecidedSubmissions(DatabaseClock clock, SpendingCaps caps, Wakeups wakeups) {
+    UndecidedSubmissions(DatabaseClock clock, SpendingCaps caps, Wakeups wakeups, JobStore store) {
+        this.store = store;
         this.clock = clock;
         this.caps = caps;
         this.wakeups = wakeups;
@@ -41,7 +43,7 @@ public class UndecidedSubmissions {
 
     /** The candidate tasks kept for {@code jobId}, oldest first; empty for an unknown job. */
     public List<SubmissionCandidate> candidates(String jobId) {
-        return QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(jobId)
+        return QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(jobId)
                 .map(job -> SubmissionCandidate.of(job.id)).orElse(List.of()));
     }
 
@@ -58,7 +60,7 @@ public class UndecidedSubmissions {
      */
     public JobActionResult assign(String jobId, String predictionId) {
         JobActionResult result = QuarkusTransaction.requiringNew().call(() -> {
-            Optional<Job> found = Job.<Job> find("jobId", jobId).withLock(LockModeType.PESSIMISTIC_WRITE).firstResultOptional();
+            Optional<Job> found = store.lockByJobId(jobId);
             if (found.isEmpty()) {
                 return new JobActionResult(jobId, Result.NOT_FOUND, null, "no job " + jobId);
             }

@@ -11,11 +11,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.FlushModeType;
-import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 
-import org.hibernate.FlushMode;
-import org.hibernate.jpa.HibernateHints;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,6 +22,7 @@ import io.enhance.worker.jobs.BoundPrediction;
 import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.SpendingCaps;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
@@ -58,10 +56,12 @@ public class ApplyWebhookDeliveries {
     private final WebhookDeliveries deliveries;
     private final JobTraces traces;
     private final SpendingCaps caps;
+    private final JobStore store;
 
     ApplyWebhookDeliveries(EntityManager entityManager, PredictionResults results, PipelineConfig pipeline,
             ObjectMapper json, Rounds rounds, DatabaseClock clock, Wakeups wakeups, WebhookDeliveries deliveries,
-            JobTraces traces, SpendingCaps caps) {
+            JobTraces traces, SpendingCaps caps, JobStore store) {
+        this.store = store;
         this.caps = caps;
         this.traces = traces;
         this.deliveries = deliveries;
@@ -90,25 +90,13 @@ public class ApplyWebhookDeliveries {
     int applyBatch() {
         Instant now = clock.now();
         // only deliveries whose job is known, or that waited for it long enough: unmatched ones must not crowd out the rest
-        @SuppressWarnings("unchecked")
-        List<Object[]> pending = entityManager.createNativeQuery("""
-                select d.webhook_id, d.webhook_timestamp, d.prediction_id, d.body, d.tagged_job, d.tagged_attempt
-                from webhook_deliveries d
-                where d.applied_at is null
-                  and (exists (select 1 from jobs j where j.prediction_id = d.prediction_id)
-                       or exists (select 1 from jobs j where j.id = d.tagged_job and j.attempts = d.tagged_attempt
-                                  and j.status in (?3))
-                       or d.received_at < ?2)
-                order by d.received_at limit ?1 for update of d skip locked""")
-                .setParameter(1, pipeline.batchSize())
-                .setParameter(2, now.minus(KEEP_UNMATCHED))
-                .setParameter(3, JobStatus.AWAITING_TASK.stream().map(JobStatus::name).toList())
-                .getResultList();
-        for (Object[] delivery : pending) {
-            String predictionId = (String) delivery[2];
-            Optional<WebhookTags.Tag> tag = delivery[4] == null ? Optional.empty()
-                    : Optional.of(new WebhookTags.Tag(((Number) delivery[4]).longValue(), ((Number) delivery[5]).intValue()));
-            apply(jobOf(predictionId, tag, now), (String) delivery[0], ((Number) delivery[1]).longValue(), (String) delivery[3], now);
+        List<JobStore.DeliveryToApply> pending = store.lockDeliveriesToApply(pipeline.batchSize(),
+                now.minus(KEEP_UNMATCHED));
+        for (JobStore.DeliveryToApply delivery : pending) {
+            Optional<WebhookTags.Tag> tag = delivery.taggedJob() == null ? Optional.empty()
+                    : Optional.of(new WebhookTags.Tag(delivery.taggedJob(), delivery.taggedAttempt()));
+            apply(jobOf(delivery.predictionId(), tag, now), delivery.webhookId(), delivery.webhookTimestamp(),
+                    delivery.body(), now);
         }
         return pending.size();
     }
@@ -141,11 +129,7 @@ public class ApplyWebhookDeliveries {
 
     /** The job following {@code predictionId}, or the tagged attempt's job, which then adopts it. */
     private Optional<Job> jobOf(String predictionId, Optional<WebhookTags.Tag> tag, Instant now) {
-        // jobs changed earlier in the round are not what this looks for: flushing them for every delivery
-        // made a round quadratic
-        Optional<Job> job = Job.<Job> find("predictionId", predictionId)
-                .withLock(LockModeType.PESSIMISTIC_WRITE)
-                .withHint(HibernateHints.HINT_FLUSH_MODE, FlushMode.COMMIT).firstResultOptional();
+        Optional<Job> job = store.lockFollowing(predictionId);
         return job.isEmpty() && tag.isPresent() ? bindTagged(tag.get().job(), tag.get().attempt(), predictionId, now) : job;
     }
 
@@ -182,8 +166,7 @@ public class ApplyWebhookDeliveries {
      * answer is written.
      */
     private Optional<Job> bindTagged(long jobId, int attempt, String predictionId, Instant now) {
-        Optional<Job> job = Job.<Job> findByIdOptional(jobId, LockModeType.PESSIMISTIC_WRITE)
-                .filter(j -> j.attempts == attempt && j.predictionId == null && JobStatus.AWAITING_TASK.contains(j.status));
+        Optional<Job> job = store.lock(jobId).filter(j -> j.attempts == attempt && j.predictionId == null && JobStatus.AWAITING_TASK.contains(j.status));
         job.ifPresent(j -> {
             if (JobStatus.IN_FLIGHT_UNANSWERED.contains(j.status)) {
                 LOG.debugf("Job %s: a tagged webhook names prediction %s for attempt %d; following it", j.jobId,

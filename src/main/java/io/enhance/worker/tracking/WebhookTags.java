@@ -15,7 +15,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 import io.enhance.worker.config.WaveSpeedConfig;
-import io.enhance.worker.jobs.Job;
+import io.quarkus.hibernate.orm.panache.Panache;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
@@ -82,10 +82,10 @@ public class WebhookTags {
             byte[] fresh = new byte[32];
             new SecureRandom().nextBytes(fresh); // generateSeed may block on an idle machine's entropy
             known = QuarkusTransaction.requiringNew().call(() -> {
-                Job.getEntityManager().createNativeQuery("""
+                Panache.getEntityManager().createNativeQuery("""
                         insert into worker_secrets (name, value, created_at) values (?1, ?2, ?3) on conflict (name) do nothing""")
                         .setParameter(1, SECRET_NAME).setParameter(2, fresh).setParameter(3, Instant.now()).executeUpdate();
-                return (byte[]) Job.getEntityManager().createNativeQuery("select value from worker_secrets where name = ?1")
+                return (byte[]) Panache.getEntityManager().createNativeQuery("select value from worker_secrets where name = ?1")
                         .setParameter(1, SECRET_NAME).getSingleResult();
             });
             key = known;

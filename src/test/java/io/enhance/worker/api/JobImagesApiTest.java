@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import com.sun.net.httpserver.HttpServer;
 
 import io.enhance.worker.config.QueuesConfig;
-import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.StoredOutput;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.TestBroker;
@@ -56,7 +56,7 @@ class JobImagesApiTest {
             broker.publish(queues.requests(), job(jobId, source).bytes());
             await().atMost(Duration.ofSeconds(60)).until(() -> !broker.eventsFor(jobId).isEmpty());
         }
-        List<StoredOutput> outputs = QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(jobId).orElseThrow().outputs);
+        List<StoredOutput> outputs = QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(jobId).orElseThrow().outputs);
         assertThat(outputs).isNotEmpty();
 
         byte[] served = operator().get("/api/jobs/" + jobId + "/source").then().statusCode(200)

@@ -11,6 +11,7 @@ import java.util.Map;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobError;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.StoredJobs;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.restassured.specification.RequestSpecification;
@@ -55,7 +56,7 @@ final class OperatorJobs {
         QuarkusTransaction.requiringNew().run(() -> {
             Job job = stored(jobId, batchId, source);
             job.startSubmission(Instant.now(), Duration.ofMinutes(1), "api-test", PRICE);
-            job.failed(new JobError("prediction_failed", "the model failed"), Instant.now());
+            StoredJobs.failed(job, new JobError("prediction_failed", "the model failed"), Instant.now());
         });
     }
 
@@ -64,7 +65,7 @@ final class OperatorJobs {
         QuarkusTransaction.requiringNew().run(() -> {
             Job job = stored(jobId, batchId, source);
             job.startSubmission(Instant.now(), Duration.ofMinutes(1), "api-test", PRICE);
-            job.failedBeforeAnyTask(new JobError("invalid_parameters", "refused"), Instant.now());
+            StoredJobs.failedBeforeAnyTask(job, new JobError("invalid_parameters", "refused"), Instant.now());
         });
     }
 
@@ -80,7 +81,7 @@ final class OperatorJobs {
             job.submitted("prediction-" + jobId, PRICE, submittedAt, submittedAt, "created");
             job.predictionCompleted(List.of("https://outputs.example/" + jobId + "/0.jpeg"), List.of(false), 900L,
                     submittedAt.plusSeconds(3));
-            job.failed(new JobError(errorCode, "copying the output failed"), submittedAt.plusSeconds(9));
+            StoredJobs.failed(job, new JobError(errorCode, "copying the output failed"), submittedAt.plusSeconds(9));
         });
     }
 
@@ -89,22 +90,23 @@ final class OperatorJobs {
     }
 
     static void cancelled(String jobId, String batchId, String source) {
-        QuarkusTransaction.requiringNew().run(() -> stored(jobId, batchId, source).cancelled(Instant.now(), "cancelled by test"));
+        QuarkusTransaction.requiringNew().run(() -> StoredJobs.cancelled(stored(jobId, batchId, source),
+                Instant.now(), "cancelled by test"));
     }
 
     /** Ends a job a test left queued or in flight, so that it takes no slot or turn in the tests after it. */
     static void end(String jobId) {
-        QuarkusTransaction.requiringNew().run(() -> Job.findByJobId(jobId).ifPresent(job -> {
+        QuarkusTransaction.requiringNew().run(() -> JobStore.findByJobId(jobId).ifPresent(job -> {
             if (job.status.canMoveTo(JobStatus.CANCELLED)) {
-                job.cancelled(Instant.now(), "ended by the test");
+                StoredJobs.cancelled(job, Instant.now(), "ended by the test");
             } else if (job.status.canMoveTo(JobStatus.FAILED)) {
-                job.failed(new JobError("test_ended", "ended by the test"), Instant.now());
+                StoredJobs.failed(job, new JobError("test_ended", "ended by the test"), Instant.now());
             }
         }));
     }
 
     static JobStatus status(String jobId) {
-        return QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(jobId).orElseThrow().status);
+        return QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(jobId).orElseThrow().status);
     }
 
     private static Job stored(String jobId, String batchId, String source) {

@@ -5,6 +5,7 @@ import java.util.stream.Collectors;
 
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.JobRequestBuilder;
 import io.enhance.worker.testing.TestImages;
@@ -39,7 +40,7 @@ record BatchJobs(String batch, int size) {
     }
 
     Job job(int i) {
-        return QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(id(i)).orElseThrow());
+        return QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(id(i)).orElseThrow());
     }
 
     /** Submit POSTs the emulator received for job {@code i} (its prompt names the job). */

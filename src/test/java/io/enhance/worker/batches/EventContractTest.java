@@ -45,14 +45,18 @@ class EventContractTest {
     private final String run = UUID.randomUUID().toString().substring(0, 8);
 
     @Inject
-    OperatorActions actions;
+    BatchHolds holds;
+    @Inject
+    Cancellations cancellations;
+    @Inject
+    Retries retries;
     @Inject
     QueuesConfig queues;
 
     /** A failed test must not leave submissions paused for the next one. */
     @AfterEach
     void resumeSubmissions() {
-        actions.resumeAll();
+        holds.resumeAll();
     }
 
     @Test
@@ -61,7 +65,7 @@ class EventContractTest {
         BatchJobs dropped = new BatchJobs("dropped-" + run, 1);
         List<ReceivedEvent> events;
         try (TestBroker broker = TestBroker.listeningTo(queues.eventsExchange())) {
-            actions.pauseAll();
+            holds.pauseAll();
             // job 1's source is missing: it fails, and is retried once the source is there
             for (int i = 0; i < 4; i++) {
                 broker.publish(queues.requests(), batch.request(i, i == 1));
@@ -71,16 +75,16 @@ class EventContractTest {
                     .input("strength", 5).bytes());
             await().atMost(TIMEOUT).until(() -> batch.statuses().size() == 4);
             // a batch can be paused or cancelled once its counters have been folded, within a second
-            await().atMost(TIMEOUT).until(() -> actions.pauseBatch(batch.batch()).isPresent());
-            await().atMost(TIMEOUT).until(() -> actions.cancelBatch(dropped.batch()).isPresent());
-            actions.cancelJob(batch.id(2));
-            actions.resumeAll();
-            assertThat(actions.resumeBatch(batch.batch())).isPresent();
+            await().atMost(TIMEOUT).until(() -> holds.pauseBatch(batch.batch()).isPresent());
+            await().atMost(TIMEOUT).until(() -> cancellations.cancelBatch(dropped.batch()).isPresent());
+            cancellations.cancelJob(batch.id(2));
+            holds.resumeAll();
+            assertThat(holds.resumeBatch(batch.batch())).isPresent();
             await().atMost(TIMEOUT).until(() -> batch.status(1) == JobStatus.FAILED
                     && batch.status(0) == JobStatus.COMPLETED && batch.status(3) == JobStatus.COMPLETED);
 
             batch.uploadSource(1);
-            actions.retryJobs(List.of(batch.id(1)), false);
+            retries.retryJobs(List.of(batch.id(1)), false);
             await().atMost(TIMEOUT).until(() -> routingKeys(broker.events()).containsAll(EVERY_ROUTING_KEY)
                     && broker.eventsFor(batch.id(1)).size() == 3);
             events = broker.events();

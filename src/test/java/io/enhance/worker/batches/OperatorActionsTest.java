@@ -14,9 +14,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import io.enhance.worker.batches.OperatorActions.BatchActionResult;
-import io.enhance.worker.batches.OperatorActions.JobActionResult;
-import io.enhance.worker.batches.OperatorActions.Result;
+import io.enhance.worker.batches.JobActionResult.Result;
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobTransition;
@@ -41,7 +39,11 @@ class OperatorActionsTest {
     @Inject
     QueuesConfig queues;
     @Inject
-    OperatorActions actions;
+    BatchHolds holds;
+    @Inject
+    Cancellations cancellations;
+    @Inject
+    Retries retries;
     @Inject
     BatchReports reports;
 
@@ -49,7 +51,7 @@ class OperatorActionsTest {
 
     @AfterEach
     void resumeEverything() {
-        actions.resumeAll();
+        holds.resumeAll();
         EmbeddedServices.emulator().settings().setFailureRate(0.0);
     }
 
@@ -57,7 +59,7 @@ class OperatorActionsTest {
     void cancelsHalfABatchAndRetriesItsFailuresWithoutASecondPayment() throws Exception {
         BatchJobs batch = new BatchJobs("half-" + run, 8);
         try (TestBroker broker = TestBroker.listeningTo(queues.eventsExchange())) {
-            actions.pauseAll();
+            holds.pauseAll();
             for (int i = 0; i < 8; i++) {
                 broker.publish(queues.requests(), batch.request(i, i == 4 || i == 5));
             }
@@ -65,16 +67,16 @@ class OperatorActionsTest {
                     && batch.statuses().values().stream().allMatch(status -> status == JobStatus.PAUSED));
 
             for (int i : new int[] { 0, 2, 4, 6 }) {
-                assertThat(actions.cancelJob(batch.id(i)).result()).isEqualTo(Result.CANCELLED);
+                assertThat(cancellations.cancelJob(batch.id(i)).result()).isEqualTo(Result.CANCELLED);
             }
-            actions.resumeAll();
+            holds.resumeAll();
             await().atMost(TIMEOUT).until(() -> batch.status(1) == JobStatus.COMPLETED && batch.status(3) == JobStatus.COMPLETED
                     && batch.status(7) == JobStatus.COMPLETED && batch.status(5) == JobStatus.FAILED);
             assertThat(batch.job(5).errorCode).isEqualTo("source_unavailable");
-            assertThat(actions.cancelJob(batch.id(1)).result()).as("a completed job").isEqualTo(Result.ALREADY_ENDED);
+            assertThat(cancellations.cancelJob(batch.id(1)).result()).as("a completed job").isEqualTo(Result.ALREADY_ENDED);
 
             batch.uploadSource(5);
-            BatchActionResult retried = actions.retryBatch(batch.batch(), false).orElseThrow();
+            BatchActionResult retried = retries.retryBatch(batch.batch(), false).orElseThrow();
             assertThat(retried.jobs()).isEqualTo(Map.of("retried", 1L));
             await().atMost(TIMEOUT).until(() -> batch.status(5) == JobStatus.COMPLETED);
             await().atMost(TIMEOUT).until(() -> events(broker, "batch.completed", batch.batch()).size() == 1);
@@ -104,13 +106,13 @@ class OperatorActionsTest {
             assertThat(batch.job(0).errorCode).isEqualTo("prediction_failed");
             EmbeddedServices.emulator().settings().setFailureRate(0.0);
 
-            JobActionResult refused = actions.retryJobs(List.of(batch.id(0)), false).get(0);
+            JobActionResult refused = retries.retryJobs(List.of(batch.id(0)), false).get(0);
             assertThat(refused.result()).isEqualTo(Result.REFUSED);
             assertThat(refused.message()).contains("pay_again");
             assertThat(batch.status(0)).isEqualTo(JobStatus.FAILED);
             assertThat(batch.paidSubmissions(0)).isEqualTo(1);
 
-            assertThat(actions.retryJobs(List.of(batch.id(0)), true).get(0).result()).isEqualTo(Result.RETRIED);
+            assertThat(retries.retryJobs(List.of(batch.id(0)), true).get(0).result()).isEqualTo(Result.RETRIED);
             await().atMost(TIMEOUT).until(() -> batch.status(0) == JobStatus.COMPLETED);
             await().atMost(TIMEOUT).until(() -> broker.eventsFor(batch.id(0)).size() == 3);
             assertThat(broker.eventsFor(batch.id(0))).extracting(TestBroker.ReceivedEvent::routingKey)
@@ -127,20 +129,20 @@ class OperatorActionsTest {
         BatchJobs paused = new BatchJobs("held-" + run, 2);
         BatchJobs other = new BatchJobs("other-" + run, 1);
         try (TestBroker broker = TestBroker.listeningTo(queues.eventsExchange())) {
-            actions.pauseAll();
+            holds.pauseAll();
             broker.publish(queues.requests(), paused.request(0, false));
             await().atMost(TIMEOUT).until(() -> paused.status(0) == JobStatus.PAUSED);
             await().atMost(TIMEOUT).until(() -> reports.batch(paused.batch()).isPresent());
-            assertThat(actions.pauseBatch(paused.batch())).isPresent();
+            assertThat(holds.pauseBatch(paused.batch())).isPresent();
 
-            actions.resumeAll();
+            holds.resumeAll();
             broker.publish(queues.requests(), other.request(0, false));
             broker.publish(queues.requests(), paused.request(1, false));
             await().atMost(TIMEOUT).until(() -> other.status(0) == JobStatus.COMPLETED && paused.status(1) != null);
             assertThat(paused.statuses().values()).containsOnly(JobStatus.PAUSED);
             assertThat(reports.batch(paused.batch()).orElseThrow().state()).isEqualTo("paused");
 
-            actions.resumeBatch(paused.batch());
+            holds.resumeBatch(paused.batch());
             await().atMost(TIMEOUT).until(() -> paused.statuses().values().stream().allMatch(s -> s == JobStatus.COMPLETED));
             assertThat(events(broker, "batch.paused", paused.batch())).hasSize(1);
             assertThat(events(broker, "batch.resumed", paused.batch())).hasSize(1);
@@ -148,7 +150,7 @@ class OperatorActionsTest {
         }
         assertThat(transitionDetails(paused.id(0))).contains("submissions paused by operator",
                 "submissions resumed by operator");
-        assertThat(actions.pauseBatch("no-such-batch-" + run)).isEmpty();
+        assertThat(holds.pauseBatch("no-such-batch-" + run)).isEmpty();
     }
 
     private static List<TestBroker.ReceivedEvent> events(TestBroker broker, String routingKey, String batchId) {

@@ -46,7 +46,7 @@ class SizedBatchTest {
     @Inject
     BatchReports reports;
     @Inject
-    OperatorActions actions;
+    Cancellations cancellations;
 
     @Test
     void sendsOneBatchCompletedEventWithCountsCostAndFailedJobsWhenEverySizedJobHasEnded() throws Exception {
@@ -128,7 +128,7 @@ class SizedBatchTest {
             broker.publish(queues.requests(), other.request(0, false));
             broker.publish(queues.requests(), batch.request(0, false));
             await().atMost(TIMEOUT).until(() -> reports.batch(batch.batch()).isPresent() && other.status(0) != null);
-            actions.cancelBatch(batch.batch()).orElseThrow();
+            cancellations.cancelBatch(batch.batch()).orElseThrow();
 
             // arrives after the cancel: it is stored, and cancelled
             broker.publish(queues.requests(), batch.request(1, false));

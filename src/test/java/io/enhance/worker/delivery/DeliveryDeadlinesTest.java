@@ -25,8 +25,9 @@ import com.sun.net.httpserver.HttpServer;
 
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.jobs.Job;
-import io.enhance.worker.jobs.StoredJobs;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.JobStore;
+import io.enhance.worker.jobs.StoredJobs;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.TestBroker;
 import io.enhance.worker.testing.TestImages;
@@ -107,7 +108,7 @@ class DeliveryDeadlinesTest {
 
             await().atMost(DELIVERY_DEADLINE.plusSeconds(30)).until(() -> status(jobId) == JobStatus.FAILED);
 
-            Job failed = QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(jobId).orElseThrow());
+            Job failed = QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(jobId).orElseThrow());
             assertThat(failed.errorCode).isEqualTo("delivery_deadline_exceeded");
             assertThat(failed.errorMessage).contains("PIPELINE_DELIVERY_DEADLINE").endsWith("output URL answered HTTP 429");
             assertThat(Duration.between(delivering, failed.finishedAt)).isGreaterThanOrEqualTo(DELIVERY_DEADLINE);
@@ -146,7 +147,7 @@ class DeliveryDeadlinesTest {
             await().atMost(Duration.between(Instant.now(), stalledAt.get().plus(DOWNLOAD_TIMEOUT)))
                     .until(() -> status("behind-" + run) == JobStatus.COMPLETED);
             await().atMost(DELIVERY_DEADLINE.plusSeconds(30)).until(() -> status("stalls-" + run) == JobStatus.FAILED);
-            Job failed = QuarkusTransaction.requiringNew().call(() -> Job.findByJobId("stalls-" + run).orElseThrow());
+            Job failed = QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId("stalls-" + run).orElseThrow());
             assertThat(failed.errorCode).isEqualTo("delivery_deadline_exceeded");
             assertThat(failed.errorMessage).endsWith("output download did not finish within " + DOWNLOAD_TIMEOUT);
         } finally {
@@ -169,7 +170,7 @@ class DeliveryDeadlinesTest {
     }
 
     private static JobStatus status(String jobId) {
-        return QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(jobId).orElseThrow().status);
+        return QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(jobId).orElseThrow().status);
     }
 
     private static long finishedIn(String batch) {

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.events.JobEvents;
 import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.StoredOutput;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.TestBroker;
@@ -142,7 +143,7 @@ class IntakeBatchingTest {
             assertThat(queuedJobs.announced() - announcedBefore).isEqualTo(NEW_JOBS + 1);
 
             // of two different requests under one job id, whichever came first is the job and the other is rejected
-            Job reused = QuarkusTransaction.requiringNew().call(() -> Job.findByJobId("reused-" + run).orElseThrow());
+            Job reused = QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId("reused-" + run).orElseThrow());
             byte[] loser = reused.input.get("strength").equals(0.8) ? reusedSecond : reusedFirst;
             rejected.add(loser);
             assertThat(deadLettered).hasSize(rejected.size());
@@ -153,7 +154,7 @@ class IntakeBatchingTest {
                     "%" + run + "%")).isEqualTo(rejected.size());
             assertThat(rows("select count(*) from outbox_events where subject = ?1 and routing_key = 'job.rejected'"
                     + " and payload like '%job_id reused with a different request%'", existing)).isEqualTo(1);
-            assertThat(QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(existing).orElseThrow()).input
+            assertThat(QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(existing).orElseThrow()).input
                     .get("strength")).isEqualTo(0.8);
             // re-armed, and then published again as soon as the relay, woken by the commit, gets to it
             await().alias("finished job's event re-armed").atMost(Duration.ofSeconds(10)).until(() -> rows(
@@ -169,7 +170,7 @@ class IntakeBatchingTest {
                     .setParameter(1, jobId).executeUpdate();
             entityManager.clear();
             // what a real completion leaves behind, so that its event follows the contract (TestBroker checks it)
-            Job job = Job.findByJobId(jobId).orElseThrow();
+            Job job = JobStore.findByJobId(jobId).orElseThrow();
             job.predictionId = "prediction-" + jobId;
             job.outputs = List.of(new StoredOutput("enhanced", jobId + "/0.jpg", "image/jpeg", 1, "0".repeat(64), 1, 1));
             events.jobFinished(job);

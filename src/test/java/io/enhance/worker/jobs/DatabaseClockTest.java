@@ -60,7 +60,7 @@ class DatabaseClockTest {
         clock.useLocalClock(Clock.offset(Clock.systemUTC(), AHEAD));
 
         assertThat(claims.claim(JobStatus.TRACKED)).extracting(job -> job.jobId).doesNotContain(jobId);
-        Job stored = QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(jobId).orElseThrow());
+        Job stored = QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(jobId).orElseThrow());
         assertThat(stored.leaseOwner).isNull();
         assertThat(stored.dueAt).isEqualTo(dueInTwoMinutes);
     }

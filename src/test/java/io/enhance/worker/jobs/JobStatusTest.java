@@ -75,4 +75,19 @@ class JobStatusTest {
         assertThat(EnumSet.allOf(JobStatus.class).stream().filter(JobStatus.HELD_BUDGET::canMoveTo))
                 .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.PAUSED, JobStatus.CANCELLED, JobStatus.SUBMITTED);
     }
+
+    @Test
+    void everyJobWaitingToSubmitIsOneAnOperatorsHoldMayPause() {
+        // the set-based pause moves only what the table allows: a state it refused would never be paused
+        assertThat(JobStatus.allowedBefore(JobStatus.PAUSED)).containsExactlyInAnyOrderElementsOf(JobStatus.WAITING_TO_SUBMIT);
+        assertThat(JobStatus.allowedBefore(JobStatus.QUEUED)).contains(JobStatus.PAUSED);
+    }
+
+    @Test
+    void aJobHoldsAnInFlightSlotFromItsSubmitUntilItsPredictionFinishes() {
+        assertThat(JobStatus.IN_FLIGHT).containsExactlyInAnyOrder(JobStatus.SUBMITTING, JobStatus.SUBMISSION_UNKNOWN,
+                JobStatus.SUBMITTED, JobStatus.PROCESSING);
+        assertThat(JobStatus.RUNS_TO_END).containsAll(JobStatus.IN_FLIGHT).contains(JobStatus.DELIVERING).hasSize(5);
+        assertThat(JobStatus.RUNS_TO_END).doesNotContainAnyElementsOf(JobStatus.CANCELLABLE);
+    }
 }

@@ -31,4 +31,19 @@ public final class StoredJobs {
         JobTransition.of(job, null, JobStatus.QUEUED, now, null).persist();
         return job;
     }
+
+    /** Ends {@code job} as failed, as {@link JobOutcomes} would, without its outcome event. */
+    public static void failed(Job job, JobError error, Instant now) {
+        job.failed(error, now);
+    }
+
+    /** Ends {@code job} as failed when its attempt provably created nothing, without its outcome event. */
+    public static void failedBeforeAnyTask(Job job, JobError error, Instant now) {
+        job.failedBeforeAnyTask(error, now);
+    }
+
+    /** Ends {@code job} as cancelled, without its outcome event. */
+    public static void cancelled(Job job, Instant now, String detail) {
+        job.cancelled(now, detail);
+    }
 }

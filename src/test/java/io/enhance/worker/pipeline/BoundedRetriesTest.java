@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.enhance.worker.config.QueuesConfig;
-import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.TestBroker;
 import io.enhance.worker.testing.TestImages;
@@ -82,7 +82,7 @@ class BoundedRetriesTest {
 
         assertThat(error.path("code").asText()).isEqualTo("source_unavailable");
         assertThat(error.path("message").asText()).contains(missing).contains("NoSuchKey");
-        assertThat(QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(jobId).orElseThrow().attempts))
+        assertThat(QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(jobId).orElseThrow().attempts))
                 .as("submission attempts").isEqualTo(1);
     }
 

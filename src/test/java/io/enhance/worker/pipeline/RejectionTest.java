@@ -24,10 +24,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.LogCapture;
-import io.enhance.worker.testing.TestBroker;
 import io.enhance.worker.testing.TestBroker.ReceivedEvent;
+import io.enhance.worker.testing.TestBroker;
 import io.enhance.worker.testing.TestImages;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -182,7 +183,7 @@ class RejectionTest {
             deadLettered.addAll(broker.drain(queues.deadLetter()));
             return contains(deadLettered, other);
         });
-        Job job = QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(jobId).orElseThrow());
+        Job job = QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(jobId).orElseThrow());
         assertThat(job.status.name()).isEqualTo("COMPLETED");
         assertThat(job.input.get("strength")).isEqualTo(0.8);
         assertThat(EmbeddedServices.emulator().submissions())

@@ -20,6 +20,7 @@ import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.emulator.ReceivedSubmission;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.StoredJobs;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.TestBroker;
@@ -90,6 +91,6 @@ class BoundPredictionsTest {
     }
 
     private static Job stored(String jobId) {
-        return QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(jobId).orElseThrow());
+        return QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(jobId).orElseThrow());
     }
 }

@@ -32,6 +32,7 @@ import io.enhance.worker.emulator.EmulatorSettings;
 import io.enhance.worker.emulator.ReceivedSubmission;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.JobTransition;
 import io.enhance.worker.jobs.StoredJobs;
 import io.enhance.worker.testing.EmbeddedServices;
@@ -205,7 +206,7 @@ class SettleUnknownSubmissionsTest {
     }
 
     private Job job(String name) {
-        return QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(batch + "/" + name).orElseThrow());
+        return QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(batch + "/" + name).orElseThrow());
     }
 
     private List<JobTransition> transitionsOf(String name) {

@@ -15,12 +15,13 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.enhance.worker.batches.OperatorActions;
+import io.enhance.worker.batches.Cancellations;
 import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.emulator.ReceivedSubmission;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.JobTransition;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.TestBroker;
@@ -46,7 +47,7 @@ class SourceCheckTest {
     @Inject
     QueuesConfig queues;
     @Inject
-    OperatorActions operator;
+    Cancellations cancellations;
     @Inject
     PipelineConfig pipeline;
 
@@ -134,7 +135,7 @@ class SourceCheckTest {
                     .noneMatch(reason -> reason.contains(signature));
         } finally {
             // it would be checked again and again, as long as the application runs: between checks, it may be cancelled
-            await().atMost(Duration.ofSeconds(15)).until(() -> operator.cancelJob(slow).status() == JobStatus.CANCELLED);
+            await().atMost(Duration.ofSeconds(15)).until(() -> cancellations.cancelJob(slow).status() == JobStatus.CANCELLED);
         }
     }
 
@@ -148,7 +149,7 @@ class SourceCheckTest {
             broker.publish(queues.requests(), job(jobId, source).bytes());
 
             Job sending = await().atMost(Duration.ofSeconds(20)).until(
-                    () -> QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(jobId).orElse(null)),
+                    () -> QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(jobId).orElse(null)),
                     job -> job != null && job.status == JobStatus.SUBMITTING && job.submittedRequest != null);
             Instant claimed = QuarkusTransaction.requiringNew().call(() -> JobTransition.<JobTransition> find(
                     "job = ?1 and toStatus = 'SUBMITTING'", sending.id).firstResult().at);
@@ -166,7 +167,7 @@ class SourceCheckTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> broker.eventsFor(jobId).size() == 1);
             assertThat(broker.eventsFor(jobId).get(0).routingKey()).isEqualTo("job.failed");
         }
-        Job job = QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(jobId).orElseThrow());
+        Job job = QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(jobId).orElseThrow());
         assertThat(job.status).isEqualTo(JobStatus.FAILED);
         assertThat(job.error().orElseThrow().code()).isEqualTo("source_unavailable");
         assertThat(job.spendUsd).isEqualByComparingTo(BigDecimal.ZERO);

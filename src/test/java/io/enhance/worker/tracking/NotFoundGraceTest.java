@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.StoredJobs;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.TestBroker;
@@ -74,11 +75,11 @@ class NotFoundGraceTest {
     }
 
     private static boolean ended(String jobId) {
-        return QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(jobId).filter(job -> job.status.isTerminal())
+        return QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(jobId).filter(job -> job.status.isTerminal())
                 .isPresent());
     }
 
     private static Job stored(String jobId) {
-        return QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(jobId).orElseThrow());
+        return QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(jobId).orElseThrow());
     }
 }

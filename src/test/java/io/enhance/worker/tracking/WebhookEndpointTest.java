@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 
 import io.enhance.worker.emulator.WebhookSigner;
 import io.enhance.worker.jobs.Job;
-import io.enhance.worker.jobs.StoredJobs;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.JobStore;
+import io.enhance.worker.jobs.StoredJobs;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -125,7 +126,7 @@ class WebhookEndpointTest {
     }
 
     private Job job() {
-        return QuarkusTransaction.requiringNew().call(() -> Job.findByJobId(jobId).orElseThrow());
+        return QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(jobId).orElseThrow());
     }
 
     private long storedDeliveries() {

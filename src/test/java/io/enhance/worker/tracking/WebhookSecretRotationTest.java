@@ -19,7 +19,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import io.enhance.worker.config.QueuesConfig;
-import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.TestBroker;
 import io.enhance.worker.testing.TestImages;
@@ -79,7 +79,7 @@ class WebhookSecretRotationTest {
                     .allMatch(e -> e.routingKey().equals("job.completed"));
 
             String predictionId = QuarkusTransaction.requiringNew().call(
-                    () -> Job.findByJobId(batch + "/0").orElseThrow().predictionId);
+                    () -> JobStore.findByJobId(batch + "/0").orElseThrow().predictionId);
             byte[] body = ("{\"id\":\"" + predictionId + "\",\"status\":\"completed\",\"outputs\":[]}")
                     .getBytes(StandardCharsets.UTF_8);
             assertThat(post("msg_old_" + batch, oldSecret, body)).as("signed with the old secret, within the grace")

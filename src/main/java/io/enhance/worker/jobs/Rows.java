@@ -1,4 +1,4 @@
-package io.enhance.worker.batches;
+package io.enhance.worker.jobs;
 
 import java.math.BigDecimal;
 import java.sql.Timestamp;
