@@ -14,12 +14,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Fails the build when a statement on {@code jobs} or {@code job_transitions}, or a Panache or
- * EntityManager query of {@link Job} or {@link JobTransition}, appears in the main sources outside
- * {@link JobStore}, naming the file and line.
+ * EntityManager query of {@link Job} or {@link JobTransition}, appears in the worker's or the development
+ * kit's sources outside {@link JobStore}, naming the file and line.
  */
 class StatementsOnJobsLiveOnlyInTheJobStoreTest {
 
     private static final Path MAIN_SOURCES = Path.of("src/main/java");
+    private static final List<Path> SOURCES = List.of(MAIN_SOURCES, Path.of("src/dev/java"));
     private static final Path STORE = MAIN_SOURCES.resolve("io/enhance/worker/jobs/JobStore.java");
 
     /** SQL that reads or writes the tables: {@code from jobs}, {@code update job_transitions}, {@code join jobs j}... */
@@ -37,12 +38,14 @@ class StatementsOnJobsLiveOnlyInTheJobStoreTest {
     private static final List<Pattern> STATEMENTS = List.of(SQL, JPQL, PANACHE, BY_CLASS);
 
     @Test
-    void noMainSourceButTheJobStoreHoldsAStatementOnJobsOrTheirTransitions() throws IOException {
+    void noSourceButTheJobStoreHoldsAStatementOnJobsOrTheirTransitions() throws IOException {
         List<String> outside = new ArrayList<>();
-        try (Stream<Path> sources = Files.walk(MAIN_SOURCES)) {
-            for (Path source : sources.filter(path -> path.toString().endsWith(".java")).sorted().toList()) {
-                if (!source.equals(STORE)) {
-                    outside.addAll(statements(source));
+        for (Path root : SOURCES) {
+            try (Stream<Path> sources = Files.walk(root)) {
+                for (Path source : sources.filter(path -> path.toString().endsWith(".java")).sorted().toList()) {
+                    if (!source.equals(STORE)) {
+                        outside.addAll(statements(source));
+                    }
                 }
             }
         }
