@@ -231,7 +231,7 @@ public class DeliverFinishedPredictions {
 
     /** Runs one transfer step of one output under a span of its own in the job's trace. */
     private <T> T traced(String name, Job job, int index, TracedCall<T> step) throws DeliveryException {
-        Span span = traces.stage(name, SpanKind.CLIENT, job);
+        Span span = traces.stage(name, SpanKind.CLIENT, job.traced());
         span.setAttribute(OUTPUT_INDEX, (long) index);
         try {
             T result = step.run(span);

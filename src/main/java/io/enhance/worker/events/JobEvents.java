@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.FlushModeType;
 import jakarta.transaction.Transactional;
@@ -18,9 +19,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.JobEnded;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
-import io.enhance.worker.tracing.JobTraces;
 import io.enhance.worker.tracing.TraceContext;
 import io.opentelemetry.api.trace.Span;
 
@@ -64,6 +65,12 @@ public class JobEvents {
         }
     }
 
+    /** A synchronous observer: the event row joins the transaction that ended the job, or neither commits. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    void onJobEnded(@Observes JobEnded ended) {
+        jobFinished(ended.job());
+    }
+
     @Transactional(Transactional.TxType.MANDATORY)
     public void jobFinished(Job job) {
         String outcome = outcome(job);
@@ -93,7 +100,7 @@ public class JobEvents {
                         .put("code", e.code())
                         .put("message", e.message()))
                 .orElse(json.nullNode()));
-        write(finishedId(job), "job." + outcome, job.jobId, data, job.finishedAt, JobTraces.contextOf(job));
+        write(finishedId(job), "job." + outcome, job.jobId, data, job.finishedAt, job.traced().context());
     }
 
     /**
@@ -125,7 +132,7 @@ public class JobEvents {
                 .put("retry", kind.name().toLowerCase(Locale.ROOT))
                 .put("retries", job.retries);
         write(stableId("job/" + job.jobId + "/retried-" + job.retries), "job.retried", job.jobId, data, job.updatedAt,
-                JobTraces.contextOf(job));
+                job.traced().context());
     }
 
     /**

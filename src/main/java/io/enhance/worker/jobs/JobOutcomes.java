@@ -5,9 +5,9 @@ import java.time.Duration;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.transaction.Transactional;
 
-import io.enhance.worker.events.JobEvents;
 import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
@@ -19,16 +19,16 @@ import io.enhance.worker.runtime.Wakeups;
 @ApplicationScoped
 public class JobOutcomes {
 
-    private final JobEvents events;
+    private final Event<JobEnded> ended;
     private final DatabaseClock clock;
     private final Wakeups wakeups;
     private final WorkerMetrics metrics;
 
-    JobOutcomes(JobEvents events, DatabaseClock clock, Wakeups wakeups, WorkerMetrics metrics) {
+    JobOutcomes(Event<JobEnded> ended, DatabaseClock clock, Wakeups wakeups, WorkerMetrics metrics) {
         this.metrics = metrics;
         this.wakeups = wakeups;
         this.clock = clock;
-        this.events = events;
+        this.ended = ended;
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
@@ -67,7 +67,8 @@ public class JobOutcomes {
     }
 
     private void ended(Job job) {
-        events.jobFinished(job);
+        // the outbox observes this synchronously and writes the outcome event in this transaction
+        ended.fire(new JobEnded(job));
         metrics.finished(WorkerMetrics.label(job.status), Duration.between(job.createdAt, job.finishedAt));
     }
 }

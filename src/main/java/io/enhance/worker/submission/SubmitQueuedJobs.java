@@ -169,7 +169,7 @@ public class SubmitQueuedJobs {
                         + "recorded its heartbeat lately"), clock.now()));
                 continue;
             }
-            Span span = traces.stage(JobTraces.SUBMIT, SpanKind.CLIENT, job);
+            Span span = traces.stage(JobTraces.SUBMIT, SpanKind.CLIENT, job.traced());
             try (Scope call = span.makeCurrent()) { // so the REST client's own span of the POST joins the job's trace
                 // deferred: whatever the call throws, an Error too, becomes an answer (unknown: it may have been sent)
                 Uni.createFrom().deferred(() -> wavespeed.submit(requests.get(i).body(), requests.get(i).webhook()))

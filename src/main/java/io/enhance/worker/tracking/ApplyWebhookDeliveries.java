@@ -163,7 +163,7 @@ public class ApplyWebhookDeliveries {
 
     /** The delivery's result, applied to its job under a span in the job's trace. */
     private void applyTraced(Job job, String webhookId, Prediction prediction) {
-        Span span = traces.stage(JobTraces.WEBHOOK, SpanKind.CONSUMER, job);
+        Span span = traces.stage(JobTraces.WEBHOOK, SpanKind.CONSUMER, job.traced());
         span.setAttribute("webhook_id", webhookId);
         try {
             results.apply(job, prediction);

@@ -103,7 +103,7 @@ public class PollDuePredictions {
             metrics.pollSent(Duration.between(due.wasDue(), now));
             Job job = due.job();
             Consumer<Answer> answered = answers.expect();
-            Span span = traces.stage(JobTraces.POLL, SpanKind.CLIENT, job);
+            Span span = traces.stage(JobTraces.POLL, SpanKind.CLIENT, job.traced());
             span.setAttribute("polls", (long) job.polls + 1);
             try (Scope call = span.makeCurrent()) { // so the REST client's own span of the GET joins the job's trace
                 // deferred: whatever the call throws, an Error too, becomes its answer, so its permit is given back
