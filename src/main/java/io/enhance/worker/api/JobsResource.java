@@ -31,10 +31,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 import io.enhance.worker.batches.OperatorActions;
 import io.enhance.worker.batches.OperatorActions.JobActionResult;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobTransition;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.submission.UndecidedSubmissions;
 
 /**

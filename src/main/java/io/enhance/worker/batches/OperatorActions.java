@@ -21,12 +21,12 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 import io.enhance.worker.events.JobEvents;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.SubmissionHolds;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;

@@ -10,7 +10,7 @@ import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 
 import io.enhance.worker.config.PipelineConfig;
-import io.enhance.worker.jobs.DatabaseClock;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;

@@ -26,8 +26,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.enhance.worker.events.JobEvents;
 import io.enhance.worker.events.JobEvents.Problem;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.tracing.TraceContext;
 
 /**

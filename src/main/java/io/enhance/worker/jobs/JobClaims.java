@@ -24,7 +24,10 @@ import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.metrics.WorkerMetrics;
+import io.enhance.worker.runtime.DatabaseClock;
+import io.enhance.worker.runtime.LeaseHandBack;
 import io.enhance.worker.runtime.LogEpisode;
+import io.enhance.worker.runtime.WorkerIdentity;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
@@ -34,7 +37,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
  * with {@link #update}, which checks that this worker still holds the job.
  */
 @ApplicationScoped
-public class JobClaims {
+public class JobClaims implements LeaseHandBack {
 
     private static final Logger LOG = Logger.getLogger(JobClaims.class);
     /** A task may exist upstream, paid and running, for jobs in these states. */
@@ -269,6 +272,7 @@ public class JobClaims {
      * Makes every job leased to {@code owner} due now and unleased, for any worker to take on: at a
      * graceful shutdown, or once {@code owner} stopped beating. A SUBMITTING one is then settled.
      */
+    @Override
     public int handBackLeases(String owner) {
         return QuarkusTransaction.requiringNew().call(() -> Job.update(
                 "leaseOwner = null, dueAt = ?1 where leaseOwner = ?2", clock.now(), owner));

@@ -9,6 +9,7 @@ import jakarta.enterprise.event.Event;
 import jakarta.transaction.Transactional;
 
 import io.enhance.worker.metrics.WorkerMetrics;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
 

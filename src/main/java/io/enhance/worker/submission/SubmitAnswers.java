@@ -10,7 +10,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.WaveSpeedConfig;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobOutcomes;
@@ -19,6 +18,7 @@ import io.enhance.worker.jobs.JobTransition;
 import io.enhance.worker.jobs.SpendingCaps;
 import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.runtime.Arrivals;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.LogEpisode;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;

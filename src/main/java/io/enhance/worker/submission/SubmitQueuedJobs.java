@@ -15,16 +15,16 @@ import jakarta.enterprise.event.Observes;
 
 import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.intake.JobsQueued;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobOutcomes;
-import io.enhance.worker.jobs.WorkerHeartbeats;
 import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.runtime.AsReady;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
+import io.enhance.worker.runtime.WorkerHeartbeats;
 import io.enhance.worker.tracing.JobTraces;
 import io.enhance.worker.tracking.WebhookTags;
 import io.enhance.worker.wavespeed.SubmitOutcome;

@@ -22,10 +22,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.jobs.BoundPrediction;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.SpendingCaps;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;

@@ -11,12 +11,12 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.runtime.Arrivals;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;

@@ -8,10 +8,10 @@ import jakarta.enterprise.event.Event;
 import jakarta.transaction.Transactional;
 
 import io.enhance.worker.config.WaveSpeedConfig;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.metrics.WorkerMetrics;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
 import io.enhance.worker.wavespeed.Prediction;

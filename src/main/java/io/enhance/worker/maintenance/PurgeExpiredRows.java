@@ -1,4 +1,4 @@
-package io.enhance.worker.retention;
+package io.enhance.worker.maintenance;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -13,7 +13,7 @@ import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.RetentionConfig;
-import io.enhance.worker.jobs.DatabaseClock;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.tracking.WebhookSignatures;
 import io.quarkus.scheduler.Scheduled;
