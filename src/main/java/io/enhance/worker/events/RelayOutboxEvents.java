@@ -45,7 +45,7 @@ public class RelayOutboxEvents {
 
     // Idle until the application has started: the emitter's channel is wired only then.
     void register(@Observes StartupEvent event) {
-        wakeups.register(Stage.RELAY, () -> rounds.repeatWhileFull(pipeline.batchSize(), this::relayBatch));
+        wakeups.register(Stage.RELAY, () -> rounds.repeatWhileFull(pipeline.claimSize(), this::relayBatch));
     }
 
     /** The sweep: events committed by other workers, and those the broker did not confirm. */
@@ -61,7 +61,7 @@ public class RelayOutboxEvents {
         List<OutboxEvent> batch = OutboxEvent.<OutboxEvent> find("sentAt is null order by createdAt")
                 .withLock(LockModeType.PESSIMISTIC_WRITE)
                 .withHint("jakarta.persistence.lock.timeout", SKIP_LOCKED)
-                .page(0, pipeline.batchSize())
+                .page(0, pipeline.claimSize())
                 .list();
         if (batch.isEmpty()) {
             return 0;

@@ -71,8 +71,8 @@ public class JobClaims implements LeaseHandBack {
     }
 
     /** Most jobs one claim hands out. */
-    public int batchSize() {
-        return pipeline.batchSize();
+    public int claimSize() {
+        return pipeline.claimSize();
     }
 
     /** Claims up to a batch of due jobs in {@code status}, in a transaction of its own. */
@@ -100,7 +100,7 @@ public class JobClaims implements LeaseHandBack {
             return List.of();
         }
         return timed(WorkerMetrics.Claim.STAGE, () -> QuarkusTransaction.requiringNew()
-                .call(() -> claimDue(statuses, "true", "due_at", Math.min(limit, pipeline.batchSize()), true)));
+                .call(() -> claimDue(statuses, "true", "due_at", Math.min(limit, pipeline.claimSize()), true)));
     }
 
     private <T> T timed(WorkerMetrics.Claim claim, Supplier<T> round) {
@@ -114,7 +114,7 @@ public class JobClaims implements LeaseHandBack {
 
     /** Claims up to a batch of due jobs in one of {@code statuses}, in a transaction of its own. */
     public List<Job> claim(Set<JobStatus> statuses) {
-        return claim(statuses, pipeline.batchSize());
+        return claim(statuses, pipeline.claimSize());
     }
 
     /** When the earliest job in one of {@code statuses} falls due, if any is waiting. */
@@ -145,7 +145,7 @@ public class JobClaims implements LeaseHandBack {
             Instant now = clock.now();
             SpendingCaps.Budget budget = caps.budget(now);
             List<Job> claimed = new ArrayList<>();
-            int limit = Math.min(Math.min(free, rate.room(now)), pipeline.batchSize());
+            int limit = Math.min(Math.min(free, rate.room(now)), pipeline.claimSize());
             List<Job> due = claimDue(Set.of(JobStatus.QUEUED, JobStatus.HELD_BUDGET),
                     "not " + SubmissionHolds.held("batch_id"), SUBMISSION_ORDER, limit, false)
                     .stream().map(Claimed::job).toList();

@@ -74,7 +74,7 @@ public class PurgeExpiredRows {
         for (Purge purge : PURGES) {
             Instant cutoff = now.minus(purge.retention().apply(config));
             AtomicInteger deleted = new AtomicInteger();
-            rounds.repeatWhileFull(config.batchSize(), () -> {
+            rounds.repeatWhileFull(config.rowsPerPurge(), () -> {
                 int batch = purgeBatch(purge, cutoff);
                 deleted.addAndGet(batch);
                 return batch;
@@ -91,7 +91,7 @@ public class PurgeExpiredRows {
         return entityManager.createNativeQuery(
                 "delete from " + purge.table() + " where ctid in (" + purge.expiredRows() + ")")
                 .setParameter(1, cutoff)
-                .setParameter(2, config.batchSize())
+                .setParameter(2, config.rowsPerPurge())
                 .executeUpdate();
     }
 

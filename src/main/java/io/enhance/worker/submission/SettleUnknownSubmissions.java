@@ -88,8 +88,8 @@ public class SettleUnknownSubmissions {
 
     /** Settles the submits whose outcome can now be known; run by {@code maintenance.Sweeps}. */
     public void settleDue() {
-        rounds.repeatWhileFull(claims.batchSize(), this::takeOnAbandonedSubmissions);
-        rounds.repeatWhileFull(claims.batchSize(), this::settleBatch);
+        rounds.repeatWhileFull(claims.claimSize(), this::takeOnAbandonedSubmissions);
+        rounds.repeatWhileFull(claims.claimSize(), this::settleBatch);
         historyUnavailable.check();
     }
 

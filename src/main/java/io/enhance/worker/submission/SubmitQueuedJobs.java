@@ -114,7 +114,7 @@ public class SubmitQueuedJobs {
     private void submitRound() {
         answers.writeArrived();
         if (!rounds.idle() && accountAccepted()) {
-            rounds.repeatWhileFull(claims.batchSize(), () -> {
+            rounds.repeatWhileFull(claims.claimSize(), () -> {
                 answers.writeArrived();
                 return submitBatch();
             });

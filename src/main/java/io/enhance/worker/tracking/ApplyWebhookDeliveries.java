@@ -75,7 +75,7 @@ public class ApplyWebhookDeliveries {
     }
 
     void register(@Observes StartupEvent event) {
-        wakeups.register(Stage.WEBHOOKS, () -> rounds.repeatWhileFull(pipeline.batchSize(), this::applyBatch));
+        wakeups.register(Stage.WEBHOOKS, () -> rounds.repeatWhileFull(pipeline.claimSize(), this::applyBatch));
     }
 
     /** The sweep: deliveries received by other workers, and those that waited for their job. */
@@ -100,7 +100,7 @@ public class ApplyWebhookDeliveries {
                                   and j.status in (?3))
                        or d.received_at < ?2)
                 order by d.received_at limit ?1 for update of d skip locked""")
-                .setParameter(1, pipeline.batchSize())
+                .setParameter(1, pipeline.claimSize())
                 .setParameter(2, now.minus(KEEP_UNMATCHED))
                 .setParameter(3, JobStatus.AWAITING_TASK.stream().map(JobStatus::name).toList())
                 .getResultList();

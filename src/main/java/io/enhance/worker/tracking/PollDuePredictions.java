@@ -79,7 +79,7 @@ public class PollDuePredictions {
     private void pollRound() {
         writeAnswers();
         if (!rounds.idle()) {
-            rounds.repeatWhileFull(claims.batchSize(), () -> {
+            rounds.repeatWhileFull(claims.claimSize(), () -> {
                 writeAnswers(); // between batches too, so that a backlog of due polls never holds answers up
                 return pollBatch();
             });
