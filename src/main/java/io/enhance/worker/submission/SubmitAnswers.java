@@ -6,6 +6,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 
 import org.jboss.logging.Logger;
 
@@ -23,7 +24,6 @@ import io.enhance.worker.runtime.LogEpisode;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
-import io.enhance.worker.tracking.PredictionResults;
 import io.enhance.worker.wavespeed.SubmitOutcome;
 
 /**
@@ -43,7 +43,8 @@ class SubmitAnswers {
     private final JobClaims claims;
     private final JobOutcomes outcomes;
     private final WaveSpeedConfig config;
-    private final PredictionResults results;
+    private final PollSchedule polls;
+    private final Event<ResultAtSubmission> resultsAtSubmission;
     private final AccountStatus account;
     private final SettleUnknownSubmissions settlement;
     private final WorkerMetrics metrics;
@@ -61,7 +62,8 @@ class SubmitAnswers {
     private final LogEpisode unanswered = new LogEpisode(LOG, "Submits went unanswered (a task may exist); "
             + "WaveSpeed's history settles each", EPISODE_QUIET);
 
-    SubmitAnswers(Rounds rounds, JobClaims claims, JobOutcomes outcomes, WaveSpeedConfig config, PredictionResults results,
+    SubmitAnswers(Rounds rounds, JobClaims claims, JobOutcomes outcomes, WaveSpeedConfig config, PollSchedule polls,
+            Event<ResultAtSubmission> resultsAtSubmission,
             AccountStatus account, SettleUnknownSubmissions settlement, WorkerMetrics metrics, DatabaseClock clock,
             Wakeups wakeups, AdaptiveConcurrency concurrency, RecentSubmits recent, UpstreamClock upstreamClock,
             SpendingCaps caps, SubmissionRate rate) {
@@ -69,7 +71,8 @@ class SubmitAnswers {
         this.claims = claims;
         this.outcomes = outcomes;
         this.config = config;
-        this.results = results;
+        this.polls = polls;
+        this.resultsAtSubmission = resultsAtSubmission;
         this.account = account;
         this.settlement = settlement;
         this.metrics = metrics;
@@ -144,10 +147,10 @@ class SubmitAnswers {
                 metrics.firstSubmission(Duration.between(held.createdAt, now));
             }
             rate.started(answer.job().attemptStartedAt, answer.arrivedAt());
-            held.submitted(accepted.prediction().id(), caps.price(), now.plus(results.firstPollDelay(held)), now, "created");
+            held.submitted(accepted.prediction().id(), caps.price(), now.plus(polls.firstPollDelay(held)), now, "created");
             // sync mode may answer with a finished prediction
             if (accepted.prediction().completed() || accepted.prediction().failed()) {
-                results.apply(held, accepted.prediction());
+                resultsAtSubmission.fire(new ResultAtSubmission(held, accepted.prediction()));
             }
         } else if (JobStatus.IN_FLIGHT_UNANSWERED.contains(held.status)) {
             // only an answer that created a task changes a job settlement has already put back in the queue

@@ -26,7 +26,6 @@ import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
 import io.enhance.worker.runtime.WorkerHeartbeats;
 import io.enhance.worker.tracing.JobTraces;
-import io.enhance.worker.tracking.WebhookTags;
 import io.enhance.worker.wavespeed.SubmitOutcome;
 import io.enhance.worker.wavespeed.WaveSpeedClient;
 import io.opentelemetry.api.trace.Span;

@@ -24,11 +24,12 @@ import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.jobs.BoundPrediction;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
-import io.enhance.worker.jobs.SpendingCaps;
 import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
+import io.enhance.worker.submission.TaggedPredictions;
+import io.enhance.worker.submission.WebhookTags;
 import io.enhance.worker.tracing.JobTraces;
 import io.enhance.worker.wavespeed.Prediction;
 import io.opentelemetry.api.trace.Span;
@@ -40,7 +41,8 @@ import io.quarkus.scheduler.Scheduled;
  * Applies stored webhook deliveries to their jobs, through the same path as poll results. A
  * delivery may arrive before its submission is committed, so one whose job is not known yet waits
  * (up to an hour); one for a job that is no longer tracked changes nothing. A delivery tagged with
- * the current attempt of a job whose POST went unanswered binds its prediction to that job first.
+ * the current attempt of a job whose POST went unanswered binds its prediction to that job first
+ * ({@link TaggedPredictions}: submission's to judge).
  */
 @ApplicationScoped
 public class ApplyWebhookDeliveries {
@@ -57,12 +59,12 @@ public class ApplyWebhookDeliveries {
     private final Wakeups wakeups;
     private final WebhookDeliveries deliveries;
     private final JobTraces traces;
-    private final SpendingCaps caps;
+    private final TaggedPredictions taggedPredictions;
 
     ApplyWebhookDeliveries(EntityManager entityManager, PredictionResults results, PipelineConfig pipeline,
             ObjectMapper json, Rounds rounds, DatabaseClock clock, Wakeups wakeups, WebhookDeliveries deliveries,
-            JobTraces traces, SpendingCaps caps) {
-        this.caps = caps;
+            JobTraces traces, TaggedPredictions taggedPredictions) {
+        this.taggedPredictions = taggedPredictions;
         this.traces = traces;
         this.deliveries = deliveries;
         this.wakeups = wakeups;
@@ -139,14 +141,14 @@ public class ApplyWebhookDeliveries {
         return true;
     }
 
-    /** The job following {@code predictionId}, or the tagged attempt's job, which then adopts it. */
+    /** The job following {@code predictionId}, or the tagged attempt's job, which then adopts it (submission binds it). */
     private Optional<Job> jobOf(String predictionId, Optional<WebhookTags.Tag> tag, Instant now) {
         // jobs changed earlier in the round are not what this looks for: flushing them for every delivery
         // made a round quadratic
         Optional<Job> job = Job.<Job> find("predictionId", predictionId)
                 .withLock(LockModeType.PESSIMISTIC_WRITE)
                 .withHint(HibernateHints.HINT_FLUSH_MODE, FlushMode.COMMIT).firstResultOptional();
-        return job.isEmpty() && tag.isPresent() ? bindTagged(tag.get().job(), tag.get().attempt(), predictionId, now) : job;
+        return job.isEmpty() && tag.isPresent() ? taggedPredictions.bind(tag.get().job(), tag.get().attempt(), predictionId, now) : job;
     }
 
     /** Applies the delivery to its job if that still follows a prediction (else it changes nothing) and marks it applied. */
@@ -172,29 +174,6 @@ public class ApplyWebhookDeliveries {
             JobTraces.endFailed(span, "not_applied", e);
             throw e;
         }
-    }
-
-    /**
-     * The tagged attempt's job adopts the prediction, whatever became of its POST's answer, also when
-     * settlement had already taken the attempt for one that created nothing and queued the job again (the
-     * delivery proves the task exists); a tag of an older attempt, or of a job that has its prediction or
-     * has ended, binds nothing. Routine with a fast model: the webhook often arrives before the POST's
-     * answer is written.
-     */
-    private Optional<Job> bindTagged(long jobId, int attempt, String predictionId, Instant now) {
-        Optional<Job> job = Job.<Job> findByIdOptional(jobId, LockModeType.PESSIMISTIC_WRITE)
-                .filter(j -> j.attempts == attempt && j.predictionId == null && JobStatus.AWAITING_TASK.contains(j.status));
-        job.ifPresent(j -> {
-            if (JobStatus.IN_FLIGHT_UNANSWERED.contains(j.status)) {
-                LOG.debugf("Job %s: a tagged webhook names prediction %s for attempt %d; following it", j.jobId,
-                        predictionId, attempt);
-            } else {
-                LOG.infof("Job %s: a tagged webhook shows that attempt %d, taken for one that created nothing, "
-                        + "created prediction %s; following it instead of submitting again", j.jobId, attempt, predictionId);
-            }
-            j.submitted(predictionId, caps.price(), now.plus(results.nextPollDelay(j)), now, "found by its webhook tag:");
-        });
-        return job;
     }
 
     private Prediction parse(String body) {

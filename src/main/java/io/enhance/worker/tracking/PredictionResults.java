@@ -5,6 +5,7 @@ import java.time.Instant;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
+import jakarta.enterprise.event.Observes;
 import jakarta.transaction.Transactional;
 
 import io.enhance.worker.config.WaveSpeedConfig;
@@ -14,11 +15,14 @@ import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
+import io.enhance.worker.submission.PollSchedule;
+import io.enhance.worker.submission.QueuedUpstream;
+import io.enhance.worker.submission.ResultAtSubmission;
 import io.enhance.worker.wavespeed.Prediction;
 
 /** What a prediction's reported state means for its job: the one path every result takes. */
 @ApplicationScoped
-public class PredictionResults {
+public class PredictionResults implements PollSchedule {
 
     /**
      * A prediction still {@code created} this long after submission waits upstream for a free slot: WaveSpeed
@@ -73,6 +77,12 @@ public class PredictionResults {
         }
     }
 
+    /** A result in a submit's answer (sync mode) takes the same path, in the transaction that records the submission. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    void applyAtSubmission(@Observes ResultAtSubmission result) {
+        apply(result.job(), result.prediction());
+    }
+
     /** A poll that got no answer: polled again later, unless the deadline has passed, which no error may postpone. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void unanswered(Job job, String reason) {
@@ -107,11 +117,13 @@ public class PredictionResults {
     }
 
     /** From submission to the first poll: timed from the observed inference times, or the safety net's delay with a webhook. */
+    @Override
     public Duration firstPollDelay(Job job) {
         return job.webhookTracked ? config.webhookPollDelay() : times.firstPollDelay();
     }
 
     /** A webhook-tracked prediction is polled only as a safety net; others as {@link InferenceTimes} schedules it. */
+    @Override
     public Duration nextPollDelay(Job job) {
         return job.webhookTracked ? config.webhookPollDelay() : times.pollDelay(job.polls);
     }

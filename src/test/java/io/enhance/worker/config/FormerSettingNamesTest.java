@@ -61,7 +61,7 @@ class FormerSettingNamesTest {
                 .withSources(source)
                 .withMapping(PipelineConfig.class)
                 .withMapping(RetentionConfig.class)
-                .withValidateUnknown(false)
+                .withValidateUnknown(true) // as Quarkus does: a former name must not count as an unknown setting
                 .build();
     }
 }
