@@ -10,8 +10,6 @@ import jakarta.transaction.Transactional;
 
 import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.runtime.DatabaseClock;
-import io.enhance.worker.runtime.Stage;
-import io.enhance.worker.runtime.Wakeups;
 
 /**
  * The only way a job reaches a final state: the state and its outcome event are written in the
@@ -22,12 +20,10 @@ public class JobOutcomes {
 
     private final Event<JobEnded> ended;
     private final DatabaseClock clock;
-    private final Wakeups wakeups;
     private final WorkerMetrics metrics;
 
-    JobOutcomes(Event<JobEnded> ended, DatabaseClock clock, Wakeups wakeups, WorkerMetrics metrics) {
+    JobOutcomes(Event<JobEnded> ended, DatabaseClock clock, WorkerMetrics metrics) {
         this.metrics = metrics;
-        this.wakeups = wakeups;
         this.clock = clock;
         this.ended = ended;
     }
@@ -35,14 +31,14 @@ public class JobOutcomes {
     @Transactional(Transactional.TxType.MANDATORY)
     public void complete(Job job, List<StoredOutput> stored, BigDecimal cost) {
         job.completed(stored, cost, clock.now());
-        ended(job);
+        ended(job, false);
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void fail(Job job, String code, String message) {
         boolean heldASlot = JobClaims.IN_FLIGHT.contains(job.status);
         job.failed(new JobError(code, message), clock.now());
-        finished(job, heldASlot);
+        ended(job, heldASlot);
     }
 
     /** Fails a job whose current attempt provably created no task: it cost nothing, so a retry is free. */
@@ -50,26 +46,19 @@ public class JobOutcomes {
     public void failBeforeAnyTask(Job job, String code, String message) {
         boolean heldASlot = JobClaims.IN_FLIGHT.contains(job.status);
         job.failedBeforeAnyTask(new JobError(code, message), clock.now());
-        finished(job, heldASlot);
+        ended(job, heldASlot);
     }
 
     /** An operator cancels a job that was not submitted; it ends with a {@code job.cancelled} event. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void cancel(Job job, String detail) {
         job.cancelled(clock.now(), detail);
-        ended(job);
+        ended(job, false);
     }
 
-    private void finished(Job job, boolean heldASlot) {
-        ended(job);
-        if (heldASlot) {
-            wakeups.wakeAfterCommit(Stage.SUBMIT);
-        }
-    }
-
-    private void ended(Job job) {
+    private void ended(Job job, boolean heldASlot) {
         // the outbox observes this synchronously and writes the outcome event in this transaction
-        ended.fire(new JobEnded(job));
+        ended.fire(new JobEnded(job, heldASlot));
         metrics.finished(WorkerMetrics.label(job.status), Duration.between(job.createdAt, job.finishedAt));
     }
 }

@@ -49,7 +49,7 @@ class SubmitAnswers {
     private final SettleUnknownSubmissions settlement;
     private final WorkerMetrics metrics;
     private final DatabaseClock clock;
-    private final Wakeups wakeups;
+    private final Event<JobsSubmitted> submitted;
     private final AdaptiveConcurrency concurrency;
     private final RecentSubmits recent;
     private final UpstreamClock upstreamClock;
@@ -66,7 +66,7 @@ class SubmitAnswers {
             Event<ResultAtSubmission> resultsAtSubmission,
             AccountStatus account, SettleUnknownSubmissions settlement, WorkerMetrics metrics, DatabaseClock clock,
             Wakeups wakeups, AdaptiveConcurrency concurrency, RecentSubmits recent, UpstreamClock upstreamClock,
-            SpendingCaps caps, SubmissionRate rate) {
+            SpendingCaps caps, SubmissionRate rate, Event<JobsSubmitted> submitted) {
         this.answers = new Arrivals<>(rounds, wakeups, Stage.SUBMIT);
         this.claims = claims;
         this.outcomes = outcomes;
@@ -77,7 +77,7 @@ class SubmitAnswers {
         this.settlement = settlement;
         this.metrics = metrics;
         this.clock = clock;
-        this.wakeups = wakeups;
+        this.submitted = submitted;
         this.concurrency = concurrency;
         this.recent = recent;
         this.upstreamClock = upstreamClock;
@@ -115,7 +115,7 @@ class SubmitAnswers {
                     });
             written.written().forEach(i -> counted(arrived.get(i)));
             if (firstPoll[0] != null) {
-                wakeups.wakeIn(Stage.POLL, Duration.between(clock.now(), firstPoll[0]));
+                submitted.fire(new JobsSubmitted(Duration.between(clock.now(), firstPoll[0])));
             }
             rateLimited.check();
             return written.failed();

@@ -14,7 +14,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import io.enhance.worker.config.WaveSpeedConfig;
-import io.enhance.worker.intake.JobsQueued;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobOutcomes;
@@ -92,11 +91,6 @@ public class SubmitQueuedJobs {
 
     void register(@Observes StartupEvent event) {
         wakeups.register(Stage.SUBMIT, this::submitRound);
-    }
-
-    /** Jobs stored by this worker's intake are submitted at once. */
-    void jobsQueued(@Observes JobsQueued queued) {
-        wakeups.wake(Stage.SUBMIT);
     }
 
     /** The sweep: jobs queued by other workers, and retries come due. */

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.persistence.LockModeType;
 
 import io.enhance.worker.batches.OperatorActions.JobActionResult;
@@ -15,8 +16,6 @@ import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.SpendingCaps;
 import io.enhance.worker.jobs.StoredOutput;
 import io.enhance.worker.runtime.DatabaseClock;
-import io.enhance.worker.runtime.Stage;
-import io.enhance.worker.runtime.Wakeups;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
@@ -31,12 +30,12 @@ public class UndecidedSubmissions {
 
     private final DatabaseClock clock;
     private final SpendingCaps caps;
-    private final Wakeups wakeups;
+    private final Event<CandidateAssigned> assigned;
 
-    UndecidedSubmissions(DatabaseClock clock, SpendingCaps caps, Wakeups wakeups) {
+    UndecidedSubmissions(DatabaseClock clock, SpendingCaps caps, Event<CandidateAssigned> assigned) {
         this.clock = clock;
         this.caps = caps;
-        this.wakeups = wakeups;
+        this.assigned = assigned;
     }
 
     /** The candidate tasks kept for {@code jobId}, oldest first; empty for an unknown job. */
@@ -87,7 +86,7 @@ public class UndecidedSubmissions {
                     + " assigned: its kept outputs are delivered as this job's, nothing is paid again");
         });
         if (result.result() == Result.ASSIGNED) {
-            wakeups.wake(Stage.DELIVER);
+            assigned.fire(new CandidateAssigned(jobId));
         }
         return result;
     }

@@ -13,8 +13,6 @@ import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.runtime.DatabaseClock;
-import io.enhance.worker.runtime.Stage;
-import io.enhance.worker.runtime.Wakeups;
 import io.enhance.worker.submission.PollSchedule;
 import io.enhance.worker.submission.QueuedUpstream;
 import io.enhance.worker.submission.ResultAtSubmission;
@@ -33,15 +31,15 @@ public class PredictionResults implements PollSchedule {
     private final JobOutcomes outcomes;
     private final DatabaseClock clock;
     private final WaveSpeedConfig config;
-    private final Wakeups wakeups;
+    private final Event<PredictionFinished> finished;
     private final InferenceTimes times;
     private final Event<QueuedUpstream> queued;
     private final WorkerMetrics metrics;
 
-    PredictionResults(JobOutcomes outcomes, WaveSpeedConfig config, DatabaseClock clock, Wakeups wakeups,
+    PredictionResults(JobOutcomes outcomes, WaveSpeedConfig config, DatabaseClock clock, Event<PredictionFinished> finished,
             InferenceTimes times, Event<QueuedUpstream> queued, WorkerMetrics metrics) {
         this.metrics = metrics;
-        this.wakeups = wakeups;
+        this.finished = finished;
         this.clock = clock;
         this.outcomes = outcomes;
         this.config = config;
@@ -59,8 +57,7 @@ public class PredictionResults implements PollSchedule {
                 outcomes.fail(job, "no_outputs", "the prediction completed without outputs");
             } else {
                 job.predictionCompleted(prediction.outputs(), prediction.hasNsfwContents(), prediction.inferenceMs(), now);
-                wakeups.wakeAfterCommit(Stage.DELIVER);
-                wakeups.wakeAfterCommit(Stage.SUBMIT); // its upstream slot is free
+                finished.fire(new PredictionFinished(job));
             }
         } else if (prediction.failed()) {
             String reason = prediction.error().isBlank() ? "no reason given" : prediction.error();
