@@ -113,7 +113,10 @@ public interface PipelineConfig {
     @WithDefault("200")
     int intakeGroupSize();
 
-    /** How long the oldest request message waits at most for others to share its transaction; formerly {@code PIPELINE_INTAKE_BATCH_WAIT}. */
+    /**
+     * How long the oldest request message waits at most for others to share its transaction; formerly
+     * {@code PIPELINE_INTAKE_BATCH_WAIT}, which still sets it.
+     */
     @WithDefault("5ms")
     Duration intakeGroupWait();
 }

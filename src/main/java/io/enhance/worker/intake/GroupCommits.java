@@ -59,7 +59,8 @@ public class GroupCommits {
         this.queued = queued;
         this.groupSize = pipeline.intakeGroupSize();
         this.groupWaitNanos = pipeline.intakeGroupWait().toNanos();
-        this.groupSizes = DistributionSummary.builder("enhance.intake.group").baseUnit("messages")
+        // the meter keeps its published name (dashboards and alerts read it)
+        this.groupSizes = DistributionSummary.builder("enhance.intake.batch").baseUnit("messages")
                 .description("Request messages stored per intake transaction").register(registry);
     }
 

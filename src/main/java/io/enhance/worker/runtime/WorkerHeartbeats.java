@@ -49,7 +49,10 @@ public class WorkerHeartbeats {
         this.startedAt = clock.now();
     }
 
-    /** Records that this worker is alive, and hands back the leases of workers that are not; run by {@code maintenance.Sweeps}. */
+    /**
+     * Records that this worker is alive, and hands back the leases of workers that are not; run by
+     * {@code maintenance.Sweeps}.
+     */
     public void beat() {
         if (!pipeline.enabled()) {
             return;

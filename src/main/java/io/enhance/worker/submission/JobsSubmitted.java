@@ -2,6 +2,9 @@ package io.enhance.worker.submission;
 
 import java.time.Duration;
 
-/** Submit answers were written that created predictions: the soonest of them is due for its first poll in {@code untilFirstPoll}. */
+/**
+ * Submit answers were written that created predictions: the soonest of them is due for its first poll in
+ * {@code untilFirstPoll}.
+ */
 public record JobsSubmitted(Duration untilFirstPoll) {
 }

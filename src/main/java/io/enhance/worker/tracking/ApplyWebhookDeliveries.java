@@ -148,7 +148,9 @@ public class ApplyWebhookDeliveries {
         Optional<Job> job = Job.<Job> find("predictionId", predictionId)
                 .withLock(LockModeType.PESSIMISTIC_WRITE)
                 .withHint(HibernateHints.HINT_FLUSH_MODE, FlushMode.COMMIT).firstResultOptional();
-        return job.isEmpty() && tag.isPresent() ? taggedPredictions.bind(tag.get().job(), tag.get().attempt(), predictionId, now) : job;
+        return job.isEmpty() && tag.isPresent()
+                ? taggedPredictions.bind(tag.get().job(), tag.get().attempt(), predictionId, now)
+                : job;
     }
 
     /** Applies the delivery to its job if that still follows a prediction (else it changes nothing) and marks it applied. */
