@@ -55,11 +55,13 @@ class OutcomeEventTransactionTest {
             job.dueAt = Instant.now().plus(Duration.ofDays(1)); // out of the submission stage's way
         });
 
-        QuarkusTransaction.requiringNew().run(() -> {
+        QuarkusTransaction.begin();
+        try {
             outcomes.cancel(job(), "cancelled by the test");
             assertThat(outcomeEvents()).as("the event row, before the job's end commits").isEqualTo(1);
-            QuarkusTransaction.setRollbackOnly();
-        });
+        } finally {
+            QuarkusTransaction.rollback();
+        }
         assertThat(QuarkusTransaction.requiringNew().call(this::outcomeEvents)).as("rolled back with the job's end")
                 .isZero();
         assertThat(QuarkusTransaction.requiringNew().call(() -> job().status)).isEqualTo(JobStatus.QUEUED);
