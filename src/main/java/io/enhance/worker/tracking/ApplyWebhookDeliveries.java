@@ -16,7 +16,6 @@ import jakarta.transaction.Transactional;
 
 import org.hibernate.FlushMode;
 import org.hibernate.jpa.HibernateHints;
-import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -48,7 +47,6 @@ import io.quarkus.scheduler.Scheduled;
 public class ApplyWebhookDeliveries {
 
     private static final Duration KEEP_UNMATCHED = Duration.ofHours(1);
-    private static final Logger LOG = Logger.getLogger(ApplyWebhookDeliveries.class);
 
     private final EntityManager entityManager;
     private final PredictionResults results;
