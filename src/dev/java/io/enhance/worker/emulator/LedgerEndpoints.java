@@ -38,7 +38,7 @@ final class LedgerEndpoints {
     void predictions(Call call) throws IOException {
         ObjectNode answer = Json.object();
         ArrayNode items = answer.putArray("items");
-        for (Prediction prediction : store.history(any -> true)) {
+        for (EmulatedPrediction prediction : store.history(any -> true)) {
             ObjectNode item = items.addObject().put("id", prediction.id).put("status", prediction.status())
                     .put("polls", prediction.polls()).put("created_at_us", micros(prediction.createdAt));
             Instant finished = prediction.finishedAt();

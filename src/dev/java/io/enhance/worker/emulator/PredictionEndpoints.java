@@ -62,8 +62,8 @@ final class PredictionEndpoints {
         }
         startRate.accept();
         String id = UUID.randomUUID().toString().replace("-", "");
-        Prediction prediction = store.create(sequence ->
-                new Prediction(id, MODEL, input, request, webhook, call.baseUrl(), sequence, rolled.fate()));
+        EmulatedPrediction prediction = store.create(sequence ->
+                new EmulatedPrediction(id, MODEL, input, request, webhook, call.baseUrl(), sequence, rolled.fate()));
         runner.start(prediction);
         holdAnswer(settings.getAnswerDelayMs());
         fault.strike();
@@ -89,14 +89,14 @@ final class PredictionEndpoints {
         }
     }
 
-    private ObjectNode awaitForSyncMode(Prediction prediction) {
+    private ObjectNode awaitForSyncMode(EmulatedPrediction prediction) {
         try {
             prediction.finished().get(settings.getSyncTimeoutMs(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             if (!prediction.isFinished()) {
                 // what WaveSpeed answers when sync mode runs out of time; the task goes on and can be polled
                 ObjectNode data = prediction.toJson(false);
-                data.put("status", Prediction.PROCESSING);
+                data.put("status", EmulatedPrediction.PROCESSING);
                 data.put("code", SYNC_TIMEOUT_CODE);
                 data.put("error", "Sync mode timed out");
                 return data;
@@ -115,7 +115,7 @@ final class PredictionEndpoints {
         InjectedFault fault = settings.nextScriptedResultFault().orElse(rolled);
         fault.strike();
         answerLateIf(fault);
-        Prediction prediction = store.find(call.pathPart(1))
+        EmulatedPrediction prediction = store.find(call.pathPart(1))
                 .orElseThrow(() -> ApiException.notFound("Prediction not found"));
         prediction.countPoll();
         call.ok(prediction.toJson(false));
@@ -128,7 +128,7 @@ final class PredictionEndpoints {
         }
         int page = positiveInt(query, "page", 1, Integer.MAX_VALUE);
         int pageSize = positiveInt(query, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
-        Predicate<Prediction> filter = p -> true;
+        Predicate<EmulatedPrediction> filter = p -> true;
         String model = text(query, "model");
         if (model != null) {
             filter = filter.and(p -> p.model.equals(model));
@@ -145,7 +145,7 @@ final class PredictionEndpoints {
         if (before != null) {
             filter = filter.and(p -> !p.createdAt.isAfter(before));
         }
-        List<Prediction> matches = store.history(filter);
+        List<EmulatedPrediction> matches = store.history(filter);
         ObjectNode data = Json.object();
         ArrayNode items = data.putArray("items");
         long from = (long) (page - 1) * pageSize;

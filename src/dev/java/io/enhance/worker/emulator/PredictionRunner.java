@@ -46,7 +46,7 @@ final class PredictionRunner {
         this.outputs = outputs;
     }
 
-    void start(Prediction prediction) {
+    void start(EmulatedPrediction prediction) {
         slots.admit(() -> {
             prediction.admitted();
             schedule(() -> beginProcessing(prediction),
@@ -54,7 +54,7 @@ final class PredictionRunner {
         });
     }
 
-    private void beginProcessing(Prediction prediction) {
+    private void beginProcessing(EmulatedPrediction prediction) {
         if (!store.contains(prediction.id) || !prediction.startProcessing()) {
             slots.release();
             return;
@@ -70,7 +70,7 @@ final class PredictionRunner {
         }
     }
 
-    private void process(Prediction prediction) {
+    private void process(EmulatedPrediction prediction) {
         try {
             byte[] output = outputs.enhance(fetcher.download(prediction.request.image()), prediction.request);
             if (!store.contains(prediction.id)) {
@@ -88,21 +88,21 @@ final class PredictionRunner {
         }
     }
 
-    private void complete(Prediction prediction, Path file) {
+    private void complete(EmulatedPrediction prediction, Path file) {
         slots.release();
         if (store.contains(prediction.id) && prediction.complete(file)) {
             notifyWebhook(prediction);
         }
     }
 
-    private void fail(Prediction prediction, String error) {
+    private void fail(EmulatedPrediction prediction, String error) {
         slots.release();
         if (store.contains(prediction.id) && prediction.fail(error)) {
             notifyWebhook(prediction);
         }
     }
 
-    private void notifyWebhook(Prediction prediction) {
+    private void notifyWebhook(EmulatedPrediction prediction) {
         if (prediction.webhookUrl == null || prediction.webhookLost) {
             return;
         }

@@ -17,7 +17,7 @@ final class PredictionStore {
     /** Like WaveSpeed, history only reaches back this far. */
     static final Duration HISTORY_WINDOW = Duration.ofDays(7);
 
-    private final Map<String, Prediction> predictions = new ConcurrentHashMap<>();
+    private final Map<String, EmulatedPrediction> predictions = new ConcurrentHashMap<>();
     private final List<ReceivedSubmission> ledger = new ArrayList<>();
     private final FileStore files;
 
@@ -26,9 +26,9 @@ final class PredictionStore {
     }
 
     /** Builds the prediction with the next sequence number, so ledger order, sequence and created_at agree. */
-    Prediction create(LongFunction<Prediction> factory) {
+    EmulatedPrediction create(LongFunction<EmulatedPrediction> factory) {
         synchronized (ledger) {
-            Prediction prediction = factory.apply(ledger.size());
+            EmulatedPrediction prediction = factory.apply(ledger.size());
             predictions.put(prediction.id, prediction);
             ledger.add(new ReceivedSubmission(prediction.id, prediction.model, prediction.input.deepCopy(),
                     prediction.webhookUrl, prediction.createdAt));
@@ -36,7 +36,7 @@ final class PredictionStore {
         }
     }
 
-    Optional<Prediction> find(String id) {
+    Optional<EmulatedPrediction> find(String id) {
         return Optional.ofNullable(predictions.get(id));
     }
 
@@ -57,12 +57,12 @@ final class PredictionStore {
     }
 
     /** Matching predictions of the last seven days, newest first. */
-    List<Prediction> history(Predicate<Prediction> filter) {
+    List<EmulatedPrediction> history(Predicate<EmulatedPrediction> filter) {
         Instant oldest = Instant.now().minus(HISTORY_WINDOW);
         return predictions.values().stream()
                 .filter(p -> !p.createdAt.isBefore(oldest))
                 .filter(filter)
-                .sorted(Comparator.comparingLong((Prediction p) -> p.sequence).reversed())
+                .sorted(Comparator.comparingLong((EmulatedPrediction p) -> p.sequence).reversed())
                 .toList();
     }
 

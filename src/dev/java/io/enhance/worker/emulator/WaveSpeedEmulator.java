@@ -132,7 +132,7 @@ public final class WaveSpeedEmulator implements AutoCloseable {
 
     /** A prediction's status ({@code created}, {@code processing}, {@code completed}, {@code failed}); empty once deleted or unknown. */
     public Optional<String> status(String predictionId) {
-        return store.find(predictionId).map(Prediction::status);
+        return store.find(predictionId).map(EmulatedPrediction::status);
     }
 
     /** How many predictions were created since start; deleting predictions does not lower it. */

@@ -32,10 +32,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.enhance.worker.batches.Cancellations;
 import io.enhance.worker.batches.JobActionResult;
 import io.enhance.worker.batches.Retries;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobStore;
+import io.enhance.worker.jobs.JobTransition;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.submission.UndecidedSubmissions;
 
 /**

@@ -17,13 +17,12 @@ import jakarta.persistence.EntityManager;
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.events.JobEvents;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.Rows;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.Rounds;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.scheduler.Scheduled;
 
 /**
  * Keeps the batch counters. A trigger on {@code jobs} appends every change of status or spend to
@@ -98,16 +97,6 @@ public class BatchCounters {
         this.entityManager = entityManager;
         this.events = events;
         this.clock = clock;
-    }
-
-    @Scheduled(every = "${pipeline.batch-interval:1s}", skipExecutionIf = Rounds.Idle.class,
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void foldSoon() {
-        try {
-            fold();
-        } catch (RuntimeException e) {
-            LOG.warnf("Batch counters not folded this time (the changes wait for the next): %s", e.toString());
-        }
     }
 
     /** Folds the changes committed so far, unless another worker is folding them right now. */

@@ -7,15 +7,14 @@ import java.util.Optional;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.persistence.EntityManager;
 
 import io.enhance.worker.events.JobEvents;
-import io.enhance.worker.jobs.DatabaseClock;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.SubmissionHolds;
-import io.enhance.worker.runtime.Stage;
-import io.enhance.worker.runtime.Wakeups;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
@@ -30,14 +29,14 @@ public class BatchHolds {
     private final EntityManager entityManager;
     private final JobEvents events;
     private final DatabaseClock clock;
-    private final Wakeups wakeups;
+    private final Event<JobsResumed> resumed;
     private final JobStore store;
 
-    BatchHolds(EntityManager entityManager, JobEvents events, DatabaseClock clock, Wakeups wakeups, JobStore store) {
+    BatchHolds(EntityManager entityManager, JobEvents events, DatabaseClock clock, Event<JobsResumed> resumed, JobStore store) {
         this.entityManager = entityManager;
         this.events = events;
         this.clock = clock;
-        this.wakeups = wakeups;
+        this.resumed = resumed;
         this.store = store;
     }
 
@@ -129,14 +128,14 @@ public class BatchHolds {
         return moved;
     }
 
-    /** Moves paused jobs that no hold covers any more back to QUEUED, and wakes submission for them. */
+    /** Moves paused jobs that no hold covers any more back to QUEUED, and says so. */
     private long resumeUnheld(Instant now, String batchId) {
-        long resumed = store.moveByHold(Set.of(JobStatus.PAUSED), JobStatus.QUEUED, false, batchId,
+        long queued = store.moveByHold(Set.of(JobStatus.PAUSED), JobStatus.QUEUED, false, batchId,
                 SubmissionHolds.RESUMED, now);
-        if (resumed > 0) {
-            wakeups.wakeAfterCommit(Stage.SUBMIT);
+        if (queued > 0) {
+            resumed.fire(new JobsResumed(queued));
         }
-        return resumed;
+        return queued;
     }
 
     private boolean anyHoldSet() {

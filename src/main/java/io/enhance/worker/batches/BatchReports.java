@@ -20,10 +20,12 @@ import jakarta.persistence.EntityManager;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
-import io.enhance.worker.jobs.DatabaseClock;
+import io.enhance.worker.jobs.JobClaims;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.Rows;
 import io.enhance.worker.jobs.SpendingCaps;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**

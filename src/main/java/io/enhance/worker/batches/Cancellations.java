@@ -14,7 +14,7 @@ import org.jboss.logging.Logger;
 
 import io.enhance.worker.batches.JobActionResult.Result;
 import io.enhance.worker.events.JobEvents;
-import io.enhance.worker.jobs.DatabaseClock;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;

@@ -11,16 +11,15 @@ import java.util.Optional;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.persistence.EntityManager;
 
 import io.enhance.worker.batches.JobActionResult.Result;
 import io.enhance.worker.events.JobEvents;
-import io.enhance.worker.jobs.DatabaseClock;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobStore;
-import io.enhance.worker.runtime.Stage;
-import io.enhance.worker.runtime.Wakeups;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
@@ -38,14 +37,14 @@ public class Retries {
     private final EntityManager entityManager;
     private final JobEvents events;
     private final DatabaseClock clock;
-    private final Wakeups wakeups;
+    private final Event<JobRetried> retried;
     private final JobStore store;
 
-    Retries(EntityManager entityManager, JobEvents events, DatabaseClock clock, Wakeups wakeups, JobStore store) {
+    Retries(EntityManager entityManager, JobEvents events, DatabaseClock clock, Event<JobRetried> retried, JobStore store) {
         this.entityManager = entityManager;
         this.events = events;
         this.clock = clock;
-        this.wakeups = wakeups;
+        this.retried = retried;
         this.store = store;
     }
 
@@ -105,7 +104,7 @@ public class Retries {
         String previousError = job.errorCode;
         job.retried(payAgain, now);
         events.jobRetried(job, previousError, kind);
-        wakeups.wakeAfterCommit(kind == Job.RetryKind.REDELIVER ? Stage.DELIVER : Stage.SUBMIT);
+        retried.fire(new JobRetried(kind));
         return new JobActionResult(job.jobId, Result.RETRIED, job.status, switch (kind) {
             case REDELIVER -> "its prediction had finished: the outputs are copied again, nothing is paid";
             case FREE -> "no paid task was left behind: submitted again at no extra cost";

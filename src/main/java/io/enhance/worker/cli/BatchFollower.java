@@ -9,8 +9,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.enhance.worker.batches.BatchReports;
 import io.enhance.worker.cli.BatchState.Outcome;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.JobStore.ReasonGroup;
+import io.enhance.worker.runtime.DatabaseClock;
 
 /**
  * Follows a batch from its counters once a second until every job has ended, drawing progress: on a

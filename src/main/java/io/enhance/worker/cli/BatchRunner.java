@@ -14,7 +14,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.enhance.worker.cli.BatchState.Outcome;
-import io.enhance.worker.jobs.DatabaseClock;
+import io.enhance.worker.runtime.DatabaseClock;
 
 /**
  * Runs a batch from a list of images: uploads what is not in S3 yet, publishes one job per image with

@@ -6,7 +6,7 @@ import java.util.Optional;
 import jakarta.inject.Inject;
 
 import io.enhance.worker.cli.BatchState.Outcome;
-import io.enhance.worker.jobs.DatabaseClock;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.quarkus.runtime.QuarkusApplication;
 
 /**

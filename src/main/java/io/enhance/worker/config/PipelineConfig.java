@@ -7,7 +7,7 @@ import java.util.Set;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** Pace and batch sizes of the worker's periodic tasks. */
+/** Pace and claim sizes of the worker's periodic tasks. */
 @ConfigMapping(prefix = "pipeline")
 public interface PipelineConfig {
 
@@ -62,9 +62,9 @@ public interface PipelineConfig {
     @WithDefault("5s")
     Duration metricsInterval();
 
-    /** Jobs (or events) one task claims per round. */
+    /** Jobs (or events) one task claims per round; formerly {@code PIPELINE_BATCH_SIZE}, which still sets it. */
     @WithDefault("100")
-    int batchSize();
+    int claimSize();
 
     /** How long a claimed job is reserved for the claiming worker before another may take it. */
     @WithDefault("2m")
@@ -106,11 +106,17 @@ public interface PipelineConfig {
     @WithDefault("1s")
     Duration requeueDelay();
 
-    /** Request messages stored in one transaction at most; {@code QUEUES_PREFETCH} should be larger, to fill it. */
+    /**
+     * Request messages stored in one transaction (one group commit) at most; {@code QUEUES_PREFETCH} should be
+     * larger, to fill it. Formerly {@code PIPELINE_INTAKE_BATCH_SIZE}, which still sets it.
+     */
     @WithDefault("200")
-    int intakeBatchSize();
+    int intakeGroupSize();
 
-    /** How long the oldest request message waits at most for others to share its transaction. */
+    /**
+     * How long the oldest request message waits at most for others to share its transaction; formerly
+     * {@code PIPELINE_INTAKE_BATCH_WAIT}, which still sets it.
+     */
     @WithDefault("5ms")
-    Duration intakeBatchWait();
+    Duration intakeGroupWait();
 }

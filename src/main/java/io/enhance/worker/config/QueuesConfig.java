@@ -22,7 +22,7 @@ public interface QueuesConfig {
     @WithDefault("enhance.events")
     String eventsExchange();
 
-    /** Unacknowledged request messages one worker holds at most (RabbitMQ prefetch); enough to fill intake batches. */
+    /** Unacknowledged request messages one worker holds at most (RabbitMQ prefetch); enough to fill intake group commits. */
     @WithDefault("500")
     int prefetch();
 

@@ -29,7 +29,10 @@ public interface RetentionConfig {
     @WithDefault("10m")
     Duration interval();
 
-    /** Rows one purge statement deletes at most, so that no delete holds locks or a transaction for long. */
+    /**
+     * Rows one purge statement deletes at most, so that no delete holds locks or a transaction for long;
+     * formerly {@code RETENTION_BATCH_SIZE}, which still sets it.
+     */
     @WithDefault("1000")
-    int batchSize();
+    int rowsPerPurge();
 }

@@ -20,17 +20,17 @@ import org.jboss.logging.Logger;
 import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.config.S3Config;
 import io.enhance.worker.config.WaveSpeedConfig;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.StoredOutput;
+import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.runtime.Arrivals;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
-import io.enhance.worker.jobs.StoredOutput;
-import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.tracing.JobTraces;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -231,7 +231,7 @@ public class DeliverFinishedPredictions {
 
     /** Runs one transfer step of one output under a span of its own in the job's trace. */
     private <T> T traced(String name, Job job, int index, TracedCall<T> step) throws DeliveryException {
-        Span span = traces.stage(name, SpanKind.CLIENT, job);
+        Span span = traces.stage(name, SpanKind.CLIENT, job.traced());
         span.setAttribute(OUTPUT_INDEX, (long) index);
         try {
             T result = step.run(span);

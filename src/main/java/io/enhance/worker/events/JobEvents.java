@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.FlushModeType;
 import jakarta.transaction.Transactional;
@@ -17,10 +18,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.config.WaveSpeedConfig;
+import io.enhance.worker.intake.FinishedJobRequested;
+import io.enhance.worker.intake.RequestProblem;
+import io.enhance.worker.intake.RequestRejected;
 import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.JobEnded;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
-import io.enhance.worker.tracing.JobTraces;
 import io.enhance.worker.tracing.TraceContext;
 import io.opentelemetry.api.trace.Span;
 
@@ -56,12 +60,10 @@ public class JobEvents {
         this.wavespeed = wavespeed;
     }
 
-    /** One problem with a rejected request: the field (JSON path) and what is wrong with it. */
-    public record Problem(String field, String message) {
-        @Override
-        public String toString() {
-            return field + ": " + message;
-        }
+    /** A synchronous observer: the event row joins the transaction that ended the job, or neither commits. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    void onJobEnded(@Observes JobEnded ended) {
+        jobFinished(ended.job());
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
@@ -93,7 +95,7 @@ public class JobEvents {
                         .put("code", e.code())
                         .put("message", e.message()))
                 .orElse(json.nullNode()));
-        write(finishedId(job), "job." + outcome, job.jobId, data, job.finishedAt, JobTraces.contextOf(job));
+        write(finishedId(job), "job." + outcome, job.jobId, data, job.finishedAt, job.traced().context());
     }
 
     /**
@@ -101,7 +103,8 @@ public class JobEvents {
      * or re-written from the job if it was already purged.
      */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void republishFinished(Job job) {
+    void republishFinished(@Observes FinishedJobRequested requested) {
+        Job job = requested.job();
         wakeups.wakeAfterCommit(Stage.RELAY);
         int rearmed = entityManager.createNativeQuery("update outbox_events set sent_at = null where id = ?1")
                 .setParameter(1, finishedId(job))
@@ -125,7 +128,7 @@ public class JobEvents {
                 .put("retry", kind.name().toLowerCase(Locale.ROOT))
                 .put("retries", job.retries);
         write(stableId("job/" + job.jobId + "/retried-" + job.retries), "job.retried", job.jobId, data, job.updatedAt,
-                JobTraces.contextOf(job));
+                job.traced().context());
     }
 
     /**
@@ -149,15 +152,13 @@ public class JobEvents {
         return job.status.name().toLowerCase(Locale.ROOT);
     }
 
-    /**
-     * @param eventId stable for one rejected message body, so a redelivered copy adds no second event
-     * @param trace the context of the message's intake span
-     */
+    /** A rejected request's {@code job.rejected} event, in the transaction that keeps the rejection. */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void jobRejected(UUID eventId, String jobId, String batchId, List<Problem> problems, TraceContext trace) {
+    void jobRejected(@Observes RequestRejected rejected) {
+        List<RequestProblem> problems = rejected.problems();
         ObjectNode data = json.createObjectNode();
-        data.put("job_id", jobId);
-        data.put("batch_id", batchId);
+        data.put("job_id", rejected.jobId());
+        data.put("batch_id", rejected.batchId());
         data.put("status", "rejected");
         data.putNull("prediction_id");
         data.put("model", wavespeed.model());
@@ -169,9 +170,9 @@ public class JobEvents {
         data.putNull("metadata");
         data.set("error", json.createObjectNode()
                 .put("code", "invalid_request")
-                .put("message", String.join("; ", problems.stream().map(Problem::toString).toList())));
+                .put("message", String.join("; ", problems.stream().map(RequestProblem::toString).toList())));
         data.set("problems", json.valueToTree(problems));
-        write(eventId, "job.rejected", jobId, data, Instant.now(), trace);
+        write(rejected.eventId(), "job.rejected", rejected.jobId(), data, Instant.now(), rejected.trace());
     }
 
     private void write(UUID id, String routingKey, String subject, ObjectNode data, Instant time, TraceContext trace) {

@@ -10,7 +10,7 @@ import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 
 import io.enhance.worker.config.PipelineConfig;
-import io.enhance.worker.jobs.DatabaseClock;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
@@ -45,7 +45,7 @@ public class RelayOutboxEvents {
 
     // Idle until the application has started: the emitter's channel is wired only then.
     void register(@Observes StartupEvent event) {
-        wakeups.register(Stage.RELAY, () -> rounds.repeatWhileFull(pipeline.batchSize(), this::relayBatch));
+        wakeups.register(Stage.RELAY, () -> rounds.repeatWhileFull(pipeline.claimSize(), this::relayBatch));
     }
 
     /** The sweep: events committed by other workers, and those the broker did not confirm. */
@@ -61,7 +61,7 @@ public class RelayOutboxEvents {
         List<OutboxEvent> batch = OutboxEvent.<OutboxEvent> find("sentAt is null order by createdAt")
                 .withLock(LockModeType.PESSIMISTIC_WRITE)
                 .withHint("jakarta.persistence.lock.timeout", SKIP_LOCKED)
-                .page(0, pipeline.batchSize())
+                .page(0, pipeline.claimSize())
                 .list();
         if (batch.isEmpty()) {
             return 0;

@@ -19,16 +19,15 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.enhance.worker.events.JobEvents;
-import io.enhance.worker.events.JobEvents.Problem;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStore;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.tracing.TraceContext;
 
 /**
@@ -44,24 +43,28 @@ public class JobIntake {
 
     public enum Outcome { ACCEPTED, DUPLICATE, REJECTED }
 
-    public record Result(Outcome outcome, String jobId, List<Problem> problems) {
+    public record Result(Outcome outcome, String jobId, List<RequestProblem> problems) {
     }
 
     private final JobRequestParser parser;
     private final NewJobs newJobs;
-    private final JobEvents events;
+    private final Event<RequestRejected> rejected;
+    private final Event<FinishedJobRequested> finishedRequested;
     private final EntityManager entityManager;
     private final DatabaseClock clock;
     private final ObjectMapper json;
     private final JobStore store;
 
-    JobIntake(JobRequestParser parser, NewJobs newJobs, JobEvents events, EntityManager entityManager, ObjectMapper json,
+    // the outbox observes both events synchronously and writes their rows in the intake transaction
+    JobIntake(JobRequestParser parser, NewJobs newJobs, Event<RequestRejected> rejected,
+            Event<FinishedJobRequested> finishedRequested, EntityManager entityManager, ObjectMapper json,
             DatabaseClock clock, JobStore store) {
         this.store = store;
         this.clock = clock;
         this.parser = parser;
         this.newJobs = newJobs;
-        this.events = events;
+        this.rejected = rejected;
+        this.finishedRequested = finishedRequested;
         this.entityManager = entityManager;
         this.json = json;
     }
@@ -158,14 +161,14 @@ public class JobIntake {
      */
     private Result duplicate(Job job, RequestMessage message) {
         if (job.requestDigest != null && !job.requestDigest.equals(message.digest())) {
-            List<Problem> problems = List.of(new Problem("job_id", "job_id reused with a different request; job "
+            List<RequestProblem> problems = List.of(new RequestProblem("job_id", "job_id reused with a different request; job "
                     + job.jobId + " keeps the request it was accepted with"));
             String batchId = message.parsed().batchId();
             return reject(message.body(), message.messageId(), new JobRequestParser.Parsed(null, job.jobId, batchId,
                     message.parsed().batchSize(), problems), memberOf(batchId, job.batchId), message.trace());
         }
         if (job.status.isTerminal()) {
-            events.republishFinished(job);
+            finishedRequested.fire(new FinishedJobRequested(job));
         }
         return new Result(Outcome.DUPLICATE, job.jobId, List.of());
     }
@@ -196,7 +199,7 @@ public class JobIntake {
     @Transactional
     public Result giveUp(byte[] body, String messageId, int failures, RuntimeException error, TraceContext trace) {
         JobRequestParser.Parsed read = parser.parse(body);
-        List<Problem> problems = List.of(new Problem("$", "could not be stored after " + failures + " attempts: "
+        List<RequestProblem> problems = List.of(new RequestProblem("$", "could not be stored after " + failures + " attempts: "
                 + error.getClass().getSimpleName()));
         forgetFailures(List.of(rejectionId(sha256(body), messageId)));
         String batchOfItsJob = read.jobId() == null ? null : store.batchesOf(Set.of(read.jobId())).get(read.jobId());
@@ -218,7 +221,7 @@ public class JobIntake {
         byte[] sha256 = sha256(body);
         UUID rejectionId = rejectionId(sha256, messageId);
         keepRejected(rejectionId, parsed, memberOf, body, sha256);
-        events.jobRejected(rejectionId, parsed.jobId(), parsed.batchId(), parsed.problems(), trace);
+        rejected.fire(new RequestRejected(rejectionId, parsed.jobId(), parsed.batchId(), parsed.problems(), trace));
         return new Result(Outcome.REJECTED, parsed.jobId(), parsed.problems());
     }
 

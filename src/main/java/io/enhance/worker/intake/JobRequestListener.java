@@ -28,7 +28,7 @@ import io.smallrye.reactive.messaging.rabbitmq.IncomingRabbitMQMetadata;
 import io.smallrye.reactive.messaging.rabbitmq.RabbitMQRejectMetadata;
 
 /**
- * Consumes {@code enhance.requests}. Messages are stored many per transaction ({@link IntakeBatcher}),
+ * Consumes {@code enhance.requests}. Messages are stored many per transaction ({@link GroupCommits}),
  * and a message is acked only after the commit that holds its job; a rejected
  * one is nacked without requeue so the broker moves it to the dead-letter queue. While the database
  * is down or refuses writes, messages are held unacked and intake pauses ({@link JobStoreOutage}); a message that
@@ -46,18 +46,18 @@ public class JobRequestListener {
     private static final Duration MAX_HOLD = Duration.ofMinutes(20);
 
     private final JobIntake intake;
-    private final IntakeBatcher batcher;
+    private final GroupCommits groupCommits;
     private final JobStoreOutage outage;
     private final PipelineConfig pipeline;
     private final QueuesConfig queues;
     private final Rounds rounds;
     private final JobTraces traces;
 
-    JobRequestListener(JobIntake intake, IntakeBatcher batcher, JobStoreOutage outage, PipelineConfig pipeline,
+    JobRequestListener(JobIntake intake, GroupCommits groupCommits, JobStoreOutage outage, PipelineConfig pipeline,
             QueuesConfig queues, Rounds rounds, JobTraces traces) {
         this.traces = traces;
         this.intake = intake;
-        this.batcher = batcher;
+        this.groupCommits = groupCommits;
         this.outage = outage;
         this.pipeline = pipeline;
         this.queues = queues;
@@ -88,8 +88,8 @@ public class JobRequestListener {
             JobTraces.endFailed(span, "not_stored", unreadable);
             return CompletableFuture.completedFuture(notStored(message, messageId, unreadable, trace));
         }
-        // the batcher fails a message only with the RuntimeException that kept it from being stored
-        return batcher.store(request).handle((result, error) -> {
+        // the group commit fails a message only with the RuntimeException that kept it from being stored
+        return groupCommits.store(request).handle((result, error) -> {
             if (error != null) {
                 JobTraces.endFailed(span, "not_stored", error);
                 return notStored(message, messageId, (RuntimeException) error, trace);

@@ -19,7 +19,6 @@ import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.config.S3Config;
 import io.enhance.worker.delivery.OutputKeys;
-import io.enhance.worker.events.JobEvents.Problem;
 import io.enhance.worker.network.AddressPolicy;
 
 /** Turns a raw request message into a {@link JobRequest}, or into the full list of what is wrong with it. */
@@ -36,7 +35,7 @@ public class JobRequestParser {
      * @param batchId the batch_id if it is valid, also when other fields are not
      * @param batchSize the batch_size if it and the batch_id are valid
      */
-    public record Parsed(JobRequest request, String jobId, String batchId, Integer batchSize, List<Problem> problems) {
+    public record Parsed(JobRequest request, String jobId, String batchId, Integer batchSize, List<RequestProblem> problems) {
         public boolean valid() {
             return problems.isEmpty();
         }
@@ -56,35 +55,35 @@ public class JobRequestParser {
 
     public Parsed parse(byte[] body) {
         if (body.length > queues.maxMessageBytes()) {
-            return invalid(new Problem("$", "message is " + body.length + " bytes; the limit is "
+            return invalid(new RequestProblem("$", "message is " + body.length + " bytes; the limit is "
                     + queues.maxMessageBytes()));
         }
         JsonNode root;
         try {
             root = json.readTree(body);
         } catch (JsonProcessingException e) {
-            return invalid(new Problem("$", "not valid JSON: " + e.getOriginalMessage()));
+            return invalid(new RequestProblem("$", "not valid JSON: " + e.getOriginalMessage()));
         } catch (IOException e) {
-            return invalid(new Problem("$", "not readable: " + e.getMessage()));
+            return invalid(new RequestProblem("$", "not readable: " + e.getMessage()));
         }
         if (root == null || !root.isObject()) {
-            return invalid(new Problem("$", "must be a JSON object"));
+            return invalid(new RequestProblem("$", "must be a JSON object"));
         }
-        List<Problem> problems = new ArrayList<>();
+        List<RequestProblem> problems = new ArrayList<>();
         findNulCharacters(root, "", problems);
         root.fieldNames().forEachRemaining(name -> {
             if (!FIELDS.contains(name)) {
-                problems.add(new Problem(name, "unknown field; expected one of " + FIELDS));
+                problems.add(new RequestProblem(name, "unknown field; expected one of " + FIELDS));
             }
         });
         String jobId = identifier(root, "job_id", true, problems);
         if (jobId != null) {
-            unsafeKeyPart(jobId).ifPresent(why -> problems.add(new Problem("job_id", why)));
+            unsafeKeyPart(jobId).ifPresent(why -> problems.add(new RequestProblem("job_id", why)));
         }
         String batchId = identifier(root, "batch_id", false, problems);
         if (batchId != null) {
             Optional<String> unsafe = unsafeSegments(batchId).map(why -> why + " (it is written into the API's paths)");
-            unsafe.ifPresent(why -> problems.add(new Problem("batch_id", why)));
+            unsafe.ifPresent(why -> problems.add(new RequestProblem("batch_id", why)));
             // an id that could change a route counts toward no batch and is named in no event
             batchId = unsafe.isPresent() ? null : batchId;
         }
@@ -92,9 +91,9 @@ public class JobRequestParser {
         Map<String, Object> input = Map.of();
         JsonNode inputNode = root.get("input");
         if (inputNode == null || inputNode.isNull()) {
-            problems.add(new Problem("input", "is required"));
+            problems.add(new RequestProblem("input", "is required"));
         } else if (!inputNode.isObject()) {
-            problems.add(new Problem("input", "must be an object"));
+            problems.add(new RequestProblem("input", "must be an object"));
         } else {
             input = ModelParameters.validate(inputNode, problems);
             unlistedSourceBucket(input).ifPresent(problems::add);
@@ -106,27 +105,27 @@ public class JobRequestParser {
         JsonNode output = root.get("output");
         if (output != null && !output.isNull()) {
             if (!output.isObject()) {
-                problems.add(new Problem("output", "must be an object"));
+                problems.add(new RequestProblem("output", "must be an object"));
             } else {
                 output.fieldNames().forEachRemaining(name -> {
                     if (!OUTPUT_FIELDS.contains(name)) {
-                        problems.add(new Problem("output." + name, "unknown field; expected one of " + OUTPUT_FIELDS));
+                        problems.add(new RequestProblem("output." + name, "unknown field; expected one of " + OUTPUT_FIELDS));
                     }
                 });
                 bucket = textOr(output, "bucket", bucket, problems);
                 keyPrefix = textOr(output, "key_prefix", keyPrefix, problems);
-                unsafeKeyPart(keyPrefix).ifPresent(why -> problems.add(new Problem("output.key_prefix", why)));
+                unsafeKeyPart(keyPrefix).ifPresent(why -> problems.add(new RequestProblem("output.key_prefix", why)));
             }
         }
         // the prefix is checked with the job id, because their sum must fit S3's key limit
         OutputKeys.problemWith(keyPrefix, jobId == null ? "" : jobId)
-                .ifPresent(why -> problems.add(new Problem("output.key_prefix", why)));
+                .ifPresent(why -> problems.add(new RequestProblem("output.key_prefix", why)));
         if (bucket == null) {
-            problems.add(new Problem("output.bucket", "is required because no default bucket (S3_BUCKET) is set"));
+            problems.add(new RequestProblem("output.bucket", "is required because no default bucket (S3_BUCKET) is set"));
         } else if (!OutputKeys.validBucket(bucket)) {
-            problems.add(new Problem("output.bucket", "is not a valid S3 bucket name: \"" + bucket + "\""));
+            problems.add(new RequestProblem("output.bucket", "is not a valid S3 bucket name: \"" + bucket + "\""));
         } else if (!allowedBucket(bucket)) {
-            problems.add(new Problem("output.bucket", "\"" + bucket + "\" is not a bucket this worker may use"
+            problems.add(new RequestProblem("output.bucket", "\"" + bucket + "\" is not a bucket this worker may use"
                     + " (S3_ALLOWED_BUCKETS)"));
         }
 
@@ -142,7 +141,7 @@ public class JobRequestParser {
     }
 
     /** Any publisher could otherwise have the worker read any bucket its credentials reach. */
-    private Optional<Problem> unlistedSourceBucket(Map<String, Object> input) {
+    private Optional<RequestProblem> unlistedSourceBucket(Map<String, Object> input) {
         if (!(input.get("image") instanceof String image) || SourceImage.problemWith(image).isPresent()) {
             return Optional.empty();
         }
@@ -150,7 +149,7 @@ public class JobRequestParser {
         if (!source.inS3() || allowedBucket(source.bucket())) {
             return Optional.empty();
         }
-        return Optional.of(new Problem("input.image", "bucket \"" + source.bucket()
+        return Optional.of(new RequestProblem("input.image", "bucket \"" + source.bucket()
                 + "\" is not a bucket this worker may use (S3_ALLOWED_BUCKETS)"));
     }
 
@@ -159,13 +158,13 @@ public class JobRequestParser {
      * by the host's spelling only: DNS is slow and may answer otherwise later, so names are resolved (and
      * the source asked whether it answers) just before the job is paid for.
      */
-    private Optional<Problem> unreachableSource(Map<String, Object> input) {
+    private Optional<RequestProblem> unreachableSource(Map<String, Object> input) {
         if (!(input.get("image") instanceof String image) || SourceImage.problemWith(image).isPresent()) {
             return Optional.empty();
         }
         SourceImage source = SourceImage.of(image);
         return source.inS3() ? Optional.empty()
-                : sourceAddresses.refusalByName(source.uri().getHost()).map(why -> new Problem("input.image", why));
+                : sourceAddresses.refusalByName(source.uri().getHost()).map(why -> new RequestProblem("input.image", why));
     }
 
     /** Without S3_ALLOWED_BUCKETS every bucket is; with it, those listed and the default S3_BUCKET. */
@@ -201,13 +200,13 @@ public class JobRequestParser {
     }
 
     /** PostgreSQL cannot store U+0000 in text or JSON, so a message carrying one could never be stored. */
-    private static void findNulCharacters(JsonNode node, String path, List<Problem> problems) {
+    private static void findNulCharacters(JsonNode node, String path, List<RequestProblem> problems) {
         if (node.isTextual() && node.asText().indexOf('\0') >= 0) {
-            problems.add(new Problem(path.isEmpty() ? "$" : path, "must not contain the NUL character (\\u0000)"));
+            problems.add(new RequestProblem(path.isEmpty() ? "$" : path, "must not contain the NUL character (\\u0000)"));
         }
         node.fields().forEachRemaining(field -> {
             if (field.getKey().indexOf('\0') >= 0) {
-                problems.add(new Problem(path.isEmpty() ? "$" : path, "field names must not contain the NUL character"));
+                problems.add(new RequestProblem(path.isEmpty() ? "$" : path, "field names must not contain the NUL character"));
             }
             findNulCharacters(field.getValue(), path.isEmpty() ? field.getKey() : path + "." + field.getKey(), problems);
         });
@@ -217,43 +216,43 @@ public class JobRequestParser {
     }
 
     /** A message refused before any of its fields could be read. */
-    private static Parsed invalid(Problem problem) {
+    private static Parsed invalid(RequestProblem problem) {
         return new Parsed(null, null, null, null, List.of(problem));
     }
 
-    private static String identifier(JsonNode root, String name, boolean required, List<Problem> problems) {
+    private static String identifier(JsonNode root, String name, boolean required, List<RequestProblem> problems) {
         JsonNode value = root.get(name);
         if (value == null || value.isNull()) {
             if (required) {
-                problems.add(new Problem(name, "is required"));
+                problems.add(new RequestProblem(name, "is required"));
             }
             return null;
         }
         if (!value.isTextual() || !ID.matcher(value.asText()).matches()) {
-            problems.add(new Problem(name, "must be 1-200 characters of A-Z a-z 0-9 . _ : / -"));
+            problems.add(new RequestProblem(name, "must be 1-200 characters of A-Z a-z 0-9 . _ : / -"));
             return null;
         }
         return value.asText();
     }
 
-    private static String textOr(JsonNode node, String name, String fallback, List<Problem> problems) {
+    private static String textOr(JsonNode node, String name, String fallback, List<RequestProblem> problems) {
         JsonNode value = node.get(name);
         if (value == null || value.isNull()) {
             return fallback;
         }
         if (!value.isTextual()) {
-            problems.add(new Problem("output." + name, "must be a string"));
+            problems.add(new RequestProblem("output." + name, "must be a string"));
             return fallback;
         }
         return value.asText();
     }
 
-    private static Map<String, String> metadata(JsonNode node, List<Problem> problems) {
+    private static Map<String, String> metadata(JsonNode node, List<RequestProblem> problems) {
         if (node == null || node.isNull()) {
             return null;
         }
         if (!node.isObject()) {
-            problems.add(new Problem("metadata", "must be an object of strings"));
+            problems.add(new RequestProblem("metadata", "must be an object of strings"));
             return null;
         }
         Map<String, String> metadata = new LinkedHashMap<>();
@@ -261,36 +260,36 @@ public class JobRequestParser {
             if (entry.getValue().isTextual()) {
                 metadata.put(entry.getKey(), entry.getValue().asText());
             } else {
-                problems.add(new Problem("metadata." + entry.getKey(), "must be a string"));
+                problems.add(new RequestProblem("metadata." + entry.getKey(), "must be a string"));
             }
         });
         return metadata;
     }
 
-    private static int priority(JsonNode node, List<Problem> problems) {
+    private static int priority(JsonNode node, List<RequestProblem> problems) {
         if (node == null || node.isNull()) {
             return 0;
         }
         if (!node.canConvertToInt() || !node.isIntegralNumber() || node.asInt() < JobRequest.MIN_PRIORITY
                 || node.asInt() > JobRequest.MAX_PRIORITY) {
-            problems.add(new Problem("priority", "must be a whole number from " + JobRequest.MIN_PRIORITY + " to "
+            problems.add(new RequestProblem("priority", "must be a whole number from " + JobRequest.MIN_PRIORITY + " to "
                     + JobRequest.MAX_PRIORITY + " (higher goes first)"));
             return 0;
         }
         return node.asInt();
     }
 
-    private static Integer batchSize(JsonNode node, boolean namesBatch, List<Problem> problems) {
+    private static Integer batchSize(JsonNode node, boolean namesBatch, List<RequestProblem> problems) {
         if (node == null || node.isNull()) {
             return null;
         }
         if (!node.canConvertToInt() || !node.isIntegralNumber() || node.asInt() < 1
                 || node.asInt() > JobRequest.MAX_BATCH_SIZE) {
-            problems.add(new Problem("batch_size", "must be a whole number from 1 to " + JobRequest.MAX_BATCH_SIZE));
+            problems.add(new RequestProblem("batch_size", "must be a whole number from 1 to " + JobRequest.MAX_BATCH_SIZE));
             return null;
         }
         if (!namesBatch) {
-            problems.add(new Problem("batch_size", "needs a batch_id: it is the number of jobs in that batch"));
+            problems.add(new RequestProblem("batch_size", "needs a batch_id: it is the number of jobs in that batch"));
             return null;
         }
         return node.asInt();

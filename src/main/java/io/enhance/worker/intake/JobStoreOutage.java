@@ -8,8 +8,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
-import io.enhance.worker.runtime.Rounds;
-import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.ChannelRegistry;
 import io.smallrye.reactive.messaging.PausableChannel;
 
@@ -61,9 +59,8 @@ public class JobStoreOutage {
         }
     }
 
-    // Idle at shutdown, so that intake paused for shutdown is never resumed here.
-    @Scheduled(every = "1s", skipExecutionIf = Rounds.Idle.class, concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void watchForRecovery() {
+    /** Resumes intake once the job store answers again; probed every second by {@code maintenance.Sweeps}. */
+    public void watchForRecovery() {
         if (!recovery.isDone() && probe.problem().isEmpty()) {
             end();
         }

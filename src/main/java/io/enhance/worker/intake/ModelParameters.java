@@ -7,7 +7,6 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.enhance.worker.events.JobEvents.Problem;
 
 /**
  * The FLUX.1 SRPO image-to-image parameters with the model page's types, defaults and ranges. The names
@@ -23,18 +22,18 @@ public final class ModelParameters {
     }
 
     /** Checks {@code input} and returns it with defaults filled in; every problem is added to {@code problems}. */
-    static Map<String, Object> validate(JsonNode input, List<Problem> problems) {
+    static Map<String, Object> validate(JsonNode input, List<RequestProblem> problems) {
         Map<String, Object> values = new LinkedHashMap<>();
         input.fieldNames().forEachRemaining(name -> {
             if (!NAMES.contains(name)) {
-                problems.add(new Problem("input." + name, "unknown parameter; expected one of " + NAMES));
+                problems.add(new RequestProblem("input." + name, "unknown parameter; expected one of " + NAMES));
             }
         });
         text(input, "prompt", problems).ifPresentOrElse(
                 prompt -> values.put("prompt", prompt),
                 () -> missing(input, "prompt", problems));
         text(input, "image", problems).ifPresentOrElse(image -> {
-            SourceImage.problemWith(image).ifPresent(p -> problems.add(new Problem("input.image", p)));
+            SourceImage.problemWith(image).ifPresent(p -> problems.add(new RequestProblem("input.image", p)));
             values.put("image", image);
         }, () -> missing(input, "image", problems));
         values.put("strength", number(input, "strength", 0.8, 0.0, 1.0, problems));
@@ -43,7 +42,7 @@ public final class ModelParameters {
         values.put("guidance_scale", number(input, "guidance_scale", 3.5, 1.0, 20.0, problems));
         String format = text(input, "output_format", problems).orElse("jpeg");
         if (!FORMATS.contains(format)) {
-            problems.add(new Problem("input.output_format", "must be \"jpeg\" or \"png\", got \"" + format + "\""));
+            problems.add(new RequestProblem("input.output_format", "must be \"jpeg\" or \"png\", got \"" + format + "\""));
         }
         values.put("output_format", format);
         values.put("enable_base64_output", bool(input, "enable_base64_output", problems));
@@ -51,69 +50,69 @@ public final class ModelParameters {
         return values;
     }
 
-    private static void missing(JsonNode input, String name, List<Problem> problems) {
+    private static void missing(JsonNode input, String name, List<RequestProblem> problems) {
         if (!input.has(name) || input.get(name).isNull()) {
-            problems.add(new Problem("input." + name, "is required"));
+            problems.add(new RequestProblem("input." + name, "is required"));
         }
     }
 
-    private static java.util.Optional<String> text(JsonNode input, String name, List<Problem> problems) {
+    private static java.util.Optional<String> text(JsonNode input, String name, List<RequestProblem> problems) {
         JsonNode value = input.get(name);
         if (value == null || value.isNull()) {
             return java.util.Optional.empty();
         }
         if (!value.isTextual()) {
-            problems.add(new Problem("input." + name, "must be a string, got " + value.getNodeType()));
+            problems.add(new RequestProblem("input." + name, "must be a string, got " + value.getNodeType()));
             return java.util.Optional.empty();
         }
         if (value.asText().isBlank()) {
-            problems.add(new Problem("input." + name, "must not be blank"));
+            problems.add(new RequestProblem("input." + name, "must not be blank"));
             return java.util.Optional.empty();
         }
         return java.util.Optional.of(value.asText());
     }
 
     private static double number(JsonNode input, String name, double fallback, double min, double max,
-            List<Problem> problems) {
+            List<RequestProblem> problems) {
         JsonNode value = input.get(name);
         if (value == null || value.isNull()) {
             return fallback;
         }
         if (!value.isNumber()) {
-            problems.add(new Problem("input." + name, "must be a number, got " + value.getNodeType()));
+            problems.add(new RequestProblem("input." + name, "must be a number, got " + value.getNodeType()));
             return fallback;
         }
         double number = value.asDouble();
         if (number < min || number > max) {
-            problems.add(new Problem("input." + name, "must be between " + min + " and " + max + ", got " + value));
+            problems.add(new RequestProblem("input." + name, "must be between " + min + " and " + max + ", got " + value));
         }
         return number;
     }
 
     private static long integer(JsonNode input, String name, long fallback, long min, long max,
-            List<Problem> problems) {
+            List<RequestProblem> problems) {
         JsonNode value = input.get(name);
         if (value == null || value.isNull()) {
             return fallback;
         }
         if (!value.isIntegralNumber()) {
-            problems.add(new Problem("input." + name, "must be an integer, got " + value));
+            problems.add(new RequestProblem("input." + name, "must be an integer, got " + value));
             return fallback;
         }
         long number = value.asLong();
         if (!value.canConvertToLong() || number < min || number > max) {
-            problems.add(new Problem("input." + name, "must be between " + min + " and " + max + ", got " + value));
+            problems.add(new RequestProblem("input." + name, "must be between " + min + " and " + max + ", got " + value));
         }
         return number;
     }
 
-    private static boolean bool(JsonNode input, String name, List<Problem> problems) {
+    private static boolean bool(JsonNode input, String name, List<RequestProblem> problems) {
         JsonNode value = input.get(name);
         if (value == null || value.isNull()) {
             return false;
         }
         if (!value.isBoolean()) {
-            problems.add(new Problem("input." + name, "must be true or false, got " + value));
+            problems.add(new RequestProblem("input." + name, "must be true or false, got " + value));
             return false;
         }
         return value.asBoolean();

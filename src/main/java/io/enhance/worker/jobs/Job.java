@@ -23,6 +23,8 @@ import org.hibernate.annotations.Mutability;
 import org.hibernate.type.SqlTypes;
 import org.hibernate.type.descriptor.java.Immutability;
 
+import io.enhance.worker.tracing.TraceContext;
+import io.enhance.worker.tracing.TracedJob;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 
 /**
@@ -266,6 +268,11 @@ public class Job extends PanacheEntityBase {
     void cancelled(Instant now, String detail) {
         moveTo(JobStatus.CANCELLED, now, detail);
         finish(now);
+    }
+
+    /** What its stages' spans tell about it, in the context of its intake span. */
+    public TracedJob traced() {
+        return new TracedJob(jobId, batchId, predictionId, attempts, new TraceContext(traceParent, traceState));
     }
 
     /** How an operator's retry of this failed job would go, and whether it would pay again. */

@@ -21,7 +21,10 @@ import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.metrics.WorkerMetrics;
+import io.enhance.worker.runtime.DatabaseClock;
+import io.enhance.worker.runtime.LeaseHandBack;
 import io.enhance.worker.runtime.LogEpisode;
+import io.enhance.worker.runtime.WorkerIdentity;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
@@ -32,7 +35,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
  * {@link JobStore}'s; this class decides leases, limits and transactions.
  */
 @ApplicationScoped
-public class JobClaims {
+public class JobClaims implements LeaseHandBack {
 
     private static final Logger LOG = Logger.getLogger(JobClaims.class);
     /** Rows that failed one by one, none written, after which the rest are not tried: the database is failing. */
@@ -60,11 +63,11 @@ public class JobClaims {
     }
 
     /** Most jobs one claim hands out. */
-    public int batchSize() {
-        return pipeline.batchSize();
+    public int claimSize() {
+        return pipeline.claimSize();
     }
 
-    /** Claims up to a batch of due jobs in {@code status}, in a transaction of its own. */
+    /** Claims up to a claim's worth of due jobs in {@code status}, in a transaction of its own. */
     public List<Job> claim(JobStatus status) {
         return claim(Set.of(status));
     }
@@ -92,7 +95,7 @@ public class JobClaims {
                 .call(() -> {
                     Instant now = clock.now();
                     return store.claimDue(statuses, now.plus(pipeline.leaseDuration()), worker.name(), now,
-                            Math.min(limit, pipeline.batchSize()), true);
+                            Math.min(limit, pipeline.claimSize()), true);
                 }));
     }
 
@@ -105,9 +108,9 @@ public class JobClaims {
         }
     }
 
-    /** Claims up to a batch of due jobs in one of {@code statuses}, in a transaction of its own. */
+    /** Claims up to a claim's worth of due jobs in one of {@code statuses}, in a transaction of its own. */
     public List<Job> claim(Set<JobStatus> statuses) {
-        return claim(statuses, pipeline.batchSize());
+        return claim(statuses, pipeline.claimSize());
     }
 
     /** When the earliest job in one of {@code statuses} falls due, if any is waiting. */
@@ -135,7 +138,7 @@ public class JobClaims {
             Instant now = clock.now();
             SpendingCaps.Budget budget = caps.budget(now);
             List<Job> claimed = new ArrayList<>();
-            int limit = Math.min(Math.min(free, rate.room(now)), pipeline.batchSize());
+            int limit = Math.min(Math.min(free, rate.room(now)), pipeline.claimSize());
             List<Job> due = limit <= 0 ? List.of() : store.claimForSubmission(now.plus(pipeline.leaseDuration()),
                     worker.name(), now, limit).stream().map(Claimed::job).toList();
             due.stream().mapToLong(job -> job.batchRank).max().ifPresent(fairQueue::submitted);
@@ -257,6 +260,7 @@ public class JobClaims {
      * Makes every job leased to {@code owner} due now and unleased, for any worker to take on: at a
      * graceful shutdown, or once {@code owner} stopped beating. A SUBMITTING one is then settled.
      */
+    @Override
     public int handBackLeases(String owner) {
         return QuarkusTransaction.requiringNew().call(() -> store.handBackLeases(owner, clock.now()));
     }

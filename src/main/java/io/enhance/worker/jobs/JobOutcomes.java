@@ -5,12 +5,11 @@ import java.time.Duration;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.transaction.Transactional;
 
-import io.enhance.worker.events.JobEvents;
 import io.enhance.worker.metrics.WorkerMetrics;
-import io.enhance.worker.runtime.Stage;
-import io.enhance.worker.runtime.Wakeups;
+import io.enhance.worker.runtime.DatabaseClock;
 
 /**
  * The only way a job reaches a final state: the state and its outcome event are written in the
@@ -19,29 +18,27 @@ import io.enhance.worker.runtime.Wakeups;
 @ApplicationScoped
 public class JobOutcomes {
 
-    private final JobEvents events;
+    private final Event<JobEnded> ended;
     private final DatabaseClock clock;
-    private final Wakeups wakeups;
     private final WorkerMetrics metrics;
 
-    JobOutcomes(JobEvents events, DatabaseClock clock, Wakeups wakeups, WorkerMetrics metrics) {
+    JobOutcomes(Event<JobEnded> ended, DatabaseClock clock, WorkerMetrics metrics) {
         this.metrics = metrics;
-        this.wakeups = wakeups;
         this.clock = clock;
-        this.events = events;
+        this.ended = ended;
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void complete(Job job, List<StoredOutput> stored, BigDecimal cost) {
         job.completed(stored, cost, clock.now());
-        ended(job);
+        ended(job, false);
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void fail(Job job, String code, String message) {
         boolean heldASlot = JobStatus.IN_FLIGHT.contains(job.status);
         job.failed(new JobError(code, message), clock.now());
-        finished(job, heldASlot);
+        ended(job, heldASlot);
     }
 
     /** Fails a job whose current attempt provably created no task: it cost nothing, so a retry is free. */
@@ -49,25 +46,19 @@ public class JobOutcomes {
     public void failBeforeAnyTask(Job job, String code, String message) {
         boolean heldASlot = JobStatus.IN_FLIGHT.contains(job.status);
         job.failedBeforeAnyTask(new JobError(code, message), clock.now());
-        finished(job, heldASlot);
+        ended(job, heldASlot);
     }
 
     /** An operator cancels a job that was not submitted; it ends with a {@code job.cancelled} event. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void cancel(Job job, String detail) {
         job.cancelled(clock.now(), detail);
-        ended(job);
+        ended(job, false);
     }
 
-    private void finished(Job job, boolean heldASlot) {
-        ended(job);
-        if (heldASlot) {
-            wakeups.wakeAfterCommit(Stage.SUBMIT);
-        }
-    }
-
-    private void ended(Job job) {
-        events.jobFinished(job);
+    private void ended(Job job, boolean heldASlot) {
+        // the outbox observes this synchronously and writes the outcome event in this transaction
+        ended.fire(new JobEnded(job, heldASlot));
         metrics.finished(WorkerMetrics.label(job.status), Duration.between(job.createdAt, job.finishedAt));
     }
 }

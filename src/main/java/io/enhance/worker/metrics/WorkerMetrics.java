@@ -20,7 +20,7 @@ import io.quarkus.runtime.Startup;
  * Prometheus can aggregate them over workers and Grafana take quantiles with {@code histogram_quantile}.
  * A change made in a transaction is counted once that transaction has committed, so that work rolled
  * back and redone is not counted twice. The gauges of the shared database live beside what they read
- * ({@code batches.BacklogMetrics}, {@code events.RelayLag}).
+ * ({@code maintenance.BacklogMetrics}, {@code maintenance.RelayLag}).
  */
 @Startup // every series is there from the start
 @ApplicationScoped

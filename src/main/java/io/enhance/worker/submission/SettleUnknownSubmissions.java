@@ -20,23 +20,22 @@ import org.jboss.logging.Logger;
 import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.config.WaveSpeedConfig.UnknownSubmissionPolicy;
 import io.enhance.worker.jobs.BoundPrediction;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.SpendingCaps;
-import io.enhance.worker.jobs.WorkerStopped;
 import io.enhance.worker.metrics.WorkerMetrics;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.LogEpisode;
 import io.enhance.worker.runtime.Rounds;
+import io.enhance.worker.runtime.WorkerStopped;
 import io.enhance.worker.submission.SettlementJudge.Verdict;
 import io.enhance.worker.wavespeed.History;
 import io.enhance.worker.wavespeed.Prediction;
 import io.enhance.worker.wavespeed.WaveSpeedClient;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.scheduler.Scheduled;
 
 /**
  * Settles submit attempts whose outcome is unknown (timeout, dropped connection, 5xx, or a worker that
@@ -90,11 +89,10 @@ public class SettleUnknownSubmissions {
         this.metrics = metrics;
     }
 
-    @Scheduled(every = "${pipeline.settle-interval:1s}", skipExecutionIf = Rounds.Idle.class,
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void settleDue() {
-        rounds.repeatWhileFull(claims.batchSize(), this::takeOnAbandonedSubmissions);
-        rounds.repeatWhileFull(claims.batchSize(), this::settleBatch);
+    /** Settles the submits whose outcome can now be known; run by {@code maintenance.Sweeps}. */
+    public void settleDue() {
+        rounds.repeatWhileFull(claims.claimSize(), this::takeOnAbandonedSubmissions);
+        rounds.repeatWhileFull(claims.claimSize(), this::settleBatch);
         historyUnavailable.check();
     }
 

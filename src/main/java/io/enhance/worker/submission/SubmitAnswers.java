@@ -6,11 +6,11 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.WaveSpeedConfig;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobOutcomes;
@@ -19,11 +19,11 @@ import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.SpendingCaps;
 import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.runtime.Arrivals;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.LogEpisode;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
-import io.enhance.worker.tracking.PredictionResults;
 import io.enhance.worker.wavespeed.SubmitOutcome;
 
 /**
@@ -43,12 +43,13 @@ class SubmitAnswers {
     private final JobClaims claims;
     private final JobOutcomes outcomes;
     private final WaveSpeedConfig config;
-    private final PredictionResults results;
+    private final PollSchedule polls;
+    private final Event<ResultAtSubmission> resultsAtSubmission;
     private final AccountStatus account;
     private final SettleUnknownSubmissions settlement;
     private final WorkerMetrics metrics;
     private final DatabaseClock clock;
-    private final Wakeups wakeups;
+    private final Event<JobsSubmitted> submitted;
     private final AdaptiveConcurrency concurrency;
     private final RecentSubmits recent;
     private final UpstreamClock upstreamClock;
@@ -62,21 +63,23 @@ class SubmitAnswers {
     private final LogEpisode unanswered = new LogEpisode(LOG, "Submits went unanswered (a task may exist); "
             + "WaveSpeed's history settles each", EPISODE_QUIET);
 
-    SubmitAnswers(Rounds rounds, JobClaims claims, JobOutcomes outcomes, WaveSpeedConfig config, PredictionResults results,
+    SubmitAnswers(Rounds rounds, JobClaims claims, JobOutcomes outcomes, WaveSpeedConfig config, PollSchedule polls,
+            Event<ResultAtSubmission> resultsAtSubmission,
             AccountStatus account, SettleUnknownSubmissions settlement, WorkerMetrics metrics, DatabaseClock clock,
             Wakeups wakeups, AdaptiveConcurrency concurrency, RecentSubmits recent, UpstreamClock upstreamClock,
-            SpendingCaps caps, SubmissionRate rate, JobStore store) {
+            SpendingCaps caps, SubmissionRate rate, Event<JobsSubmitted> submitted, JobStore store) {
         this.store = store;
         this.answers = new Arrivals<>(rounds, wakeups, Stage.SUBMIT);
         this.claims = claims;
         this.outcomes = outcomes;
         this.config = config;
-        this.results = results;
+        this.polls = polls;
+        this.resultsAtSubmission = resultsAtSubmission;
         this.account = account;
         this.settlement = settlement;
         this.metrics = metrics;
         this.clock = clock;
-        this.wakeups = wakeups;
+        this.submitted = submitted;
         this.concurrency = concurrency;
         this.recent = recent;
         this.upstreamClock = upstreamClock;
@@ -114,7 +117,7 @@ class SubmitAnswers {
                     });
             written.written().forEach(i -> counted(arrived.get(i)));
             if (firstPoll[0] != null) {
-                wakeups.wakeIn(Stage.POLL, Duration.between(clock.now(), firstPoll[0]));
+                submitted.fire(new JobsSubmitted(Duration.between(clock.now(), firstPoll[0])));
             }
             rateLimited.check();
             return written.failed();
@@ -146,10 +149,10 @@ class SubmitAnswers {
                 metrics.firstSubmission(Duration.between(held.createdAt, now));
             }
             rate.started(answer.job().attemptStartedAt, answer.arrivedAt());
-            held.submitted(accepted.prediction().id(), caps.price(), now.plus(results.firstPollDelay(held)), now, "created");
+            held.submitted(accepted.prediction().id(), caps.price(), now.plus(polls.firstPollDelay(held)), now, "created");
             // sync mode may answer with a finished prediction
             if (accepted.prediction().completed() || accepted.prediction().failed()) {
-                results.apply(held, accepted.prediction());
+                resultsAtSubmission.fire(new ResultAtSubmission(held, accepted.prediction()));
             }
         } else if (JobStatus.IN_FLIGHT_UNANSWERED.contains(held.status)) {
             // only an answer that created a task changes a job settlement has already put back in the queue

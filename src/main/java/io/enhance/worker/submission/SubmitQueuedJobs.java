@@ -14,19 +14,17 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import io.enhance.worker.config.WaveSpeedConfig;
-import io.enhance.worker.intake.JobsQueued;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobOutcomes;
-import io.enhance.worker.jobs.WorkerHeartbeats;
 import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.runtime.AsReady;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
+import io.enhance.worker.runtime.WorkerHeartbeats;
 import io.enhance.worker.tracing.JobTraces;
-import io.enhance.worker.tracking.WebhookTags;
 import io.enhance.worker.wavespeed.SubmitOutcome;
 import io.enhance.worker.wavespeed.WaveSpeedClient;
 import io.opentelemetry.api.trace.Span;
@@ -95,11 +93,6 @@ public class SubmitQueuedJobs {
         wakeups.register(Stage.SUBMIT, this::submitRound);
     }
 
-    /** Jobs stored by this worker's intake are submitted at once. */
-    void jobsQueued(@Observes JobsQueued queued) {
-        wakeups.wake(Stage.SUBMIT);
-    }
-
     /** The sweep: jobs queued by other workers, and retries come due. */
     @Scheduled(every = "${pipeline.submit-interval:1s}", skipExecutionIf = Rounds.Idle.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -114,7 +107,7 @@ public class SubmitQueuedJobs {
     private void submitRound() {
         answers.writeArrived();
         if (!rounds.idle() && accountAccepted()) {
-            rounds.repeatWhileFull(claims.batchSize(), () -> {
+            rounds.repeatWhileFull(claims.claimSize(), () -> {
                 answers.writeArrived();
                 return submitBatch();
             });
@@ -169,7 +162,7 @@ public class SubmitQueuedJobs {
                         + "recorded its heartbeat lately"), clock.now()));
                 continue;
             }
-            Span span = traces.stage(JobTraces.SUBMIT, SpanKind.CLIENT, job);
+            Span span = traces.stage(JobTraces.SUBMIT, SpanKind.CLIENT, job.traced());
             try (Scope call = span.makeCurrent()) { // so the REST client's own span of the POST joins the job's trace
                 // deferred: whatever the call throws, an Error too, becomes an answer (unknown: it may have been sent)
                 Uni.createFrom().deferred(() -> wavespeed.submit(requests.get(i).body(), requests.get(i).webhook()))

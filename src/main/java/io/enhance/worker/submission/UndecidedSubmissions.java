@@ -4,19 +4,19 @@ import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.persistence.LockModeType;
 
 import io.enhance.worker.batches.JobActionResult;
 import io.enhance.worker.batches.JobActionResult.Result;
 import io.enhance.worker.delivery.ImageCopies;
 import io.enhance.worker.jobs.BoundPrediction;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.SpendingCaps;
 import io.enhance.worker.jobs.StoredOutput;
-import io.enhance.worker.runtime.Stage;
-import io.enhance.worker.runtime.Wakeups;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
@@ -31,14 +31,14 @@ public class UndecidedSubmissions {
 
     private final DatabaseClock clock;
     private final SpendingCaps caps;
-    private final Wakeups wakeups;
+    private final Event<CandidateAssigned> assigned;
     private final JobStore store;
 
-    UndecidedSubmissions(DatabaseClock clock, SpendingCaps caps, Wakeups wakeups, JobStore store) {
+    UndecidedSubmissions(DatabaseClock clock, SpendingCaps caps, Event<CandidateAssigned> assigned, JobStore store) {
         this.store = store;
         this.clock = clock;
         this.caps = caps;
-        this.wakeups = wakeups;
+        this.assigned = assigned;
     }
 
     /** The candidate tasks kept for {@code jobId}, oldest first; empty for an unknown job. */
@@ -89,7 +89,7 @@ public class UndecidedSubmissions {
                     + " assigned: its kept outputs are delivered as this job's, nothing is paid again");
         });
         if (result.result() == Result.ASSIGNED) {
-            wakeups.wake(Stage.DELIVER);
+            assigned.fire(new CandidateAssigned(jobId));
         }
         return result;
     }

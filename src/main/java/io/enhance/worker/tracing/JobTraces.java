@@ -4,7 +4,6 @@ import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.enhance.worker.jobs.Job;
 import io.enhance.worker.wavespeed.Redaction;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -53,17 +52,17 @@ public class JobTraces {
     }
 
     /** A stage's call for one job, a child of the context stored with the job. */
-    public Span stage(String name, SpanKind kind, Job job) {
+    public Span stage(String name, SpanKind kind, TracedJob job) {
         SpanBuilder span = tracer.spanBuilder(name)
                 .setSpanKind(kind)
-                .setParent(contextOf(job).context())
-                .setAttribute(JOB_ID, job.jobId)
-                .setAttribute(ATTEMPT, (long) job.attempts);
-        if (job.batchId != null) {
-            span.setAttribute(BATCH_ID, job.batchId);
+                .setParent(job.context().context())
+                .setAttribute(JOB_ID, job.jobId())
+                .setAttribute(ATTEMPT, (long) job.attempt());
+        if (job.batchId() != null) {
+            span.setAttribute(BATCH_ID, job.batchId());
         }
-        if (job.predictionId != null) {
-            span.setAttribute(PREDICTION_ID, job.predictionId);
+        if (job.predictionId() != null) {
+            span.setAttribute(PREDICTION_ID, job.predictionId());
         }
         return span.startSpan();
     }
@@ -81,10 +80,6 @@ public class JobTraces {
             span.setAttribute(JOB_ID, subject);
         }
         return span.startSpan();
-    }
-
-    public static TraceContext contextOf(Job job) {
-        return new TraceContext(job.traceParent, job.traceState);
     }
 
     /**

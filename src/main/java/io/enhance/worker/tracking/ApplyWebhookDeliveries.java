@@ -13,20 +13,24 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.FlushModeType;
 import jakarta.transaction.Transactional;
 
+import org.hibernate.FlushMode;
+import org.hibernate.jpa.HibernateHints;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.jobs.BoundPrediction;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.SpendingCaps;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
+import io.enhance.worker.submission.TaggedPredictions;
+import io.enhance.worker.submission.WebhookTags;
 import io.enhance.worker.tracing.JobTraces;
 import io.enhance.worker.wavespeed.Prediction;
 import io.opentelemetry.api.trace.Span;
@@ -38,13 +42,13 @@ import io.quarkus.scheduler.Scheduled;
  * Applies stored webhook deliveries to their jobs, through the same path as poll results. A
  * delivery may arrive before its submission is committed, so one whose job is not known yet waits
  * (up to an hour); one for a job that is no longer tracked changes nothing. A delivery tagged with
- * the current attempt of a job whose POST went unanswered binds its prediction to that job first.
+ * the current attempt of a job whose POST went unanswered binds its prediction to that job first
+ * ({@link TaggedPredictions}: submission's to judge).
  */
 @ApplicationScoped
 public class ApplyWebhookDeliveries {
 
     private static final Duration KEEP_UNMATCHED = Duration.ofHours(1);
-    private static final Logger LOG = Logger.getLogger(ApplyWebhookDeliveries.class);
 
     private final EntityManager entityManager;
     private final PredictionResults results;
@@ -55,14 +59,14 @@ public class ApplyWebhookDeliveries {
     private final Wakeups wakeups;
     private final WebhookDeliveries deliveries;
     private final JobTraces traces;
-    private final SpendingCaps caps;
+    private final TaggedPredictions taggedPredictions;
     private final JobStore store;
 
     ApplyWebhookDeliveries(EntityManager entityManager, PredictionResults results, PipelineConfig pipeline,
             ObjectMapper json, Rounds rounds, DatabaseClock clock, Wakeups wakeups, WebhookDeliveries deliveries,
-            JobTraces traces, SpendingCaps caps, JobStore store) {
+            JobTraces traces, TaggedPredictions taggedPredictions, JobStore store) {
         this.store = store;
-        this.caps = caps;
+        this.taggedPredictions = taggedPredictions;
         this.traces = traces;
         this.deliveries = deliveries;
         this.wakeups = wakeups;
@@ -75,7 +79,7 @@ public class ApplyWebhookDeliveries {
     }
 
     void register(@Observes StartupEvent event) {
-        wakeups.register(Stage.WEBHOOKS, () -> rounds.repeatWhileFull(pipeline.batchSize(), this::applyBatch));
+        wakeups.register(Stage.WEBHOOKS, () -> rounds.repeatWhileFull(pipeline.claimSize(), this::applyBatch));
     }
 
     /** The sweep: deliveries received by other workers, and those that waited for their job. */
@@ -90,7 +94,7 @@ public class ApplyWebhookDeliveries {
     int applyBatch() {
         Instant now = clock.now();
         // only deliveries whose job is known, or that waited for it long enough: unmatched ones must not crowd out the rest
-        List<JobStore.DeliveryToApply> pending = store.lockDeliveriesToApply(pipeline.batchSize(),
+        List<JobStore.DeliveryToApply> pending = store.lockDeliveriesToApply(pipeline.claimSize(),
                 now.minus(KEEP_UNMATCHED));
         for (JobStore.DeliveryToApply delivery : pending) {
             Optional<WebhookTags.Tag> tag = delivery.taggedJob() == null ? Optional.empty()
@@ -127,10 +131,10 @@ public class ApplyWebhookDeliveries {
         return true;
     }
 
-    /** The job following {@code predictionId}, or the tagged attempt's job, which then adopts it. */
+    /** The job following {@code predictionId}, or the tagged attempt's job, which then adopts it (submission binds it). */
     private Optional<Job> jobOf(String predictionId, Optional<WebhookTags.Tag> tag, Instant now) {
         Optional<Job> job = store.lockFollowing(predictionId);
-        return job.isEmpty() && tag.isPresent() ? bindTagged(tag.get().job(), tag.get().attempt(), predictionId, now) : job;
+        return job.isEmpty() && tag.isPresent() ? taggedPredictions.bind(tag.get().job(), tag.get().attempt(), predictionId, now) : job;
     }
 
     /** Applies the delivery to its job if that still follows a prediction (else it changes nothing) and marks it applied. */
@@ -147,7 +151,7 @@ public class ApplyWebhookDeliveries {
 
     /** The delivery's result, applied to its job under a span in the job's trace. */
     private void applyTraced(Job job, String webhookId, Prediction prediction) {
-        Span span = traces.stage(JobTraces.WEBHOOK, SpanKind.CONSUMER, job);
+        Span span = traces.stage(JobTraces.WEBHOOK, SpanKind.CONSUMER, job.traced());
         span.setAttribute("webhook_id", webhookId);
         try {
             results.apply(job, prediction);
@@ -158,27 +162,6 @@ public class ApplyWebhookDeliveries {
         }
     }
 
-    /**
-     * The tagged attempt's job adopts the prediction, whatever became of its POST's answer, also when
-     * settlement had already taken the attempt for one that created nothing and queued the job again (the
-     * delivery proves the task exists); a tag of an older attempt, or of a job that has its prediction or
-     * has ended, binds nothing. Routine with a fast model: the webhook often arrives before the POST's
-     * answer is written.
-     */
-    private Optional<Job> bindTagged(long jobId, int attempt, String predictionId, Instant now) {
-        Optional<Job> job = store.lock(jobId).filter(j -> j.attempts == attempt && j.predictionId == null && JobStatus.AWAITING_TASK.contains(j.status));
-        job.ifPresent(j -> {
-            if (JobStatus.IN_FLIGHT_UNANSWERED.contains(j.status)) {
-                LOG.debugf("Job %s: a tagged webhook names prediction %s for attempt %d; following it", j.jobId,
-                        predictionId, attempt);
-            } else {
-                LOG.infof("Job %s: a tagged webhook shows that attempt %d, taken for one that created nothing, "
-                        + "created prediction %s; following it instead of submitting again", j.jobId, attempt, predictionId);
-            }
-            j.submitted(predictionId, caps.price(), now.plus(results.nextPollDelay(j)), now, "found by its webhook tag:");
-        });
-        return job;
-    }
 
     private Prediction parse(String body) {
         try {

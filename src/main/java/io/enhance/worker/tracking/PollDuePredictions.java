@@ -11,12 +11,12 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.metrics.WorkerMetrics;
 import io.enhance.worker.runtime.Arrivals;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
@@ -79,7 +79,7 @@ public class PollDuePredictions {
     private void pollRound() {
         writeAnswers();
         if (!rounds.idle()) {
-            rounds.repeatWhileFull(claims.batchSize(), () -> {
+            rounds.repeatWhileFull(claims.claimSize(), () -> {
                 writeAnswers(); // between batches too, so that a backlog of due polls never holds answers up
                 return pollBatch();
             });
@@ -103,7 +103,7 @@ public class PollDuePredictions {
             metrics.pollSent(Duration.between(due.wasDue(), now));
             Job job = due.job();
             Consumer<Answer> answered = answers.expect();
-            Span span = traces.stage(JobTraces.POLL, SpanKind.CLIENT, job);
+            Span span = traces.stage(JobTraces.POLL, SpanKind.CLIENT, job.traced());
             span.setAttribute("polls", (long) job.polls + 1);
             try (Scope call = span.makeCurrent()) { // so the REST client's own span of the GET joins the job's trace
                 // deferred: whatever the call throws, an Error too, becomes its answer, so its permit is given back

@@ -5,20 +5,22 @@ import java.time.Instant;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
+import jakarta.enterprise.event.Observes;
 import jakarta.transaction.Transactional;
 
 import io.enhance.worker.config.WaveSpeedConfig;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.metrics.WorkerMetrics;
-import io.enhance.worker.runtime.Stage;
-import io.enhance.worker.runtime.Wakeups;
+import io.enhance.worker.runtime.DatabaseClock;
+import io.enhance.worker.submission.PollSchedule;
+import io.enhance.worker.submission.QueuedUpstream;
+import io.enhance.worker.submission.ResultAtSubmission;
 import io.enhance.worker.wavespeed.Prediction;
 
 /** What a prediction's reported state means for its job: the one path every result takes. */
 @ApplicationScoped
-public class PredictionResults {
+public class PredictionResults implements PollSchedule {
 
     /**
      * A prediction still {@code created} this long after submission waits upstream for a free slot: WaveSpeed
@@ -29,15 +31,15 @@ public class PredictionResults {
     private final JobOutcomes outcomes;
     private final DatabaseClock clock;
     private final WaveSpeedConfig config;
-    private final Wakeups wakeups;
+    private final Event<PredictionFinished> finished;
     private final InferenceTimes times;
     private final Event<QueuedUpstream> queued;
     private final WorkerMetrics metrics;
 
-    PredictionResults(JobOutcomes outcomes, WaveSpeedConfig config, DatabaseClock clock, Wakeups wakeups,
+    PredictionResults(JobOutcomes outcomes, WaveSpeedConfig config, DatabaseClock clock, Event<PredictionFinished> finished,
             InferenceTimes times, Event<QueuedUpstream> queued, WorkerMetrics metrics) {
         this.metrics = metrics;
-        this.wakeups = wakeups;
+        this.finished = finished;
         this.clock = clock;
         this.outcomes = outcomes;
         this.config = config;
@@ -55,8 +57,7 @@ public class PredictionResults {
                 outcomes.fail(job, "no_outputs", "the prediction completed without outputs");
             } else {
                 job.predictionCompleted(prediction.outputs(), prediction.hasNsfwContents(), prediction.inferenceMs(), now);
-                wakeups.wakeAfterCommit(Stage.DELIVER);
-                wakeups.wakeAfterCommit(Stage.SUBMIT); // its upstream slot is free
+                finished.fire(new PredictionFinished(job));
             }
         } else if (prediction.failed()) {
             String reason = prediction.error().isBlank() ? "no reason given" : prediction.error();
@@ -71,6 +72,12 @@ public class PredictionResults {
             }
             job.stillRunning(prediction.processing(), now.plus(nextPollDelay(job)), now);
         }
+    }
+
+    /** A result in a submit's answer (sync mode) takes the same path, in the transaction that records the submission. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    void applyAtSubmission(@Observes ResultAtSubmission result) {
+        apply(result.job(), result.prediction());
     }
 
     /** A poll that got no answer: polled again later, unless the deadline has passed, which no error may postpone. */
@@ -107,11 +114,13 @@ public class PredictionResults {
     }
 
     /** From submission to the first poll: timed from the observed inference times, or the safety net's delay with a webhook. */
+    @Override
     public Duration firstPollDelay(Job job) {
         return job.webhookTracked ? config.webhookPollDelay() : times.firstPollDelay();
     }
 
     /** A webhook-tracked prediction is polled only as a safety net; others as {@link InferenceTimes} schedules it. */
+    @Override
     public Duration nextPollDelay(Job job) {
         return job.webhookTracked ? config.webhookPollDelay() : times.pollDelay(job.polls);
     }

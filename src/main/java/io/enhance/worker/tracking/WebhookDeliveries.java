@@ -9,6 +9,8 @@ import jakarta.transaction.Transactional;
 import org.hibernate.query.TypedParameterValue;
 import org.hibernate.type.StandardBasicTypes;
 
+import io.enhance.worker.submission.WebhookTags;
+
 /** Verified webhook deliveries, kept until they are applied to their job. */
 @ApplicationScoped
 public class WebhookDeliveries {

@@ -20,6 +20,8 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.enhance.worker.submission.WebhookTags;
+
 /**
  * Where WaveSpeed reports finished predictions. The only unauthenticated entry point: it trusts
  * nothing but a valid, fresh, never-seen signature, stores the delivery and answers at once;

@@ -27,6 +27,7 @@ import com.sun.net.httpserver.HttpServer;
 
 import io.enhance.worker.config.S3Config;
 import io.enhance.worker.local.EmbeddedS3Store;
+import io.enhance.worker.s3.S3Clients;
 import io.enhance.worker.testing.TestImages;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;

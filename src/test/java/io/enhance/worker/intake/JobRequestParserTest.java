@@ -17,7 +17,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.config.S3Config;
-import io.enhance.worker.events.JobEvents.Problem;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -70,7 +69,7 @@ class JobRequestParserTest {
         assertThat(parsed.valid()).isFalse();
         assertThat(parsed.jobId()).isEqualTo("j-1");
         assertThat(parsed.batchId()).isEqualTo("b-1");
-        assertThat(parsed.problems()).extracting(Problem::field).containsExactlyInAnyOrder(
+        assertThat(parsed.problems()).extracting(RequestProblem::field).containsExactlyInAnyOrder(
                 "priority", "input.prompt", "input.image", "input.strength", "input.seed", "input.enable_sync_mode");
     }
 
@@ -83,7 +82,7 @@ class JobRequestParserTest {
         assertThat(urgent.request().priority()).isEqualTo(-10);
         assertThat(plain.request().priority()).isZero();
         assertThat(urgent.request().digest()).isEqualTo(plain.request().digest());
-        assertThat(fractional.problems()).extracting(Problem::field).containsExactly("priority");
+        assertThat(fractional.problems()).extracting(RequestProblem::field).containsExactly("priority");
     }
 
     @Test
@@ -92,7 +91,7 @@ class JobRequestParserTest {
 
         JobRequestParser.Parsed parsed = parser.parse(huge);
 
-        assertThat(parsed.problems()).containsExactly(new Problem("$", "message is 262145 bytes; the limit is 262144"));
+        assertThat(parsed.problems()).containsExactly(new RequestProblem("$", "message is 262145 bytes; the limit is 262144"));
     }
 
     @Test
@@ -101,7 +100,7 @@ class JobRequestParserTest {
         JobRequestParser.Parsed runsIn = parser.parse(job("j", IMAGE).output("enhanced", "vp/v").bytes());
         JobRequestParser.Parsed folder = parser.parse(job("vj", IMAGE).output("enhanced", "vp/").bytes());
 
-        assertThat(runsIn.problems()).containsExactly(new Problem("output.key_prefix",
+        assertThat(runsIn.problems()).containsExactly(new RequestProblem("output.key_prefix",
                 "must be empty or end with / (outputs go to {key_prefix}{job_id}/{index}.{ext})"));
         assertThat(folder.problems()).isEmpty();
     }
@@ -113,7 +112,7 @@ class JobRequestParserTest {
         JobRequestParser.Parsed fits = parser.parse(job("j", IMAGE).output("enhanced", "é".repeat(255) + "/").bytes());
 
         assertThat(tooLong.problems()).containsExactly(
-                new Problem("output.key_prefix", "must be at most 512 bytes in UTF-8, got 601"));
+                new RequestProblem("output.key_prefix", "must be at most 512 bytes in UTF-8, got 601"));
         assertThat(fits.problems()).isEmpty();
     }
 
@@ -124,7 +123,7 @@ class JobRequestParserTest {
         JobRequestParser.Parsed tooLong = parser.parse(job(slashes, IMAGE).output("enhanced", "p".repeat(420) + "/")
                 .bytes());
 
-        assertThat(tooLong.problems()).containsExactly(new Problem("output.key_prefix",
+        assertThat(tooLong.problems()).containsExactly(new RequestProblem("output.key_prefix",
                 "with this job_id gives output keys of up to 1027 bytes in UTF-8; S3 allows 1024"));
         assertThat(parser.parse(job(slashes, IMAGE).output("enhanced", "p/").bytes()).problems()).isEmpty();
     }
@@ -134,9 +133,9 @@ class JobRequestParserTest {
         JobRequestParser restricted = parserWith("s3.allowed-buckets", "enhanced-2, sources");
 
         assertThat(restricted.parse(job("out", IMAGE).output("elsewhere", "").bytes()).problems()).containsExactly(
-                new Problem("output.bucket", "\"elsewhere\" is not a bucket this worker may use (S3_ALLOWED_BUCKETS)"));
+                new RequestProblem("output.bucket", "\"elsewhere\" is not a bucket this worker may use (S3_ALLOWED_BUCKETS)"));
         assertThat(restricted.parse(job("in", "s3://elsewhere/in.jpg").bytes()).problems()).containsExactly(
-                new Problem("input.image", "bucket \"elsewhere\" is not a bucket this worker may use (S3_ALLOWED_BUCKETS)"));
+                new RequestProblem("input.image", "bucket \"elsewhere\" is not a bucket this worker may use (S3_ALLOWED_BUCKETS)"));
         assertThat(restricted.parse(job("listed", "s3://sources/in.jpg").output("enhanced-2", "").bytes()).problems())
                 .isEmpty();
         assertThat(restricted.parse(job("default", "s3://enhanced/in.jpg").output("enhanced", "").bytes()).problems())
@@ -149,7 +148,7 @@ class JobRequestParserTest {
     void rejectsABucketNameS3WouldRefuseBeforeAnythingIsPaidForIt() {
         for (String bucket : List.of("a..b", "192.168.1.10")) {
             assertThat(parser.parse(job("odd-bucket", IMAGE).output(bucket, "").bytes()).problems()).as(bucket)
-                    .containsExactly(new Problem("output.bucket", "is not a valid S3 bucket name: \"" + bucket + "\""));
+                    .containsExactly(new RequestProblem("output.bucket", "is not a valid S3 bucket name: \"" + bucket + "\""));
         }
         assertThat(parser.parse(job("dotted-bucket", IMAGE).output("a.b-c", "").bytes()).problems()).isEmpty();
     }
@@ -161,7 +160,7 @@ class JobRequestParserTest {
         JobRequestParser.Parsed parsed = parser.parse(job("signed", presigned).bytes());
 
         assertThat(parsed.problems()).containsExactly(
-                new Problem("input.image", "is not a valid URL: Illegal character in query at index 66"));
+                new RequestProblem("input.image", "is not a valid URL: Illegal character in query at index 66"));
     }
 
     @Test
@@ -170,7 +169,7 @@ class JobRequestParserTest {
         for (String image : List.of("http://127.0.0.1:1/x.jpg?X-Amz-Signature=secret", "https://localhost/x.jpg",
                 "http://10.0.0.7/x.jpg", "http://[::1]:8080/x.jpg", "http://169.254.169.254/latest/x.jpg",
                 "http://minio:9000/sources/x.jpg", "http://0x7f000001/x.jpg")) {
-            List<Problem> problems = publicOnly.parse(job("unreachable", image).bytes()).problems();
+            List<RequestProblem> problems = publicOnly.parse(job("unreachable", image).bytes()).problems();
 
             assertThat(problems).as(image).singleElement().satisfies(problem -> {
                 assertThat(problem.field()).isEqualTo("input.image");

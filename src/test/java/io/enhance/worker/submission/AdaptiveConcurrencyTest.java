@@ -7,7 +7,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
-import io.enhance.worker.tracking.QueuedUpstream;
 
 class AdaptiveConcurrencyTest {
 

@@ -1,4 +1,4 @@
-package io.enhance.worker.delivery;
+package io.enhance.worker.s3;
 
 import java.net.URI;
 
@@ -28,7 +28,7 @@ public class S3Clients {
 
     @Produces
     @ApplicationScoped
-    S3Client s3Client(S3Config config) {
+    public S3Client s3Client(S3Config config) {
         var builder = S3Client.builder()
                 // every call ends: a stalled store must not hold a delivery beyond its lease
                 .httpClientBuilder(UrlConnectionHttpClient.builder()

@@ -1,4 +1,4 @@
-package io.enhance.worker.tracking;
+package io.enhance.worker.submission;
 
 import java.time.Duration;
 

@@ -16,8 +16,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** One prediction and its lifecycle {@code created -> processing -> completed | failed}. */
-final class Prediction {
+/** One prediction as the emulator plays it, and its lifecycle {@code created -> processing -> completed | failed}. */
+final class EmulatedPrediction {
 
     static final String CREATED = "created";
     static final String PROCESSING = "processing";
@@ -44,7 +44,7 @@ final class Prediction {
     /** When the task got an upstream slot: its latency runs from here. */
     private volatile long admittedNanos;
     private final AtomicInteger polls = new AtomicInteger();
-    private final CompletableFuture<Prediction> finished = new CompletableFuture<>();
+    private final CompletableFuture<EmulatedPrediction> finished = new CompletableFuture<>();
 
     private String status = CREATED;
     private String error = "";
@@ -54,7 +54,7 @@ final class Prediction {
     private long inferenceMs;
     private Instant finishedAt;
 
-    Prediction(String id, String model, JsonNode input, SubmitRequest request, String webhookUrl, String baseUrl,
+    EmulatedPrediction(String id, String model, JsonNode input, SubmitRequest request, String webhookUrl, String baseUrl,
                long sequence, FaultDice.Fate fate) {
         this.id = id;
         this.model = model;
@@ -135,7 +135,7 @@ final class Prediction {
     }
 
     /** Completes once the prediction is completed or failed. */
-    CompletableFuture<Prediction> finished() {
+    CompletableFuture<EmulatedPrediction> finished() {
         return finished;
     }
 

@@ -1,4 +1,4 @@
-package io.enhance.worker.retention;
+package io.enhance.worker.maintenance;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -13,8 +13,8 @@ import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.RetentionConfig;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.JobStore;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.tracking.WebhookSignatures;
 import io.quarkus.scheduler.Scheduled;
@@ -33,11 +33,11 @@ public class PurgeExpiredRows {
     private static final Duration SHORTEST_WEBHOOK_RETENTION = WebhookSignatures.TOLERANCE.multipliedBy(2);
 
     /** One table's expired rows, deleted a batch at a time. */
-    record Purge(String table, Function<RetentionConfig, Duration> retention, BatchDelete deleteBatch) {
+    record Purge(String table, Function<RetentionConfig, Duration> retention, ExpiredRowsDelete deleteExpired) {
     }
 
     /** Deletes at most {@code limit} rows older than {@code cutoff}; returns how many it deleted. */
-    interface BatchDelete {
+    interface ExpiredRowsDelete {
 
         int delete(Instant cutoff, int limit);
     }
@@ -72,7 +72,7 @@ public class PurgeExpiredRows {
                         select ctid from dashboard_sessions where expires_at < ?1 limit ?2""", retention -> Duration.ZERO));
     }
 
-    /** A purge of the rows whose ctids {@code expiredRows} selects, given the cutoff ?1 and the batch size ?2. */
+    /** A purge of the rows whose ctids {@code expiredRows} selects, given the cutoff ?1 and the rows per purge ?2. */
     private Purge byCtid(String table, String expiredRows, Function<RetentionConfig, Duration> retention) {
         return new Purge(table, retention, (cutoff, limit) -> entityManager.createNativeQuery(
                 "delete from " + table + " where ctid in (" + expiredRows + ")")
@@ -88,10 +88,10 @@ public class PurgeExpiredRows {
         for (Purge purge : purges) {
             Instant cutoff = now.minus(purge.retention().apply(config));
             AtomicInteger deleted = new AtomicInteger();
-            rounds.repeatWhileFull(config.batchSize(), () -> {
-                int batch = purgeBatch(purge, cutoff);
-                deleted.addAndGet(batch);
-                return batch;
+            rounds.repeatWhileFull(config.rowsPerPurge(), () -> {
+                int purged = purgeOnce(purge, cutoff);
+                deleted.addAndGet(purged);
+                return purged;
             });
             if (deleted.get() > 0) {
                 LOG.infof("Purged %d expired rows of %s (cutoff %s)", deleted.get(), purge.table(), cutoff);
@@ -101,8 +101,8 @@ public class PurgeExpiredRows {
 
     /** Returns how many rows it deleted. */
     @Transactional
-    int purgeBatch(Purge purge, Instant cutoff) {
-        return purge.deleteBatch().delete(cutoff, config.batchSize());
+    int purgeOnce(Purge purge, Instant cutoff) {
+        return purge.deleteExpired().delete(cutoff, config.rowsPerPurge());
     }
 
     private static Duration longest(Duration a, Duration b) {

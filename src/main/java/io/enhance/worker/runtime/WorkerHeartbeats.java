@@ -1,4 +1,4 @@
-package io.enhance.worker.jobs;
+package io.enhance.worker.runtime;
 
 import java.time.Instant;
 import java.util.List;
@@ -6,14 +6,13 @@ import java.util.List;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
+import jakarta.persistence.EntityManager;
 
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.PipelineConfig;
-import io.quarkus.hibernate.orm.panache.Panache;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.scheduler.Scheduled;
 
 /**
  * Each worker's heartbeat in {@code worker_heartbeats}: the proof, on the database's clock, that the
@@ -29,7 +28,8 @@ public class WorkerHeartbeats {
     private static final Logger LOG = Logger.getLogger(WorkerHeartbeats.class);
 
     private final WorkerIdentity worker;
-    private final JobClaims claims;
+    private final LeaseHandBack leases;
+    private final EntityManager entityManager;
     private final Event<WorkerStopped> stoppedWorkers;
     private final DatabaseClock clock;
     private final PipelineConfig pipeline;
@@ -38,24 +38,28 @@ public class WorkerHeartbeats {
     private volatile Instant beatingSince;
     private volatile Instant lastBeat;
 
-    WorkerHeartbeats(WorkerIdentity worker, JobClaims claims, Event<WorkerStopped> stoppedWorkers, DatabaseClock clock,
-            PipelineConfig pipeline) {
+    WorkerHeartbeats(WorkerIdentity worker, LeaseHandBack leases, EntityManager entityManager,
+            Event<WorkerStopped> stoppedWorkers, DatabaseClock clock, PipelineConfig pipeline) {
         this.worker = worker;
-        this.claims = claims;
+        this.leases = leases;
+        this.entityManager = entityManager;
         this.stoppedWorkers = stoppedWorkers;
         this.clock = clock;
         this.pipeline = pipeline;
         this.startedAt = clock.now();
     }
 
-    @Scheduled(every = "${pipeline.heartbeat-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void beat() {
+    /**
+     * Records that this worker is alive, and hands back the leases of workers that are not; run by
+     * {@code maintenance.Sweeps}.
+     */
+    public void beat() {
         if (!pipeline.enabled()) {
             return;
         }
         Instant now = clock.now();
         try {
-            QuarkusTransaction.requiringNew().run(() -> Panache.getEntityManager().createNativeQuery("""
+            QuarkusTransaction.requiringNew().run(() -> entityManager.createNativeQuery("""
                     insert into worker_heartbeats (worker, started_at, beat_at) values (?1, ?2, ?3)
                     on conflict (worker) do update set beat_at = excluded.beat_at""")
                     .setParameter(1, worker.name()).setParameter(2, startedAt).setParameter(3, now).executeUpdate());
@@ -92,12 +96,12 @@ public class WorkerHeartbeats {
             return;
         }
         @SuppressWarnings("unchecked")
-        List<String> stopped = QuarkusTransaction.requiringNew().call(() -> Panache.getEntityManager().createNativeQuery(
+        List<String> stopped = QuarkusTransaction.requiringNew().call(() -> entityManager.createNativeQuery(
                 "select worker from worker_heartbeats where beat_at < ?1 and worker <> ?2")
                 .setParameter(1, silentSince).setParameter(2, worker.name()).getResultList());
         for (String silent : stopped) {
             stoppedWorkers.fire(new WorkerStopped(silent));
-            int handedBack = claims.handBackLeases(silent);
+            int handedBack = leases.handBackLeases(silent);
             forget(silent);
             LOG.infof("Worker %s stopped beating %s ago; %d of its lease(s) handed back", silent,
                     pipeline.workerSilenceLimit(), handedBack);
@@ -105,7 +109,7 @@ public class WorkerHeartbeats {
     }
 
     private void forget(String stopped) {
-        QuarkusTransaction.requiringNew().run(() -> Panache.getEntityManager()
+        QuarkusTransaction.requiringNew().run(() -> entityManager
                 .createNativeQuery("delete from worker_heartbeats where worker = ?1").setParameter(1, stopped).executeUpdate());
     }
 

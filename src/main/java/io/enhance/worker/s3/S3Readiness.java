@@ -1,4 +1,4 @@
-package io.enhance.worker.delivery;
+package io.enhance.worker.s3;
 
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package io.enhance.worker.jobs;
+package io.enhance.worker.runtime;
 
 /**
  * A worker was found stopped (its heartbeat went silent), just before its leases are handed back: whatever

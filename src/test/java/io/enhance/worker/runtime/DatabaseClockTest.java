@@ -1,4 +1,4 @@
-package io.enhance.worker.jobs;
+package io.enhance.worker.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,6 +14,11 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.JobClaims;
+import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.JobStore;
+import io.enhance.worker.jobs.StoredJobs;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;

@@ -23,20 +23,20 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
- * Stores request messages many per transaction, so that a burst costs one commit (one fsync) per
- * batch instead of one per message. Messages wait in arrival order; one writer at a time takes up
- * to {@code PIPELINE_INTAKE_BATCH_SIZE} of them, or what has arrived within
- * {@code PIPELINE_INTAKE_BATCH_WAIT} of the oldest, and stores them in one transaction. While it
- * commits, the next batch gathers. Each message's stage completes only after the commit that holds
+ * Stores request messages many per transaction (a group commit), so that a burst costs one commit (one
+ * fsync) per group instead of one per message. Messages wait in arrival order; one writer at a time takes up
+ * to {@code PIPELINE_INTAKE_GROUP_SIZE} of them, or what has arrived within
+ * {@code PIPELINE_INTAKE_GROUP_WAIT} of the oldest, and stores them in one transaction. While it
+ * commits, the next group gathers. Each message's stage completes only after the commit that holds
  * it, so its ack follows the commit.
  *
- * <p>If a batch cannot be stored, the database is either down (every message fails with that error,
+ * <p>If a group cannot be stored, the database is either down (every message fails with that error,
  * and intake holds them) or one message is at fault: each is then stored on its own, so it alone fails.
  */
 @ApplicationScoped
-public class IntakeBatcher {
+public class GroupCommits {
 
-    private static final Logger LOG = Logger.getLogger(IntakeBatcher.class);
+    private static final Logger LOG = Logger.getLogger(GroupCommits.class);
 
     private record Waiting(RequestMessage message, CompletableFuture<JobIntake.Result> stored, long arrivedAt) {
     }
@@ -44,22 +44,23 @@ public class IntakeBatcher {
     private final JobIntake intake;
     private final JobStoreOutage outage;
     private final Event<JobsQueued> queued;
-    private final int batchSize;
-    private final long batchWaitNanos;
-    private final DistributionSummary batchSizes;
+    private final int groupSize;
+    private final long groupWaitNanos;
+    private final DistributionSummary groupSizes;
     private final WorkerMetrics metrics;
     private final BlockingQueue<Waiting> waiting = new LinkedBlockingQueue<>();
     private final AtomicBoolean writing = new AtomicBoolean();
 
-    IntakeBatcher(JobIntake intake, JobStoreOutage outage, Event<JobsQueued> queued, PipelineConfig pipeline,
+    GroupCommits(JobIntake intake, JobStoreOutage outage, Event<JobsQueued> queued, PipelineConfig pipeline,
             MeterRegistry registry, WorkerMetrics metrics) {
         this.metrics = metrics;
         this.intake = intake;
         this.outage = outage;
         this.queued = queued;
-        this.batchSize = pipeline.intakeBatchSize();
-        this.batchWaitNanos = pipeline.intakeBatchWait().toNanos();
-        this.batchSizes = DistributionSummary.builder("enhance.intake.batch").baseUnit("messages")
+        this.groupSize = pipeline.intakeGroupSize();
+        this.groupWaitNanos = pipeline.intakeGroupWait().toNanos();
+        // the meter keeps its published name (dashboards and alerts read it)
+        this.groupSizes = DistributionSummary.builder("enhance.intake.batch").baseUnit("messages")
                 .description("Request messages stored per intake transaction").register(registry);
     }
 
@@ -83,8 +84,8 @@ public class IntakeBatcher {
     private void writeWhileWaiting() {
         do {
             try {
-                for (List<Waiting> batch = nextBatch(); !batch.isEmpty(); batch = nextBatch()) {
-                    write(batch);
+                for (List<Waiting> group = nextGroup(); !group.isEmpty(); group = nextGroup()) {
+                    write(group);
                 }
             } finally {
                 writing.set(false);
@@ -93,48 +94,48 @@ public class IntakeBatcher {
         } while (!waiting.isEmpty() && writing.compareAndSet(false, true));
     }
 
-    private List<Waiting> nextBatch() {
-        List<Waiting> batch = new ArrayList<>();
-        waiting.drainTo(batch, batchSize);
-        if (batch.isEmpty()) {
-            return batch;
+    private List<Waiting> nextGroup() {
+        List<Waiting> group = new ArrayList<>();
+        waiting.drainTo(group, groupSize);
+        if (group.isEmpty()) {
+            return group;
         }
-        long deadline = batch.get(0).arrivedAt() + batchWaitNanos;
+        long deadline = group.get(0).arrivedAt() + groupWaitNanos;
         try {
-            for (long left = deadline - System.nanoTime(); batch.size() < batchSize && left > 0;
+            for (long left = deadline - System.nanoTime(); group.size() < groupSize && left > 0;
                     left = deadline - System.nanoTime()) {
                 Waiting next = waiting.poll(left, TimeUnit.NANOSECONDS);
                 if (next == null) {
                     break;
                 }
-                batch.add(next);
-                waiting.drainTo(batch, batchSize - batch.size());
+                group.add(next);
+                waiting.drainTo(group, groupSize - group.size());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // store what has been taken
         }
-        return batch;
+        return group;
     }
 
-    private void write(List<Waiting> batch) {
+    private void write(List<Waiting> group) {
         List<JobIntake.Result> results;
         try {
-            results = intake.acceptAll(batch.stream().map(Waiting::message).toList());
-        } catch (RuntimeException batchFailed) {
-            if (batch.size() == 1 || outage.explains(batchFailed)) {
-                batch.forEach(entry -> entry.stored().completeExceptionally(batchFailed));
+            results = intake.acceptAll(group.stream().map(Waiting::message).toList());
+        } catch (RuntimeException groupFailed) {
+            if (group.size() == 1 || outage.explains(groupFailed)) {
+                group.forEach(entry -> entry.stored().completeExceptionally(groupFailed));
                 return;
             }
-            LOG.debugf("A batch of %d requests was not stored (%s); storing each on its own", batch.size(),
-                    batchFailed.toString());
-            batch.forEach(entry -> write(List.of(entry)));
+            LOG.debugf("A group of %d requests was not stored (%s); storing each on its own", group.size(),
+                    groupFailed.toString());
+            group.forEach(entry -> write(List.of(entry)));
             return;
         }
-        batchSizes.record(batch.size());
+        groupSizes.record(group.size());
         results.stream().collect(Collectors.groupingBy(JobIntake.Result::outcome, Collectors.counting()))
                 .forEach((outcome, messages) -> metrics.requestsStored(WorkerMetrics.label(outcome), messages));
-        for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).stored().complete(results.get(i));
+        for (int i = 0; i < group.size(); i++) {
+            group.get(i).stored().complete(results.get(i));
         }
         announce((int) results.stream().filter(r -> r.outcome() == JobIntake.Outcome.ACCEPTED).count());
     }

@@ -1,4 +1,4 @@
-package io.enhance.worker.batches;
+package io.enhance.worker.maintenance;
 
 import java.math.BigDecimal;
 import java.time.LocalDate;
@@ -7,10 +7,11 @@ import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.enhance.worker.batches.BatchReports;
 import io.enhance.worker.config.WaveSpeedConfig;
-import io.enhance.worker.jobs.DatabaseClock;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.metrics.WorkerMetrics;
+import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.Rounds;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

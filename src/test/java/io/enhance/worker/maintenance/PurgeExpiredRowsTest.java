@@ -1,4 +1,4 @@
-package io.enhance.worker.retention;
+package io.enhance.worker.maintenance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

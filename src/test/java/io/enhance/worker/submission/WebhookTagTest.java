@@ -1,4 +1,4 @@
-package io.enhance.worker.tracking;
+package io.enhance.worker.submission;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -41,8 +41,8 @@ import io.smallrye.reactive.messaging.ChannelRegistry;
  */
 @QuarkusTest
 @QuarkusTestResource(EmbeddedServices.class)
-@TestProfile(IntakeBatchingTest.IntakeOnly.class)
-class IntakeBatchingTest {
+@TestProfile(GroupCommitsTest.IntakeOnly.class)
+class GroupCommitsTest {
 
     private static final String IMAGE = "https://images.example.com/in.png";
     private static final int NEW_JOBS = 455;
@@ -58,7 +58,7 @@ class IntakeBatchingTest {
     public static class IntakeOnly implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.scheduler.enabled", "false", "pipeline.intake-batch-wait", BATCH_WAIT.toMillis() + "ms");
+            return Map.of("quarkus.scheduler.enabled", "false", "pipeline.intake-group-wait", BATCH_WAIT.toMillis() + "ms");
         }
     }
 

@@ -1,4 +1,4 @@
-package io.enhance.worker.jobs;
+package io.enhance.worker.runtime;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -16,7 +16,6 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.scheduler.Scheduled;
 
 /**
  * The time every worker agrees on: PostgreSQL's clock, read through the local one plus an offset
@@ -49,8 +48,8 @@ public class DatabaseClock {
         calibrate();
     }
 
-    @Scheduled(every = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void calibrate() {
+    /** Measures the offset again (at start, then now and then: {@code maintenance.Sweeps}). */
+    public void calibrate() {
         try (Connection connection = dataSource.getConnection(); Statement query = connection.createStatement()) {
             query.setQueryTimeout(5);
             // the quickest of a few round trips says the most: the least time for the answer to be late

@@ -1,4 +1,4 @@
-package io.enhance.worker.jobs;
+package io.enhance.worker.runtime;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -8,7 +8,6 @@ import jakarta.interceptor.Interceptor;
 import org.jboss.logging.Logger;
 
 import io.enhance.worker.config.PipelineConfig;
-import io.enhance.worker.runtime.Rounds;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.reactive.messaging.ChannelRegistry;
 
@@ -27,11 +26,12 @@ public class GracefulShutdown {
     private final Rounds rounds;
     private final PipelineConfig pipeline;
     private final WorkerIdentity worker;
-    private final JobClaims claims;
+    private final LeaseHandBack leases;
     private final ChannelRegistry channels;
 
-    GracefulShutdown(Rounds rounds, PipelineConfig pipeline, WorkerIdentity worker, ChannelRegistry channels, JobClaims claims) {
-        this.claims = claims;
+    GracefulShutdown(Rounds rounds, PipelineConfig pipeline, WorkerIdentity worker, ChannelRegistry channels,
+            LeaseHandBack leases) {
+        this.leases = leases;
         this.rounds = rounds;
         this.pipeline = pipeline;
         this.worker = worker;
@@ -62,7 +62,7 @@ public class GracefulShutdown {
 
     private int releaseLeases() {
         try {
-            return claims.handBackLeases(worker.name());
+            return leases.handBackLeases(worker.name());
         } catch (RuntimeException e) {
             LOG.warnf("Leases not handed back; they run out by themselves: %s", e.toString());
             return 0;
