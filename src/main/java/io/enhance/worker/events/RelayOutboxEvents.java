@@ -45,7 +45,7 @@ public class RelayOutboxEvents {
 
     // Idle until the application has started: the emitter's channel is wired only then.
     void register(@Observes StartupEvent event) {
-        wakeups.register(Stage.RELAY, () -> rounds.repeatWhileFull(pipeline.claimSize(), this::relayBatch));
+        wakeups.register(Stage.RELAY, () -> rounds.repeatWhileFull(pipeline.claimSize(), this::relayRound));
     }
 
     /** The sweep: events committed by other workers, and those the broker did not confirm. */
@@ -57,7 +57,7 @@ public class RelayOutboxEvents {
 
     /** Returns how many events were confirmed. */
     @Transactional
-    int relayBatch() {
+    int relayRound() {
         List<OutboxEvent> batch = OutboxEvent.<OutboxEvent> find("sentAt is null order by createdAt")
                 .withLock(LockModeType.PESSIMISTIC_WRITE)
                 .withHint("jakarta.persistence.lock.timeout", SKIP_LOCKED)

@@ -92,7 +92,7 @@ public class SettleUnknownSubmissions {
     /** Settles the submits whose outcome can now be known; run by {@code maintenance.Sweeps}. */
     public void settleDue() {
         rounds.repeatWhileFull(claims.claimSize(), this::takeOnAbandonedSubmissions);
-        rounds.repeatWhileFull(claims.claimSize(), this::settleBatch);
+        rounds.repeatWhileFull(claims.claimSize(), this::settleRound);
         historyUnavailable.check();
     }
 
@@ -131,7 +131,7 @@ public class SettleUnknownSubmissions {
         return endedAt.plus(config.historyLag());
     }
 
-    private int settleBatch() {
+    private int settleRound() {
         List<Job> claimed = claims.claim(JobStatus.SUBMISSION_UNKNOWN);
         if (claimed.isEmpty()) {
             return 0;

@@ -109,12 +109,12 @@ public class SubmitQueuedJobs {
         if (!rounds.idle() && accountAccepted()) {
             rounds.repeatWhileFull(claims.claimSize(), () -> {
                 answers.writeArrived();
-                return submitBatch();
+                return submitRound();
             });
         }
     }
 
-    private int submitBatch() {
+    private int submitRound() {
         if (account.refusal().isPresent()) {
             return 0;
         }

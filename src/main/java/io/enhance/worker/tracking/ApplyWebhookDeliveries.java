@@ -79,7 +79,7 @@ public class ApplyWebhookDeliveries {
     }
 
     void register(@Observes StartupEvent event) {
-        wakeups.register(Stage.WEBHOOKS, () -> rounds.repeatWhileFull(pipeline.claimSize(), this::applyBatch));
+        wakeups.register(Stage.WEBHOOKS, () -> rounds.repeatWhileFull(pipeline.claimSize(), this::applyRound));
     }
 
     /** The sweep: deliveries received by other workers, and those that waited for their job. */
@@ -91,7 +91,7 @@ public class ApplyWebhookDeliveries {
 
     /** Returns how many deliveries were settled (applied, or dropped as no longer relevant). */
     @Transactional
-    int applyBatch() {
+    int applyRound() {
         Instant now = clock.now();
         // only deliveries whose job is known, or that waited for it long enough: unmatched ones must not crowd out the rest
         List<JobStore.DeliveryToApply> pending = store.lockDeliveriesToApply(pipeline.claimSize(),
