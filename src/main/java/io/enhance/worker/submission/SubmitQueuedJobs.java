@@ -101,7 +101,7 @@ public class SubmitQueuedJobs {
     }
 
     /**
-     * Writes the answers that have arrived, then submits what the free slots allow; again while batches
+     * Writes the answers that have arrived, then submits what the free slots allow; again while claims
      * come back full, writing answers between them so that a backlog never holds them up.
      */
     private void submitRound() {
@@ -109,12 +109,12 @@ public class SubmitQueuedJobs {
         if (!rounds.idle() && accountAccepted()) {
             rounds.repeatWhileFull(claims.claimSize(), () -> {
                 answers.writeArrived();
-                return submitRound();
+                return submitClaim();
             });
         }
     }
 
-    private int submitRound() {
+    private int submitClaim() {
         if (account.refusal().isPresent()) {
             return 0;
         }

@@ -80,8 +80,8 @@ public class PollDuePredictions {
         writeAnswers();
         if (!rounds.idle()) {
             rounds.repeatWhileFull(claims.claimSize(), () -> {
-                writeAnswers(); // between batches too, so that a backlog of due polls never holds answers up
-                return pollRound();
+                writeAnswers(); // between claims too, so that a backlog of due polls never holds answers up
+                return pollClaim();
             });
             // a poll already due but not sent waits for a free permit: an arriving answer wakes the stage
             claims.nextDue(JobStatus.TRACKED).map(due -> Duration.between(clock.now(), due))
@@ -90,7 +90,7 @@ public class PollDuePredictions {
         }
     }
 
-    private int pollRound() {
+    private int pollClaim() {
         int free = outstanding.drainPermits();
         List<JobClaims.Claimed> claimed = List.of();
         try {
