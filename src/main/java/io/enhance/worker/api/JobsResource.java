@@ -35,7 +35,6 @@ import io.enhance.worker.batches.Retries;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobStore;
-import io.enhance.worker.jobs.JobTransition;
 import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.submission.UndecidedSubmissions;
 

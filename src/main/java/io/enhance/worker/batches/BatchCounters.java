@@ -21,7 +21,6 @@ import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.Rows;
 import io.enhance.worker.runtime.DatabaseClock;
-import io.enhance.worker.runtime.Rounds;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**

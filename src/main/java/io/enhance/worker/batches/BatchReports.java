@@ -20,7 +20,6 @@ import jakarta.persistence.EntityManager;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
-import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.Rows;

@@ -5,7 +5,6 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
-import jakarta.persistence.LockModeType;
 
 import io.enhance.worker.batches.JobActionResult;
 import io.enhance.worker.batches.JobActionResult.Result;

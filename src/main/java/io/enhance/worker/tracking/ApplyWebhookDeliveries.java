@@ -13,10 +13,6 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.FlushModeType;
 import jakarta.transaction.Transactional;
 
-import org.hibernate.FlushMode;
-import org.hibernate.jpa.HibernateHints;
-import org.jboss.logging.Logger;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.enhance.worker.config.PipelineConfig;
@@ -24,7 +20,6 @@ import io.enhance.worker.jobs.BoundPrediction;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobStore;
-import io.enhance.worker.jobs.SpendingCaps;
 import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
@@ -161,7 +156,6 @@ public class ApplyWebhookDeliveries {
             throw e;
         }
     }
-
 
     private Prediction parse(String body) {
         try {
