@@ -41,6 +41,7 @@ final class EmulatorRouter implements HttpHandler {
         add("POST", "/api/v3/predictions", predictions::history);
         add("GET", "/api/v3/predictions/" + ID + "/result", predictions::result);
         add("GET", "/api/v3/predictions/" + ID, predictions::result);
+        add("DELETE", "/api/v3/predictions/" + ID, predictions::deleteOne);
         add("POST", "/api/v3/media/upload/binary", media::uploadBinary);
         add("POST", "/api/v3/media/uploads", media::reserveUpload);
         add("GET", "/api/v3/webhook/secret", call -> call.ok(Json.object().put("secret", settings.getWebhookSecret())));
@@ -49,6 +50,7 @@ final class EmulatorRouter implements HttpHandler {
         add("GET", "/media/([0-9a-f]{32})/([A-Za-z0-9_-][A-Za-z0-9._-]*)", media::getMedia);
         add("GET", "/emulator/slots", ledger::slots);
         add("GET", "/emulator/predictions", ledger::predictions);
+        add("GET", "/emulator/deletes", ledger::deletes);
         add("PUT", "/media/([0-9a-f]{32})/([A-Za-z0-9_-][A-Za-z0-9._-]*)", media::putMedia);
     }
 

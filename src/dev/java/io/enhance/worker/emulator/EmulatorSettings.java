@@ -39,6 +39,7 @@ public final class EmulatorSettings {
     private volatile long answerDelayMs = 0;
     private volatile double resetRate = 0.0;
     private volatile String refusedPrompt = null;
+    private volatile boolean finishOnDelete = false;
     private final Queue<InjectedFault> submitScript = new ConcurrentLinkedQueue<>();
     private final Queue<InjectedFault> resultScript = new ConcurrentLinkedQueue<>();
 
@@ -313,6 +314,20 @@ public final class EmulatorSettings {
     }
 
     /**
+     * The fault of a task finishing while its delete is in flight: a delete of a task still {@code created} or
+     * {@code processing} first completes it (its output stored, its webhook sent), just before answering; having
+     * finished before the delete took effect, the task and its outputs are kept, and the delete does not count it.
+     */
+    public boolean getFinishOnDelete() {
+        return finishOnDelete;
+    }
+
+    public EmulatorSettings setFinishOnDelete(boolean finishOnDelete) {
+        this.finishOnDelete = finishOnDelete;
+        return this;
+    }
+
+    /**
      * Queues faults for the next submits, one per call and ahead of the random ones: {@code ok},
      * {@code 429}, {@code 500}, {@code 502}, {@code 503}, {@code 504}, {@code drop} (nothing created),
      * {@code created+500}, {@code created+502}, {@code created+504}, {@code created+drop} (the task
@@ -376,7 +391,7 @@ public final class EmulatorSettings {
                 + ", latency=" + minLatencyMs + ".." + maxLatencyMs + "ms, failureRate=" + failureRate
                 + ", rate429=" + rate429 + ", webhookLossRate=" + webhookLossRate + ", resultFaultRate=" + resultFaultRate + ", rate5xx=" + rate5xx
                 + ", concurrency=" + concurrency + ", imagesPerMinute=" + imagesPerMinute + ", answerDelayMs=" + answerDelayMs + ", resetRate=" + resetRate
-                + ", refusedPrompt=" + (refusedPrompt != null) + ", cacheOutputs=" + cacheOutputs + ", dropRate=" + dropRate + ", idleTimeoutMs=" + idleTimeoutMs + ", outputStallRate=" + outputStallRate + ", slowResponseMs=" + slowResponseMs + ", scripted=" + submitScript.size()
+                + ", refusedPrompt=" + (refusedPrompt != null) + ", finishOnDelete=" + finishOnDelete + ", cacheOutputs=" + cacheOutputs + ", dropRate=" + dropRate + ", idleTimeoutMs=" + idleTimeoutMs + ", outputStallRate=" + outputStallRate + ", slowResponseMs=" + slowResponseMs + ", scripted=" + submitScript.size()
                 + "/" + resultScript.size() + ", randomSeed=" + randomSeed + ", history=" + historyShape.spelling() + "]";
     }
 }

@@ -64,6 +64,7 @@ final class EmulatorVariables {
         readers.put("EMULATOR_OUTPUT_STALL_RATE", v -> settings.setOutputStallRate(Double.parseDouble(v)));
         readers.put("EMULATOR_HISTORY_SHAPE", v -> settings.setHistoryShape(HistoryShape.parse(v)));
         readers.put("EMULATOR_CACHE_OUTPUTS", v -> settings.setCacheOutputs(bool(v)));
+        readers.put("EMULATOR_FINISH_ON_DELETE", v -> settings.setFinishOnDelete(bool(v)));
         readers.put("EMULATOR_CONCURRENCY", v -> settings.setConcurrency(Integer.parseInt(v)));
         readers.put("EMULATOR_IMAGES_PER_MINUTE", v -> settings.setImagesPerMinute(Integer.parseInt(v)));
         readers.put("EMULATOR_ANSWER_DELAY_MS", v -> settings.setAnswerDelayMs(Long.parseLong(v)));

@@ -169,7 +169,22 @@ final class PredictionEndpoints {
             }
             wanted.add(id.asText());
         }
-        call.ok(Json.object().put("deleted_count", store.delete(wanted)));
+        call.ok(Json.object().put("deleted_count", store.delete(wanted, this::finishesBeforeItsDelete)));
+    }
+
+    /** {@code DELETE /api/v3/predictions/{id}}: 404 for an unknown id, else {@code {id, status: "deleted"}}. */
+    void deleteOne(Call call) throws IOException {
+        String id = call.pathPart(1);
+        if (!store.contains(id)) {
+            throw ApiException.notFound("Prediction not found");
+        }
+        store.delete(List.of(id), this::finishesBeforeItsDelete);
+        call.ok(Json.object().put("id", id).put("status", "deleted"));
+    }
+
+    /** With the fault switched on, a task still running finishes just before its delete would take effect. */
+    private boolean finishesBeforeItsDelete(EmulatedPrediction prediction) {
+        return settings.getFinishOnDelete() && runner.finishNow(prediction);
     }
 
     private static int positiveInt(JsonNode query, String field, int fallback, int max) {

@@ -88,6 +88,37 @@ final class PredictionRunner {
         }
     }
 
+    /**
+     * Ends a task still {@code created} or {@code processing} at once, as if its inference had just finished:
+     * its output is made now and its webhook sent. Its slot is given back where its run would have ended anyway
+     * (the scheduled steps find it finished). Returns whether it ended now.
+     */
+    boolean finishNow(EmulatedPrediction prediction) {
+        if (prediction.isFinished()) {
+            return false;
+        }
+        boolean ended;
+        if (prediction.fated) {
+            ended = prediction.fail(INJECTED_FAILURE);
+        } else {
+            try {
+                byte[] output = outputs.enhance(fetcher.download(prediction.request.image()), prediction.request);
+                ended = prediction.complete(files.write(files.output(prediction.id, prediction.outputFileName()), output));
+            } catch (PredictionFailure e) {
+                ended = prediction.fail(e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                ended = prediction.fail("Internal error while enhancing the image: " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DroppedConnection();
+            }
+        }
+        if (ended) {
+            notifyWebhook(prediction);
+        }
+        return ended;
+    }
+
     private void complete(EmulatedPrediction prediction, Path file) {
         slots.release();
         if (store.contains(prediction.id) && prediction.complete(file)) {

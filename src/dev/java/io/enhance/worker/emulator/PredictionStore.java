@@ -19,6 +19,7 @@ final class PredictionStore {
 
     private final Map<String, EmulatedPrediction> predictions = new ConcurrentHashMap<>();
     private final List<ReceivedSubmission> ledger = new ArrayList<>();
+    private final List<ReceivedDelete> deletes = new ArrayList<>();
     private final FileStore files;
 
     PredictionStore(FileStore files) {
@@ -44,16 +45,41 @@ final class PredictionStore {
         return predictions.containsKey(id);
     }
 
-    /** Removes the predictions and their output files; answers how many existed. */
-    int delete(List<String> ids) {
+    /**
+     * Removes the predictions and their output files, except those {@code finishFirst} reports to have finished
+     * just before the delete took effect, and records the call in the ledger; answers how many were removed.
+     */
+    int delete(List<String> ids, Predicate<EmulatedPrediction> finishFirst) {
+        List<ReceivedDelete.Task> tasks = new ArrayList<>(ids.size());
         int deleted = 0;
         for (String id : ids) {
+            EmulatedPrediction prediction = predictions.get(id);
+            if (prediction == null) {
+                tasks.add(new ReceivedDelete.Task(id, "unknown", false));
+                continue;
+            }
+            String status = prediction.status();
+            if (finishFirst.test(prediction)) {
+                tasks.add(new ReceivedDelete.Task(id, prediction.status(), false));
+                continue;
+            }
             if (predictions.remove(id) != null) {
                 files.deleteOutputs(id);
                 deleted++;
             }
+            tasks.add(new ReceivedDelete.Task(id, status, true));
+        }
+        synchronized (deletes) {
+            deletes.add(new ReceivedDelete(Instant.now(), List.copyOf(tasks)));
         }
         return deleted;
+    }
+
+    /** Every delete call, oldest first; a copy. */
+    List<ReceivedDelete> deletes() {
+        synchronized (deletes) {
+            return List.copyOf(deletes);
+        }
     }
 
     /** Matching predictions of the last seven days, newest first. */

@@ -130,6 +130,11 @@ public final class WaveSpeedEmulator implements AutoCloseable {
         return store.submissions();
     }
 
+    /** Every delete call (batch or single), oldest first, with each named task's state when it arrived; a copy. */
+    public List<ReceivedDelete> deletes() {
+        return store.deletes();
+    }
+
     /** A prediction's status ({@code created}, {@code processing}, {@code completed}, {@code failed}); empty once deleted or unknown. */
     public Optional<String> status(String predictionId) {
         return store.find(predictionId).map(EmulatedPrediction::status);

@@ -95,8 +95,10 @@ public class BatchesResource {
     @POST
     @Path("/{batch_id: .+}/cancel")
     @Operation(summary = "Cancel a batch", description = "Its jobs not yet submitted, and any that arrive later, are cancelled;"
-            + " jobs already submitted run to the end.")
-    @APIResponse(responseCode = "200", description = "what was done",
+            + " the running tasks of those already submitted are deleted at WaveSpeed, a bounded number at a bounded pace"
+            + " (WAVESPEED_CANCEL_BATCH_SIZE, WAVESPEED_CANCEL_INTERVAL), and tasks that finished first are delivered."
+            + " jobs counts cancelled, upstream_cancelled, cancelling and delivered_before_cancel; call again to follow them.")
+    @APIResponse(responseCode = "200", description = "what was done so far",
             content = @Content(schema = @Schema(implementation = BatchActionResult.class)))
     @APIResponse(responseCode = "404", description = "no such batch")
     public Response cancel(@PathParam("batch_id") String batchId) {

@@ -136,11 +136,16 @@ public class JobsResource {
 
     @POST
     @Path("/{job_id: .+}/cancel")
-    @Operation(summary = "Cancel a job not yet submitted",
-            description = "A job already submitted to WaveSpeed cannot be cancelled there: it runs to the end (409).")
+    @Operation(summary = "Cancel a job",
+            description = "A job not yet submitted is cancelled at once (200). One whose task runs at WaveSpeed has the task"
+                    + " deleted (202, CANCELLING): it ends CANCELLED with upstream_cancelled, or, if the task finished before"
+                    + " its delete arrived, is delivered (DELIVERED_BEFORE_CANCEL). Cancel again to see how it ended.")
     @APIResponse(responseCode = "200", description = "cancelled",
             content = @Content(schema = @Schema(implementation = JobActionResult.class)))
-    @APIResponse(responseCode = "409", description = "it runs to the end, or has already ended",
+    @APIResponse(responseCode = "202", description = "its task is being deleted at WaveSpeed (CANCELLING)",
+            content = @Content(schema = @Schema(implementation = JobActionResult.class)))
+    @APIResponse(responseCode = "409", description = "it has already ended, or its task finished before the cancel and is"
+            + " delivered (DELIVERED_BEFORE_CANCEL)",
             content = @Content(schema = @Schema(implementation = JobActionResult.class)))
     @APIResponse(responseCode = "404", description = "no such job",
             content = @Content(schema = @Schema(implementation = JobActionResult.class)))
@@ -254,6 +259,8 @@ public class JobsResource {
         view.put("cost_usd", job.costUsd);
         view.put("outputs", job.outputs);
         view.put("error", job.error().map(error -> Map.of("code", error.code(), "message", error.message())).orElse(null));
+        view.put("cancel_requested_at", job.cancelRequestedAt);
+        view.put("upstream_cancelled", job.upstreamCancelled);
         view.put("created_at", job.createdAt);
         view.put("finished_at", job.finishedAt);
         List<Map<String, Object>> transitions = store.transitionsOf(job).stream()

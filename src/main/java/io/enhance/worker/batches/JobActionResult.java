@@ -12,8 +12,10 @@ public record JobActionResult(String jobId, Result result, JobStatus status, Str
     /** What an action did to one job. */
     public enum Result {
         CANCELLED,
-        /** Already submitted upstream, where it cannot be cancelled: it runs to the end. */
-        RUNS_TO_END,
+        /** Its task is being deleted upstream (or will be, once its unanswered submission shows it): cancel again for the end. */
+        CANCELLING,
+        /** Its task had finished before the cancel or its delete arrived: paid for, so its outputs are delivered. */
+        DELIVERED_BEFORE_CANCEL,
         ALREADY_ENDED,
         RETRIED,
         /** A task that may have been its own was assigned to it by an operator. */

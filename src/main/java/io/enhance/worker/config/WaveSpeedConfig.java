@@ -147,6 +147,17 @@ public interface WaveSpeedConfig {
     @WithDefault("30m")
     Duration predictionDeadline();
 
+    /**
+     * Most tasks of cancelled jobs one delete call names (each is also asked for its state before and after):
+     * a cancelled batch's running tasks are deleted this many at a time.
+     */
+    @WithDefault("100")
+    int cancelBatchSize();
+
+    /** Least time between two of this worker's delete calls, so that cancelling a big batch cannot flood the API. */
+    @WithDefault("500ms")
+    Duration cancelInterval();
+
     /** This worker's public base URL; when set, predictions report back by signed webhook to {@code /webhooks/wavespeed}. */
     Optional<String> webhookUrl();
 

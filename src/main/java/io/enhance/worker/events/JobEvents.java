@@ -23,6 +23,7 @@ import io.enhance.worker.intake.RequestProblem;
 import io.enhance.worker.intake.RequestRejected;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobEnded;
+import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
 import io.enhance.worker.tracing.TraceContext;
@@ -95,6 +96,9 @@ public class JobEvents {
                         .put("code", e.code())
                         .put("message", e.message()))
                 .orElse(json.nullNode()));
+        if (job.status == JobStatus.CANCELLED) {
+            data.put("upstream_cancelled", job.upstreamCancelled);
+        }
         write(finishedId(job), "job." + outcome, job.jobId, data, job.finishedAt, job.traced().context());
     }
 

@@ -127,6 +127,16 @@ public class Job extends PanacheEntityBase {
     public int retries;
     public String errorCode;
 
+    /**
+     * When an operator cancelled the job (or its batch) while a task of its may run upstream; null otherwise.
+     * Such a job's task is deleted as soon as it is known, and one whose task finished first is delivered.
+     */
+    public Instant cancelRequestedAt;
+    /** Delete calls tried for its task while {@link JobStatus#CANCELLING}: failures are retried a bounded number of times. */
+    public int upstreamDeletes;
+    /** Its task was deleted upstream before it finished: the job ended CANCELLED without outputs. */
+    public boolean upstreamCancelled;
+
     @Column(columnDefinition = "text")
     public String errorMessage;
 
@@ -264,10 +274,34 @@ public class Job extends PanacheEntityBase {
         failed(error, now);
     }
 
-    /** An operator cancels the job before it was submitted. */
+    /** An operator cancels the job before it was submitted, or once its task has ended upstream. */
     void cancelled(Instant now, String detail) {
         moveTo(JobStatus.CANCELLED, now, detail);
         finish(now);
+    }
+
+    /**
+     * An operator cancelled the job (or its batch) while a task of its may run: noted, so that the task is
+     * deleted once it is known. Its first note stands.
+     */
+    public void cancelRequested(Instant now) {
+        if (cancelRequestedAt == null) {
+            cancelRequestedAt = now;
+        }
+    }
+
+    /** Its running task is to be deleted upstream, now: it keeps its in-flight slot until the task has ended. */
+    public void cancellingUpstream(Instant now, String detail) {
+        cancelRequested(now);
+        moveTo(JobStatus.CANCELLING, now, detail + ": deleting prediction " + predictionId);
+        dueAt = now;
+        leaseOwner = null;
+    }
+
+    /** The delete of its task was not answered: tried again at {@code at}, counted against the bound. */
+    public void upstreamDeleteFailed(Instant at, Instant now) {
+        upstreamDeletes++;
+        retryAt(at, now);
     }
 
     /** What its stages' spans tell about it, in the context of its intake span. */
@@ -355,6 +389,8 @@ public class Job extends PanacheEntityBase {
     /** A failed job taken up again by an operator: due at once, and its next outcome event gets an id of its own. */
     private void reopened(Instant now) {
         retries++;
+        cancelRequestedAt = null; // a retry is a new decision of the operator's
+        upstreamDeletes = 0;
         errorCode = null;
         errorMessage = null;
         finishedAt = null;

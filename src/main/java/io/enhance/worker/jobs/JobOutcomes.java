@@ -56,6 +56,17 @@ public class JobOutcomes {
         ended(job, false);
     }
 
+    /**
+     * Ends a CANCELLING job whose task has ended upstream without outputs: deleted by the worker
+     * ({@code upstreamCancelled}), or ended or gone on its own. Its slot is free again.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void cancelUpstream(Job job, boolean upstreamCancelled, String detail) {
+        job.upstreamCancelled = upstreamCancelled;
+        job.cancelled(clock.now(), detail);
+        ended(job, true);
+    }
+
     private void ended(Job job, boolean heldASlot) {
         // the outbox observes this synchronously and writes the outcome event in this transaction
         ended.fire(new JobEnded(job, heldASlot));

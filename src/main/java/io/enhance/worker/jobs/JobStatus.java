@@ -27,12 +27,18 @@ public enum JobStatus {
     SUBMITTED,
     /** WaveSpeed reports the prediction as running. */
     PROCESSING,
+    /**
+     * An operator cancelled the job while its task ran: the task is being deleted upstream, and still holds
+     * its in-flight slot until WaveSpeed confirms that it ended. Ends CANCELLED, or DELIVERING when the task
+     * finished before its delete arrived.
+     */
+    CANCELLING,
     /** The prediction finished; its outputs are being copied to S3. */
     DELIVERING,
     COMPLETED,
     /** Ended without outputs. An operator may retry it: see {@link Job#retry}. */
     FAILED,
-    /** Cancelled by an operator before it was submitted. */
+    /** Cancelled by an operator: before it was submitted, or while it ran upstream and its task was deleted. */
     CANCELLED;
 
     private static final Map<JobStatus, Set<JobStatus>> ALLOWED = Map.ofEntries(
@@ -44,8 +50,10 @@ public enum JobStatus {
             Map.entry(SUBMITTING, EnumSet.of(QUEUED, SUBMITTED, DELIVERING, FAILED, SUBMISSION_UNKNOWN)),
             // back to QUEUED only when the history proves that no task was created
             Map.entry(SUBMISSION_UNKNOWN, EnumSet.of(QUEUED, SUBMITTED, FAILED)),
-            Map.entry(SUBMITTED, EnumSet.of(PROCESSING, DELIVERING, FAILED)),
-            Map.entry(PROCESSING, EnumSet.of(DELIVERING, FAILED)),
+            Map.entry(SUBMITTED, EnumSet.of(PROCESSING, DELIVERING, FAILED, CANCELLING)),
+            Map.entry(PROCESSING, EnumSet.of(DELIVERING, FAILED, CANCELLING)),
+            // to DELIVERING when the task finished before its delete arrived: what was paid for is kept
+            Map.entry(CANCELLING, EnumSet.of(CANCELLED, DELIVERING)),
             Map.entry(DELIVERING, EnumSet.of(COMPLETED, FAILED)),
             Map.entry(COMPLETED, EnumSet.noneOf(JobStatus.class)),
             // an operator's retry: queued again, or delivered again from the finished prediction
@@ -61,6 +69,13 @@ public enum JobStatus {
 
     public boolean isTerminal() {
         return FINAL.contains(this);
+    }
+
+    /** The states the table allows to move to {@code next}, but {@code except}. */
+    private static Set<JobStatus> allowedBefore(JobStatus next, JobStatus except) {
+        Set<JobStatus> sources = allowedBefore(next);
+        sources.remove(except);
+        return sources;
     }
 
     /** The states the table allows to move to {@code next}. */
@@ -88,14 +103,29 @@ public enum JobStatus {
     public static final Set<JobStatus> TRACKED = EnumSet.of(SUBMITTED, PROCESSING);
 
     /** A task may exist upstream, paid and running, for jobs in these states: each holds an in-flight slot. */
-    public static final Set<JobStatus> IN_FLIGHT = EnumSet.of(SUBMITTING, SUBMISSION_UNKNOWN, SUBMITTED, PROCESSING);
+    public static final Set<JobStatus> IN_FLIGHT = EnumSet.of(SUBMITTING, SUBMISSION_UNKNOWN, SUBMITTED, PROCESSING,
+            CANCELLING);
 
-    /** Already submitted, or being delivered: cancelling the batch leaves these to run to the end. */
-    public static final Set<JobStatus> RUNS_TO_END = EnumSet.of(SUBMITTING, SUBMISSION_UNKNOWN, SUBMITTED, PROCESSING,
-            DELIVERING);
+    /**
+     * Not submitted yet, so an operator may cancel it at once: the states the table lets move to CANCELLED,
+     * but CANCELLING, whose task must be confirmed ended first.
+     */
+    public static final Set<JobStatus> CANCELLABLE = allowedBefore(CANCELLED, CANCELLING);
 
-    /** Not submitted yet, so an operator may still cancel it: the states the table lets move to CANCELLED. */
-    public static final Set<JobStatus> CANCELLABLE = allowedBefore(CANCELLED);
+    /** A task runs upstream: cancelling the job deletes it ({@link #CANCELLING}); the states the table lets move there. */
+    public static final Set<JobStatus> CANCELLED_UPSTREAM = allowedBefore(CANCELLING);
+
+    /**
+     * Noted when an operator cancels them (a task of theirs may run, unknown yet, or has finished): they end once
+     * their task is known, which is then deleted, or delivered if it finished first.
+     */
+    public static final Set<JobStatus> CANCELLED_ONCE_KNOWN = EnumSet.of(SUBMITTING, SUBMISSION_UNKNOWN, DELIVERING);
+
+    /** A cancelled job here has not ended yet: its task is being deleted, or its submission's answer is awaited. */
+    public static final Set<JobStatus> CANCEL_PENDING = EnumSet.of(SUBMITTING, SUBMISSION_UNKNOWN, CANCELLING);
+
+    /** Its task finished with outputs: they are being, or have been, copied to S3. */
+    public static final Set<JobStatus> FINISHED_UPSTREAM = EnumSet.of(DELIVERING, COMPLETED);
 
     /** Waiting for a submission slot: the submission claim takes these, and an operator's hold pauses them. */
     public static final Set<JobStatus> WAITING_TO_SUBMIT = EnumSet.of(QUEUED, HELD_BUDGET);

@@ -136,6 +136,18 @@ public class JobStore {
     private static final String CANCELLED_BATCHES_WITH_JOBS_IN = """
             select batch_key from batches where cancelled_at is not null
             and exists (select 1 from jobs where batch_id = batch_key and status in (?1))""";
+    /** Notes that the operator cancelled the batch's jobs in ?2 (a task of theirs may run or have run), first note kept. */
+    private static final String MARK_CANCEL_REQUESTED_IN_BATCH = """
+            update jobs set cancel_requested_at = coalesce(cancel_requested_at, ?3), version = version + 1
+            where batch_id = ?1 and status in (?2) and cancel_requested_at is null""";
+    private static final String LOCK_CANCEL_REQUESTED = "cancelRequestedAt is not null and status in ?1 and id > ?2 order by id";
+    /** What the cancellation of the batch's jobs has come to so far (V18's columns). */
+    private static final String CANCEL_OUTCOMES_OF_BATCH = """
+            select count(*) filter (where status = ?2),
+                   count(*) filter (where status = ?2 and upstream_cancelled),
+                   count(*) filter (where status in (?3) and cancel_requested_at is not null),
+                   count(*) filter (where status in (?4) and cancel_requested_at is not null)
+            from jobs where batch_id = ?1""";
     private static final String FAILED_IDS_OF_BATCH = """
             select job_id from jobs where batch_id = ?1 and status = ?2 order by job_id limit ?3""";
 
@@ -478,6 +490,39 @@ public class JobStore {
         List<String> batches = entityManager.createNativeQuery(CANCELLED_BATCHES_WITH_JOBS_IN)
                 .setParameter(1, names(statuses)).getResultList();
         return batches;
+    }
+
+    /**
+     * Notes that an operator cancelled the batch's jobs in one of {@code statuses} while a task of theirs may
+     * run or have run, in one statement; their status stays as it is.
+     */
+    public int markCancelRequested(String batchId, Set<JobStatus> statuses, Instant now) {
+        return entityManager.createNativeQuery(MARK_CANCEL_REQUESTED_IN_BATCH).setParameter(1, batchId)
+                .setParameter(2, names(statuses)).setParameter(3, now).executeUpdate();
+    }
+
+    /** Up to {@code limit} jobs an operator cancelled that are in one of {@code statuses}, with an id above {@code afterId}, locked, by id. */
+    public List<Job> lockCancelRequested(Set<JobStatus> statuses, long afterId, int limit) {
+        return Job.<Job> find(LOCK_CANCEL_REQUESTED, statuses, afterId).withLock(LockModeType.PESSIMISTIC_WRITE)
+                .page(0, limit).list();
+    }
+
+    /**
+     * How far the cancellation of a batch's jobs has come.
+     *
+     * @param cancelled jobs ended CANCELLED, whether before submission or after their task was deleted
+     * @param upstreamCancelled of those, the ones whose running task was deleted upstream
+     * @param cancelling jobs whose task is being deleted, or whose submission's answer is still awaited
+     * @param deliveredBeforeCancel jobs whose task had finished before its cancel or delete arrived: delivered
+     */
+    public record CancelOutcomes(long cancelled, long upstreamCancelled, long cancelling, long deliveredBeforeCancel) {
+    }
+
+    public CancelOutcomes cancelOutcomesOfBatch(String batchId) {
+        Object[] row = (Object[]) entityManager.createNativeQuery(CANCEL_OUTCOMES_OF_BATCH).setParameter(1, batchId)
+                .setParameter(2, JobStatus.CANCELLED.name()).setParameter(3, names(JobStatus.CANCEL_PENDING))
+                .setParameter(4, names(JobStatus.FINISHED_UPSTREAM)).getSingleResult();
+        return new CancelOutcomes(Rows.number(row[0]), Rows.number(row[1]), Rows.number(row[2]), Rows.number(row[3]));
     }
 
     /** Up to {@code limit} job ids of the batch's failed jobs, in order. */

@@ -8,6 +8,8 @@ public enum Stage {
     POLL,
     /** Applies received webhook deliveries to their jobs. */
     WEBHOOKS,
+    /** Deletes the upstream tasks of cancelled jobs, a bounded number at a bounded pace, and confirms how each ended. */
+    CANCEL,
     /** Copies finished predictions' outputs to S3; writes the results of transfers under way. */
     DELIVER,
     /** Publishes committed outcome events. */

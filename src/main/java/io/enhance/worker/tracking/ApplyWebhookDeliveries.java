@@ -36,7 +36,8 @@ import io.quarkus.scheduler.Scheduled;
 /**
  * Applies stored webhook deliveries to their jobs, through the same path as poll results. A
  * delivery may arrive before its submission is committed, so one whose job is not known yet waits
- * (up to an hour); one for a job that is no longer tracked changes nothing. A delivery tagged with
+ * (up to an hour); one for a job that is no longer tracked changes nothing, and one for a job being cancelled
+ * only delivers a task that finished first. A delivery tagged with
  * the current attempt of a job whose POST went unanswered binds its prediction to that job first
  * ({@link TaggedPredictions}: submission's to judge).
  */
@@ -134,7 +135,8 @@ public class ApplyWebhookDeliveries {
 
     /** Applies the delivery to its job if that still follows a prediction (else it changes nothing) and marks it applied. */
     private void apply(Optional<Job> job, String webhookId, long timestamp, String body, Instant now) {
-        job.filter(j -> JobStatus.TRACKED.contains(j.status)).ifPresent(j -> applyTraced(j, webhookId, parse(body)));
+        job.filter(j -> JobStatus.TRACKED.contains(j.status) || j.status == JobStatus.CANCELLING)
+                .ifPresent(j -> applyTraced(j, webhookId, parse(body)));
         entityManager.createNativeQuery("""
                 update webhook_deliveries set applied_at = ?1 where webhook_id = ?2 and webhook_timestamp = ?3""")
                 .setFlushMode(FlushModeType.COMMIT)
@@ -149,7 +151,11 @@ public class ApplyWebhookDeliveries {
         Span span = traces.stage(JobTraces.WEBHOOK, SpanKind.CONSUMER, job.traced());
         span.setAttribute("webhook_id", webhookId);
         try {
-            results.apply(job, prediction);
+            if (job.status == JobStatus.CANCELLING) {
+                results.deliverIfFinished(job, prediction); // a finished task is paid for; the cancel stage decides the rest
+            } else {
+                results.apply(job, prediction);
+            }
             JobTraces.endWith(span, prediction.status());
         } catch (RuntimeException e) {
             JobTraces.endFailed(span, "not_applied", e);

@@ -56,8 +56,7 @@ public class PredictionResults implements PollSchedule {
             if (prediction.outputs().isEmpty()) {
                 outcomes.fail(job, "no_outputs", "the prediction completed without outputs");
             } else {
-                job.predictionCompleted(prediction.outputs(), prediction.hasNsfwContents(), prediction.inferenceMs(), now);
-                finished.fire(new PredictionFinished(job));
+                deliver(job, prediction, now);
             }
         } else if (prediction.failed()) {
             String reason = prediction.error().isBlank() ? "no reason given" : prediction.error();
@@ -72,6 +71,26 @@ public class PredictionResults implements PollSchedule {
             }
             job.stillRunning(prediction.processing(), now.plus(nextPollDelay(job)), now);
         }
+    }
+
+    /**
+     * A result of a CANCELLING job's task: one that completed with outputs before its delete took effect is
+     * delivered, as it is paid for. Returns whether it did; anything else is the cancel stage's to decide.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean deliverIfFinished(Job job, Prediction prediction) {
+        if (!prediction.completed() || prediction.outputs().isEmpty()) {
+            return false;
+        }
+        times.observe(prediction);
+        job.upstreamCancelled = false;
+        deliver(job, prediction, clock.now());
+        return true;
+    }
+
+    private void deliver(Job job, Prediction prediction, Instant now) {
+        job.predictionCompleted(prediction.outputs(), prediction.hasNsfwContents(), prediction.inferenceMs(), now);
+        finished.fire(new PredictionFinished(job));
     }
 
     /** A result in a submit's answer (sync mode) takes the same path, in the transaction that records the submission. */

@@ -39,6 +39,11 @@ public interface WaveSpeedApi {
     @Path("/predictions")
     Uni<Response> history(@HeaderParam("Authorization") String authorization, String query);
 
+    /** Deletes the predictions named by {@code {"ids": [...]}}, stopping those still running; unknown ids are ignored. */
+    @POST
+    @Path("/predictions/delete")
+    Uni<Response> delete(@HeaderParam("Authorization") String authorization, String ids);
+
     @POST
     @Path("/media/upload/binary")
     @Consumes(MediaType.MULTIPART_FORM_DATA)

@@ -94,6 +94,28 @@ public class WaveSpeedClient {
     }
 
     /**
+     * Deletes these predictions in one call (WaveSpeed ignores unknown ids), within the request timeout;
+     * never fails: a refusal or no answer becomes {@link DeleteOutcome.NotDeleted}, to be retried.
+     */
+    public Uni<DeleteOutcome> delete(List<String> predictionIds) {
+        String body = json.createObjectNode().set("ids", json.valueToTree(predictionIds)).toString();
+        return data(api.delete(bearer(), body))
+                .map(data -> (DeleteOutcome) new DeleteOutcome.Deleted(data.path("deleted_count").asInt(0)))
+                .onFailure().recoverWithItem(this::classifyDeleteFailure);
+    }
+
+    private DeleteOutcome classifyDeleteFailure(Throwable failure) {
+        if (failure instanceof WebApplicationException http) {
+            Answer answer = Answer.read(http.getResponse(), json);
+            return new DeleteOutcome.NotDeleted("HTTP " + answer.status() + ": " + answer.message());
+        }
+        if (causedBy(failure, TimeoutException.class)) {
+            return new DeleteOutcome.NotDeleted("no answer within " + config.requestTimeout());
+        }
+        return new DeleteOutcome.NotDeleted(Redaction.withoutUrlQueries(failure.toString()));
+    }
+
+    /**
      * Every prediction of the configured model created in {@code [after, before]} (widened to whole
      * seconds, in case WaveSpeed reads the bounds no finer), page by page. Safe to repeat (it only reads);
      * a failure fails the Uni. Pages stay put while they are read as long as {@code before} is past:

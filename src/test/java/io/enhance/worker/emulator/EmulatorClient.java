@@ -55,6 +55,10 @@ final class EmulatorClient {
         return send(request(path).GET());
     }
 
+    Reply delete(String path) {
+        return send(request(path).DELETE());
+    }
+
     Reply multipart(String path, String fileName, String contentType, byte[] content) {
         String boundary = "----emulator-test-boundary";
         byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + fileName

@@ -57,6 +57,50 @@ class EmulatorEndpointsTest extends EmulatorTestSupport {
     }
 
     @Test
+    void deletesOnePredictionByIdAndAnswers404ForAnUnknownOne() {
+        String id = api.post(SUBMIT, input(pngUrl)).data().path("id").asText();
+        EmulatorClient.Reply deleted = api.delete("/api/v3/predictions/" + id);
+        assertEquals(200, deleted.status());
+        assertEquals(id, deleted.data().path("id").asText());
+        assertEquals("deleted", deleted.data().path("status").asText());
+        assertEquals(404, api.get("/api/v3/predictions/" + id + "/result").status());
+        assertEquals(404, api.delete("/api/v3/predictions/" + id).status());
+        assertEquals(401, api.withKey("wrong").delete("/api/v3/predictions/" + id).status());
+    }
+
+    @Test
+    void recordsEachDeleteWithTheStateEveryTaskWasInWhenItArrived() {
+        emulator.settings().setMinLatencyMs(60_000).setMaxLatencyMs(60_000);
+        String running = api.post(SUBMIT, input(pngUrl)).data().path("id").asText();
+        emulator.settings().setMinLatencyMs(0).setMaxLatencyMs(0);
+        String finished = api.post(SUBMIT, input(pngUrl).put("enable_sync_mode", true)).data().path("id").asText();
+
+        api.post("/api/v3/predictions/delete", "{\"ids\":[\"" + running + "\",\"" + finished + "\",\"nope\"]}");
+
+        ReceivedDelete call = emulator.deletes().get(0);
+        assertEquals(List.of(new ReceivedDelete.Task(running, "created", true), new ReceivedDelete.Task(finished, "completed", true),
+                new ReceivedDelete.Task("nope", "unknown", false)), call.tasks());
+        JsonNode ledger = api.get("/emulator/deletes").json().path("calls").get(0);
+        assertEquals("created", ledger.path("tasks").get(0).path("status").asText());
+        assertTrue(ledger.path("tasks").get(2).path("deleted").isBoolean());
+    }
+
+    @Test
+    void finishesATaskWhileItsDeleteIsInFlightWhenTheFaultIsOnAndKeepsItsOutputs() throws Exception {
+        emulator.settings().setMinLatencyMs(60_000).setMaxLatencyMs(60_000).setFinishOnDelete(true);
+        String id = api.post(SUBMIT + "?webhook=" + encode(outside.url("/hook")), input(pngUrl)).data().path("id").asText();
+
+        EmulatorClient.Reply deleted = api.post("/api/v3/predictions/delete", "{\"ids\":[\"" + id + "\"]}");
+
+        assertEquals(0, deleted.data().path("deleted_count").asInt());
+        JsonNode result = api.get("/api/v3/predictions/" + id + "/result").data();
+        assertEquals("completed", result.path("status").asText());
+        assertEquals(200, api.download(result.path("outputs").get(0).asText()).statusCode());
+        assertEquals(List.of(new ReceivedDelete.Task(id, "completed", false)), emulator.deletes().get(0).tasks());
+        assertEquals("completed", EmulatorClient.JSON.readTree(outside.nextHook(10_000).body()).path("status").asText());
+    }
+
+    @Test
     void servesUploadedMediaThatCanBeUsedAsTheInputImage() {
         byte[] picture = TestInputServer.picture(WIDTH, HEIGHT, "png");
         JsonNode uploaded = api.multipart("/api/v3/media/upload/binary", "my photo.png", "image/png", picture).data();

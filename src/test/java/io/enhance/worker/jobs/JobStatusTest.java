@@ -30,11 +30,12 @@ class JobStatusTest {
     }
 
     @Test
-    void onlyJobsNotYetSubmittedArePausedOrCancelled() {
+    void onlyJobsNotYetSubmittedArePausedOrCancelledAtOnce() {
         assertThat(JobStatus.allowedBefore(JobStatus.PAUSED))
                 .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.HELD_BUDGET);
+        assertThat(JobStatus.CANCELLABLE).containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.HELD_BUDGET, JobStatus.PAUSED);
         assertThat(JobStatus.allowedBefore(JobStatus.CANCELLED))
-                .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.HELD_BUDGET, JobStatus.PAUSED);
+                .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.HELD_BUDGET, JobStatus.PAUSED, JobStatus.CANCELLING);
         assertThat(EnumSet.allOf(JobStatus.class).stream().filter(JobStatus.PAUSED::canMoveTo))
                 .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.CANCELLED, JobStatus.SUBMITTED);
     }
@@ -86,8 +87,18 @@ class JobStatusTest {
     @Test
     void aJobHoldsAnInFlightSlotFromItsSubmitUntilItsPredictionFinishes() {
         assertThat(JobStatus.IN_FLIGHT).containsExactlyInAnyOrder(JobStatus.SUBMITTING, JobStatus.SUBMISSION_UNKNOWN,
-                JobStatus.SUBMITTED, JobStatus.PROCESSING);
-        assertThat(JobStatus.RUNS_TO_END).containsAll(JobStatus.IN_FLIGHT).contains(JobStatus.DELIVERING).hasSize(5);
-        assertThat(JobStatus.RUNS_TO_END).doesNotContainAnyElementsOf(JobStatus.CANCELLABLE);
+                JobStatus.SUBMITTED, JobStatus.PROCESSING, JobStatus.CANCELLING);
+        assertThat(JobStatus.IN_FLIGHT).doesNotContainAnyElementsOf(JobStatus.CANCELLABLE);
+    }
+
+    @Test
+    void aRunningTaskIsCancelledThroughCancellingWhichEndsCancelledOrDeliversATaskThatFinishedFirst() {
+        assertThat(JobStatus.CANCELLED_UPSTREAM).containsExactlyInAnyOrderElementsOf(JobStatus.TRACKED);
+        assertThat(EnumSet.allOf(JobStatus.class).stream().filter(JobStatus.CANCELLING::canMoveTo))
+                .containsExactlyInAnyOrder(JobStatus.CANCELLED, JobStatus.DELIVERING);
+        // a job whose submission is unanswered cannot be cancelled yet: its task, once known, is deleted
+        assertThat(JobStatus.IN_FLIGHT_UNANSWERED).noneMatch(status -> status.canMoveTo(JobStatus.CANCELLED)
+                || status.canMoveTo(JobStatus.CANCELLING));
+        assertThat(JobStatus.CANCEL_PENDING).containsAll(JobStatus.IN_FLIGHT_UNANSWERED).contains(JobStatus.CANCELLING);
     }
 }
