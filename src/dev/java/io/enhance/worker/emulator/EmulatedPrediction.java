@@ -53,6 +53,7 @@ final class EmulatedPrediction {
     private long executionTimeMs;
     private long inferenceMs;
     private Instant finishedAt;
+    private boolean deleted;
 
     EmulatedPrediction(String id, String model, JsonNode input, SubmitRequest request, String webhookUrl, String baseUrl,
                long sequence, FaultDice.Fate fate) {
@@ -124,6 +125,19 @@ final class EmulatedPrediction {
         error = message;
         finish(FAILED);
         return true;
+    }
+
+    /**
+     * A delete reached it: returns whether it was still running, and so is stopped and gone; a finished one
+     * only leaves the history, its result and outputs kept.
+     */
+    synchronized boolean markDeleted() {
+        deleted = true;
+        return !isFinished();
+    }
+
+    synchronized boolean isDeleted() {
+        return deleted;
     }
 
     synchronized boolean isFinished() {

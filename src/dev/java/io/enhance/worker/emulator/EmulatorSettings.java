@@ -315,8 +315,8 @@ public final class EmulatorSettings {
 
     /**
      * The fault of a task finishing while its delete is in flight: a delete of a task still {@code created} or
-     * {@code processing} first completes it (its output stored, its webhook sent), just before answering; having
-     * finished before the delete took effect, the task and its outputs are kept, and the delete does not count it.
+     * {@code processing} first completes it (its output stored, its webhook sent), just before it takes effect;
+     * having finished, the task keeps its result and outputs, as a finished task's delete does.
      */
     public boolean getFinishOnDelete() {
         return finishOnDelete;

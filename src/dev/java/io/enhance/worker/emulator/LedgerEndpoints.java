@@ -51,15 +51,14 @@ final class LedgerEndpoints {
 
     /**
      * {@code GET /emulator/deletes}: every delete call, oldest first, with the state each task it named was in
-     * when it arrived and whether it was removed: what the deleted tasks had cost is read from there.
+     * when the delete took effect: what the deleted tasks had cost is read from there.
      */
     void deletes(Call call) throws IOException {
         ObjectNode answer = Json.object();
         ArrayNode calls = answer.putArray("calls");
         for (ReceivedDelete delete : store.deletes()) {
             ArrayNode tasks = calls.addObject().put("at_us", micros(delete.at())).putArray("tasks");
-            delete.tasks().forEach(task -> tasks.addObject().put("id", task.id()).put("status", task.status())
-                    .put("deleted", task.deleted()));
+            delete.tasks().forEach(task -> tasks.addObject().put("id", task.id()).put("status", task.status()));
         }
         call.json(200, answer);
     }

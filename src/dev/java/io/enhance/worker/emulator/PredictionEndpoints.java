@@ -175,10 +175,9 @@ final class PredictionEndpoints {
     /** {@code DELETE /api/v3/predictions/{id}}: 404 for an unknown id, else {@code {id, status: "deleted"}}. */
     void deleteOne(Call call) throws IOException {
         String id = call.pathPart(1);
-        if (!store.contains(id)) {
+        if (store.delete(List.of(id), this::finishesBeforeItsDelete) == 0) {
             throw ApiException.notFound("Prediction not found");
         }
-        store.delete(List.of(id), this::finishesBeforeItsDelete);
         call.ok(Json.object().put("id", id).put("status", "deleted"));
     }
 

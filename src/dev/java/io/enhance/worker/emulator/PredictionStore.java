@@ -46,28 +46,29 @@ final class PredictionStore {
     }
 
     /**
-     * Removes the predictions and their output files, except those {@code finishFirst} reports to have finished
-     * just before the delete took effect, and records the call in the ledger; answers how many were removed.
+     * Deletes the predictions and records the call in the ledger; answers how many it deleted. A task still
+     * {@code created} or {@code processing} is stopped and removed with any output. One already finished
+     * (including one {@code finishFirst} lets finish just before the delete takes effect) leaves the history,
+     * but, as WaveSpeed documents, a completed task's outputs stay until retention ends: its result stays
+     * readable by id. Unknown ids are ignored.
      */
     int delete(List<String> ids, Predicate<EmulatedPrediction> finishFirst) {
         List<ReceivedDelete.Task> tasks = new ArrayList<>(ids.size());
         int deleted = 0;
         for (String id : ids) {
             EmulatedPrediction prediction = predictions.get(id);
-            if (prediction == null) {
-                tasks.add(new ReceivedDelete.Task(id, "unknown", false));
+            if (prediction == null || prediction.isDeleted()) {
+                tasks.add(new ReceivedDelete.Task(id, "unknown"));
                 continue;
             }
+            finishFirst.test(prediction);
             String status = prediction.status();
-            if (finishFirst.test(prediction)) {
-                tasks.add(new ReceivedDelete.Task(id, prediction.status(), false));
-                continue;
-            }
-            if (predictions.remove(id) != null) {
+            if (prediction.markDeleted()) {
+                predictions.remove(id);
                 files.deleteOutputs(id);
-                deleted++;
             }
-            tasks.add(new ReceivedDelete.Task(id, status, true));
+            deleted++;
+            tasks.add(new ReceivedDelete.Task(id, status));
         }
         synchronized (deletes) {
             deletes.add(new ReceivedDelete(Instant.now(), List.copyOf(tasks)));
@@ -86,7 +87,7 @@ final class PredictionStore {
     List<EmulatedPrediction> history(Predicate<EmulatedPrediction> filter) {
         Instant oldest = Instant.now().minus(HISTORY_WINDOW);
         return predictions.values().stream()
-                .filter(p -> !p.createdAt.isBefore(oldest))
+                .filter(p -> !p.createdAt.isBefore(oldest) && !p.isDeleted())
                 .filter(filter)
                 .sorted(Comparator.comparingLong((EmulatedPrediction p) -> p.sequence).reversed())
                 .toList();

@@ -15,10 +15,10 @@ public record ReceivedDelete(Instant at, List<Task> tasks) {
     /**
      * A task a delete named.
      *
-     * @param status its state when the delete reached it: {@code created}, {@code processing}, {@code completed},
-     *        {@code failed}, or {@code unknown} for an id the emulator does not know
-     * @param deleted whether the delete removed it (a task that finished while its delete was in flight is kept)
+     * @param status its state when the delete took effect: {@code created} or {@code processing} (stopped and
+     *        removed), {@code completed} or {@code failed} (finished first: its result and outputs are kept), or
+     *        {@code unknown} for an id the emulator does not know (ignored)
      */
-    public record Task(String id, String status, boolean deleted) {
+    public record Task(String id, String status) {
     }
 }

@@ -1,5 +1,6 @@
 package io.enhance.worker.batches;
 
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -37,6 +38,11 @@ record BatchJobs(String batch, int size) {
 
     JobStatus status(int i) {
         return statuses().get(id(i));
+    }
+
+    /** Every job of the batch, as stored now. */
+    List<Job> jobs() {
+        return QuarkusTransaction.requiringNew().call(() -> Job.<Job> list("batchId", batch));
     }
 
     Job job(int i) {

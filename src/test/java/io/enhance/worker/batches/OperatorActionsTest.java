@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
 
@@ -16,6 +17,9 @@ import org.junit.jupiter.api.Test;
 
 import io.enhance.worker.batches.JobActionResult.Result;
 import io.enhance.worker.config.QueuesConfig;
+import io.enhance.worker.emulator.ReceivedDelete;
+import io.enhance.worker.emulator.WaveSpeedEmulator;
+import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobTransition;
 import io.enhance.worker.testing.EmbeddedServices;
@@ -52,7 +56,95 @@ class OperatorActionsTest {
     @AfterEach
     void resumeEverything() {
         holds.resumeAll();
-        EmbeddedServices.emulator().settings().setFailureRate(0.0);
+        EmbeddedServices.emulator().settings().setFailureRate(0.0).setFinishOnDelete(false)
+                .setMinLatencyMs(EmbeddedServices.MIN_LATENCY_MS).setMaxLatencyMs(EmbeddedServices.MAX_LATENCY_MS);
+    }
+
+    @Test
+    void cancellingARunningBatchDeletesItsUpstreamTasksAndDeliversEveryOutputThatWasPaidFor() throws Exception {
+        BatchJobs batch = new BatchJobs("running-" + run, 200);
+        WaveSpeedEmulator emulator = EmbeddedServices.emulator();
+        emulator.settings().setMinLatencyMs(5000).setMaxLatencyMs(5000);
+        int deletesBefore = emulator.deletes().size();
+        try (TestBroker broker = TestBroker.listeningTo(queues.eventsExchange())) {
+            for (int i = 0; i < batch.size(); i++) {
+                broker.publish(queues.requests(), batch.request(i, false));
+            }
+            await().atMost(TIMEOUT).until(() -> batch.statuses().values().stream().filter(JobStatus.TRACKED::contains).count() >= 25);
+
+            BatchActionResult first = cancellations.cancelBatch(batch.batch()).orElseThrow();
+            assertThat(first.jobs()).containsKeys("cancelled", "upstream_cancelled", "cancelling", "delivered_before_cancel");
+
+            await().atMost(TIMEOUT).until(() -> batch.statuses().size() == batch.size() && batch.statuses().values().stream()
+                    .allMatch(status -> status == JobStatus.CANCELLED || status == JobStatus.COMPLETED));
+            List<Job> jobs = batch.jobs();
+            List<Job> deleted = jobs.stream().filter(job -> job.upstreamCancelled).toList();
+            assertThat(deleted).as("jobs whose running task was deleted").isNotEmpty()
+                    .allMatch(job -> job.status == JobStatus.CANCELLED && job.predictionId != null);
+
+            // the ledger: every deleted task was named by a delete while it ran, a bounded number per call, at a bounded pace
+            List<ReceivedDelete> calls = emulator.deletes().subList(deletesBefore, emulator.deletes().size());
+            Map<String, ReceivedDelete.Task> named = calls.stream().flatMap(call -> call.tasks().stream())
+                    .collect(Collectors.toMap(ReceivedDelete.Task::id, task -> task, (a, b) -> a));
+            assertThat(deleted).allSatisfy(job -> assertThat(named.get(job.predictionId)).isNotNull()
+                    .satisfies(task -> assertThat(task.status()).isIn("created", "processing")));
+            assertThat(calls).allSatisfy(call -> assertThat(call.tasks()).hasSizeBetween(1, 100));
+            for (int i = 1; i < calls.size(); i++) {
+                assertThat(Duration.between(calls.get(i - 1).at(), calls.get(i).at())).isGreaterThan(Duration.ofMillis(450));
+            }
+            // every task that finished was paid for, and its outputs are in S3
+            Map<String, Job> byPrediction = jobs.stream().filter(job -> job.predictionId != null)
+                    .collect(Collectors.toMap(job -> job.predictionId, job -> job));
+            List<String> finished = byPrediction.keySet().stream()
+                    .filter(id -> emulator.status(id).filter("completed"::equals).isPresent()).toList();
+            assertThat(finished).allSatisfy(id -> {
+                Job job = byPrediction.get(id);
+                assertThat(job.status).isEqualTo(JobStatus.COMPLETED);
+                assertThat(EmbeddedServices.s3().get(job.outputs.get(0).bucket(), job.outputs.get(0).key())).isNotEmpty();
+            });
+            assertThat(emulator.submissions().stream().filter(s -> s.body().path("prompt").asText().startsWith("enhance " + batch.batch() + "/")))
+                    .as("no task of the batch is lost track of").allSatisfy(s -> assertThat(byPrediction).containsKey(s.predictionId()));
+
+            BatchActionResult answer = cancellations.cancelBatch(batch.batch()).orElseThrow();
+            long completed = jobs.stream().filter(job -> job.status == JobStatus.COMPLETED).count();
+            assertThat(answer.jobs()).containsEntry("cancelling", 0L)
+                    .containsEntry("upstream_cancelled", (long) deleted.size())
+                    .containsEntry("cancelled", batch.size() - completed);
+            assertThat(answer.jobs().get("delivered_before_cancel")).isLessThanOrEqualTo(completed);
+            assertThat(answer.message()).contains("had their running task deleted at WaveSpeed");
+            await().atMost(TIMEOUT).until(() -> events(broker, "job.cancelled", batch.batch()).size() == batch.size() - completed);
+            assertThat(events(broker, "job.cancelled", batch.batch()).stream()
+                    .filter(event -> event.data().path("upstream_cancelled").asBoolean())).hasSize(deleted.size());
+        }
+    }
+
+    @Test
+    void aTaskThatFinishesWhileItsDeleteIsInFlightIsDeliveredAndTheAnswerSaysSo() throws Exception {
+        BatchJobs batch = new BatchJobs("race-" + run, 1);
+        WaveSpeedEmulator emulator = EmbeddedServices.emulator();
+        emulator.settings().setMinLatencyMs(60_000).setMaxLatencyMs(60_000).setFinishOnDelete(true);
+        try (TestBroker broker = TestBroker.listeningTo(queues.eventsExchange())) {
+            broker.publish(queues.requests(), batch.request(0, false));
+            await().atMost(TIMEOUT).until(() -> JobStatus.TRACKED.contains(batch.status(0)));
+
+            JobActionResult cancelling = cancellations.cancelJob(batch.id(0));
+            assertThat(cancelling.result()).isEqualTo(Result.CANCELLING);
+            assertThat(cancelling.message()).contains("is being deleted at WaveSpeed");
+
+            await().atMost(TIMEOUT).until(() -> batch.status(0) == JobStatus.COMPLETED);
+            Job job = batch.job(0);
+            assertThat(job.upstreamCancelled).isFalse();
+            assertThat(EmbeddedServices.s3().get(job.outputs.get(0).bucket(), job.outputs.get(0).key())).isNotEmpty();
+            assertThat(emulator.deletes().stream().flatMap(call -> call.tasks().stream())
+                    .filter(task -> task.id().equals(job.predictionId)))
+                    .containsExactly(new ReceivedDelete.Task(job.predictionId, "completed"));
+            JobActionResult answer = cancellations.cancelJob(batch.id(0));
+            assertThat(answer.result()).isEqualTo(Result.DELIVERED_BEFORE_CANCEL);
+            assertThat(answer.message()).contains("had finished before its cancel arrived", "delivered to S3");
+            await().atMost(TIMEOUT).until(() -> broker.eventsFor(batch.id(0)).size() == 1);
+            assertThat(broker.eventsFor(batch.id(0))).extracting(TestBroker.ReceivedEvent::routingKey).containsExactly("job.completed");
+        }
+        assertThat(transitionDetails(batch.id(0))).anyMatch(detail -> detail.contains("deleting prediction"));
     }
 
     @Test

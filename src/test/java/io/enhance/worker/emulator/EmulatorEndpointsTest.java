@@ -44,16 +44,25 @@ class EmulatorEndpointsTest extends EmulatorTestSupport {
     }
 
     @Test
-    void deletesPredictionsAndTheirOutputs() {
+    void deletesARunningPredictionButKeepsAFinishedOnesOutputsAsDocumented() {
+        emulator.settings().setMinLatencyMs(60_000).setMaxLatencyMs(60_000);
+        String running = api.post(SUBMIT, input(pngUrl)).data().path("id").asText();
+        emulator.settings().setMinLatencyMs(0).setMaxLatencyMs(0);
         JsonNode data = api.post(SUBMIT, input(pngUrl).put("enable_sync_mode", true)).data();
-        String id = data.path("id").asText();
-        EmulatorClient.Reply deleted = api.post("/api/v3/predictions/delete", "{\"ids\":[\"" + id + "\",\"unknown\"]}");
-        assertEquals(1, deleted.data().path("deleted_count").asInt());
-        EmulatorClient.Reply gone = api.get("/api/v3/predictions/" + id + "/result");
+        String finished = data.path("id").asText();
+
+        EmulatorClient.Reply deleted = api.post("/api/v3/predictions/delete",
+                "{\"ids\":[\"" + running + "\",\"" + finished + "\",\"unknown\"]}");
+
+        assertEquals(2, deleted.data().path("deleted_count").asInt());
+        EmulatorClient.Reply gone = api.get("/api/v3/predictions/" + running + "/result");
         assertEquals(404, gone.status());
         assertEquals("Prediction not found", gone.json().path("message").asText());
-        assertEquals(404, api.download(data.path("outputs").get(0).asText()).statusCode());
-        assertEquals(1, emulator.predictionCount());
+        // "a completed task's outputs stay until the 7-day retention ends": readable by id, no longer listed
+        assertEquals("completed", api.get("/api/v3/predictions/" + finished + "/result").data().path("status").asText());
+        assertEquals(200, api.download(data.path("outputs").get(0).asText()).statusCode());
+        assertEquals(0, api.post("/api/v3/predictions", "{\"page\":1,\"page_size\":10}").data().path("total").asInt());
+        assertEquals(2, emulator.predictionCount());
     }
 
     @Test
@@ -78,11 +87,11 @@ class EmulatorEndpointsTest extends EmulatorTestSupport {
         api.post("/api/v3/predictions/delete", "{\"ids\":[\"" + running + "\",\"" + finished + "\",\"nope\"]}");
 
         ReceivedDelete call = emulator.deletes().get(0);
-        assertEquals(List.of(new ReceivedDelete.Task(running, "created", true), new ReceivedDelete.Task(finished, "completed", true),
-                new ReceivedDelete.Task("nope", "unknown", false)), call.tasks());
+        assertEquals(List.of(new ReceivedDelete.Task(running, "created"), new ReceivedDelete.Task(finished, "completed"),
+                new ReceivedDelete.Task("nope", "unknown")), call.tasks());
         JsonNode ledger = api.get("/emulator/deletes").json().path("calls").get(0);
         assertEquals("created", ledger.path("tasks").get(0).path("status").asText());
-        assertTrue(ledger.path("tasks").get(2).path("deleted").isBoolean());
+        assertEquals("unknown", ledger.path("tasks").get(2).path("status").asText());
     }
 
     @Test
@@ -92,11 +101,11 @@ class EmulatorEndpointsTest extends EmulatorTestSupport {
 
         EmulatorClient.Reply deleted = api.post("/api/v3/predictions/delete", "{\"ids\":[\"" + id + "\"]}");
 
-        assertEquals(0, deleted.data().path("deleted_count").asInt());
+        assertEquals(1, deleted.data().path("deleted_count").asInt());
         JsonNode result = api.get("/api/v3/predictions/" + id + "/result").data();
         assertEquals("completed", result.path("status").asText());
         assertEquals(200, api.download(result.path("outputs").get(0).asText()).statusCode());
-        assertEquals(List.of(new ReceivedDelete.Task(id, "completed", false)), emulator.deletes().get(0).tasks());
+        assertEquals(List.of(new ReceivedDelete.Task(id, "completed")), emulator.deletes().get(0).tasks());
         assertEquals("completed", EmulatorClient.JSON.readTree(outside.nextHook(10_000).body()).path("status").asText());
     }
 
