@@ -18,13 +18,18 @@ import jakarta.transaction.Transactional;
 
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
 import io.enhance.worker.events.JobEvents;
 import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.JobError;
 import io.enhance.worker.jobs.JobEnded;
 import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.Rows;
+import io.enhance.worker.jobs.StoredOutput;
 import io.enhance.worker.runtime.DatabaseClock;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
@@ -90,6 +95,19 @@ public class Canaries {
             return new BatchActionResult(batchId, "canary", Map.of("canary", (long) jobs),
                     "its first " + jobs + " jobs are submitted; the rest waits for approve or reject");
         });
+    }
+
+    /** One job of a batch's canary: where it stands, and its outputs once it has them. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record CanaryJob(String jobId, String status, List<StoredOutput> outputs, JobError error, BigDecimal costUsd) {
+    }
+
+    /** The batch's canary, in arrival order: empty while none of its jobs was released, or without a canary. */
+    public List<CanaryJob> canaryOf(String batchId) {
+        return QuarkusTransaction.requiringNew().call(() -> store.canaryOf(batchId).stream()
+                .map(job -> new CanaryJob(job.jobId, job.status.name().toLowerCase(Locale.ROOT),
+                        job.outputs == null ? List.of() : job.outputs, job.error().orElse(null), job.spendUsd))
+                .toList());
     }
 
     /**
