@@ -128,6 +128,18 @@ public class BatchesResource {
         return found(batchId, holds.resumeBatch(batchId));
     }
 
+    @GET
+    @Path("/{batch_id: .+}/canary")
+    @Operation(summary = "A batch's canary: its jobs in arrival order, with their outputs once they have them",
+            description = "Empty while none of them has been released, or when the batch has no canary. Their before/after"
+                    + " images are GET /api/jobs/{job_id}/source and /outputs/{index}.")
+    @APIResponse(responseCode = "200", description = "the canary's jobs",
+            content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = Canaries.CanaryJob.class)))
+    @APIResponse(responseCode = "404", description = "no such batch")
+    public Response canaryJobs(@PathParam("batch_id") String batchId) {
+        return found(batchId, reports.batch(batchId).map(batch -> canaries.canaryOf(batchId)));
+    }
+
     @PUT
     @Path("/{batch_id: .+}/canary")
     @Operation(summary = "Give a batch a canary before its jobs arrive",
