@@ -260,7 +260,7 @@ async function onCanaryDecision(event) {
     return;
   }
   button.disabled = true;
-  state.canaryIds = ''; // drawn again after the decision
+  state.canaryIds = null; // drawn again after the decision, also when no batch is left waiting
   const answer = await act('POST', `/api/batches/${idPath(id)}/${button.dataset.action}`);
   if (answer.status === 409) {
     showProblem(`${button.dataset.action} ${id}: ${answer.json.error}`);

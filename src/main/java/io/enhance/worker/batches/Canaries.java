@@ -25,7 +25,6 @@ import io.enhance.worker.events.JobEvents;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobError;
 import io.enhance.worker.jobs.JobEnded;
-import io.enhance.worker.jobs.JobOutcomes;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.Rows;
@@ -44,8 +43,6 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 public class Canaries {
 
     private static final Logger LOG = Logger.getLogger(Canaries.class);
-    /** Jobs cancelled per transaction when a canary is rejected. */
-    private static final int CHUNK = 500;
 
     /** An approval or rejection the batch's canary does not allow, with the reason. */
     public static final class Refused extends RuntimeException {
@@ -57,16 +54,16 @@ public class Canaries {
 
     private final EntityManager entityManager;
     private final JobStore store;
-    private final JobOutcomes outcomes;
     private final JobEvents events;
     private final DatabaseClock clock;
     private final Event<JobsResumed> released;
+    private final Cancellations cancellations;
 
-    Canaries(EntityManager entityManager, JobStore store, JobOutcomes outcomes, JobEvents events, DatabaseClock clock,
-            Event<JobsResumed> released) {
+    Canaries(EntityManager entityManager, JobStore store, Cancellations cancellations, JobEvents events,
+            DatabaseClock clock, Event<JobsResumed> released) {
         this.entityManager = entityManager;
         this.store = store;
-        this.outcomes = outcomes;
+        this.cancellations = cancellations;
         this.events = events;
         this.clock = clock;
         this.released = released;
@@ -225,18 +222,8 @@ public class Canaries {
         if (newly.isEmpty()) {
             return Optional.empty();
         }
-        long cancelled = 0;
-        while (true) {
-            int chunk = QuarkusTransaction.requiringNew().call(() -> {
-                List<Job> jobs = store.lockInBatch(batchId, JobStatus.CANCELLABLE, 0, CHUNK);
-                jobs.forEach(job -> outcomes.cancel(job, "cancelled by operator: canary of batch " + batchId + " rejected"));
-                return jobs.size();
-            });
-            cancelled += chunk;
-            if (chunk < CHUNK) {
-                break;
-            }
-        }
+        // a rejected batch is a cancelled one: its jobs not submitted are cancelled as the batch's
+        long cancelled = cancellations.cancelHeldJobs(batchId);
         LOG.infof("Batch %s: canary rejected, %d jobs cancelled", batchId, cancelled);
         return Optional.of(new BatchActionResult(batchId, "reject", Map.of("cancelled", cancelled),
                 newly.get() ? "rejected; the rest of the batch is cancelled" : "already rejected"));

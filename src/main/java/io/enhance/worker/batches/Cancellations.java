@@ -106,8 +106,8 @@ public class Cancellations {
                 + "; a task cannot be cancelled there, so the job runs to the end");
     }
 
-    /** Cancels, a chunk per transaction, the jobs of a cancelled batch that were not submitted. */
-    private int cancelHeldJobs(String batchId) {
+    /** Cancels, a chunk per transaction, the jobs of a cancelled batch that were not submitted (also a rejected canary's). */
+    int cancelHeldJobs(String batchId) {
         int cancelled = 0;
         while (true) {
             int chunk = QuarkusTransaction.requiringNew().call(() -> {

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -43,10 +42,8 @@ class CanaryApprovalIT {
     void aBatchOfAHundredWithACanaryOfFivePaysFiveUntilApprovedInChromiumThenCompletesTheOtherNinetyFive()
             throws Exception {
         assertThat(CHROMIUM).as("Chromium is needed: apt-get install -y chromium").isExecutable();
-        Path work = Files.createDirectories(Path.of("target/canary-browser"));
-        NodeScripts.run(work, List.of("npm", "install", "--no-audit", "--no-fund", "--loglevel=error", PLAYWRIGHT), Map.of(), 300);
-        Files.copy(Path.of("src/test/js/canary-check.mjs"), work.resolve("canary-check.mjs"),
-                StandardCopyOption.REPLACE_EXISTING);
+        Path work = Path.of("target/canary-browser");
+        NodeScripts.prepare(work, PLAYWRIGHT, Path.of("src/test/js/canary-check.mjs"));
 
         try (PackagedWorkerRig rig = new PackagedWorkerRig("canary_it",
                 new EmulatorSettings().setMinLatencyMs(200).setMaxLatencyMs(400))) {
