@@ -4,6 +4,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.util.Arrays;
 import java.util.Optional;
 
+import io.enhance.worker.cli.CanaryDecisionCommand;
 import io.enhance.worker.cli.CommandLine;
 import io.enhance.worker.cli.StatusCommand;
 import io.enhance.worker.cli.SubmitArguments;
@@ -14,9 +15,10 @@ import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
 /**
- * One jar, three commands: {@code worker} (the default) serves the queue; {@code submit} sends a folder
+ * One jar, five commands: {@code worker} (the default) serves the queue; {@code submit} sends a folder
  * or S3 prefix of images as a batch and follows it (with a worker in the same process unless
- * {@code --no-worker}); {@code status} shows a batch once. The development build (src/dev/java) adds two:
+ * {@code --no-worker}); {@code status} shows a batch once; {@code approve} and {@code reject} decide on a
+ * batch's canary. The development build (src/dev/java) adds two:
  * {@code demo} runs the bundled sample batch on the embedded emulator and S3 store; {@code emulator} runs
  * only the WaveSpeed emulator, without a database or broker. Those two are found by class name, because
  * the production package leaves them out.
@@ -25,8 +27,8 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 public class EnhanceWorkerMain {
 
     private static final String USAGE = "Commands: worker (default), submit <folder | s3://bucket/prefix> --batch NAME"
-            + " [--prompt TEXT] [--param key=value ...] [--priority N] [--timeout DURATION] [--no-worker],"
-            + " status NAME";
+            + " [--prompt TEXT] [--param key=value ...] [--priority N] [--canary N] [--timeout DURATION] [--no-worker]"
+            + " [--no-wait], status NAME, approve NAME, reject NAME";
     private static final String DEVELOPMENT_USAGE = ", demo [--keep-running], emulator";
     private static final String DEMO_COMMAND = "io.enhance.worker.cli.DemoCommand";
     private static final String EMULATOR_MAIN = "io.enhance.worker.emulator.EmulatorMain";
@@ -47,6 +49,11 @@ public class EnhanceWorkerMain {
                     CommandLine.statusBatch(rest);
                     profiles("prod", "cli,client");
                     Quarkus.run(StatusCommand.class, rest);
+                }
+                case "approve", "reject" -> {
+                    String batch = CommandLine.decisionBatch(command, rest);
+                    profiles("prod", "cli,client");
+                    Quarkus.run(CanaryDecisionCommand.class, command, batch);
                 }
                 case "demo" -> {
                     Class<? extends QuarkusApplication> demo = developmentClass(command, DEMO_COMMAND)

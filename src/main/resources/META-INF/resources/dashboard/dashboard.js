@@ -13,6 +13,7 @@ const state = {
   batchCursors: [null], // the cursor of each page visited, so that "First page" can go back
   retryRefusals: new Map(), // job id -> reason the API gave for refusing a free retry
   galleryIds: '',
+  canaryIds: '', // the batches whose canary panels are drawn, so that their images are not loaded again
   leaving: false, // on the way to the login form: no more refreshes, and one navigation only
 };
 
@@ -195,6 +196,7 @@ async function drawBatches() {
   $('batches-next').hidden = !page.json.next_cursor;
   $('batches-next').dataset.cursor = page.json.next_cursor || '';
   $('batches-first').hidden = state.batchCursors.length === 1;
+  return rows;
 }
 
 async function onBatchAction(event) {
@@ -208,6 +210,61 @@ async function onBatchAction(event) {
     return;
   }
   await act('POST', `/api/batches/${idPath(id)}/${action}`);
+}
+
+// ---- canaries awaiting approval ------------------------------------------------------------------
+
+function canaryPair(job) {
+  const after = job.outputs.length
+    ? `<img src="/api/jobs/${idPath(job.job_id)}/outputs/0" alt="after" data-testid="canary-after">`
+    : `<p class="bad">${esc(job.error ? `${job.error.code}: ${job.error.message}` : job.status)}</p>`;
+  return `<figure class="canary-pair" data-testid="canary-pair" data-job-id="${esc(job.job_id)}">
+    <div class="images"><img src="/api/jobs/${idPath(job.job_id)}/source" alt="before" data-testid="canary-before">${after}</div>
+    <figcaption>${esc(job.job_id)} · ${esc(job.status)} · ${money(job.cost_usd)}</figcaption></figure>`;
+}
+
+async function canaryPanel(batch) {
+  const answer = await api('GET', `/api/batches/${idPath(batch.batch_id)}/canary`);
+  const jobs = answer.ok ? answer.json : [];
+  const cost = jobs.reduce((sum, job) => sum + Number(job.cost_usd || 0), 0);
+  const waiting = (batch.counts && batch.counts.awaiting_approval) || 0;
+  return `<div class="canary" data-testid="canary" data-batch-id="${esc(batch.batch_id)}">
+    <p><strong>${esc(batch.batch_id)}</strong>: its canary of ${jobs.length} cost ${money(cost)};
+      <span data-testid="canary-waiting">${waiting}</span> jobs wait, projected ${money(batch.projected_usd)} in all.</p>
+    <div class="canary-pairs">${jobs.map(canaryPair).join('')}</div>
+    <button type="button" data-action="approve" data-testid="canary-approve">Approve</button>
+    <button type="button" class="danger" data-action="reject" data-testid="canary-reject">Reject</button>
+  </div>`;
+}
+
+async function drawCanaries(batches) {
+  const waiting = (batches || []).filter((batch) => batch.state === 'awaiting_approval');
+  const ids = waiting.map((batch) => batch.batch_id).join('\n');
+  if (ids === state.canaryIds) {
+    return; // unchanged: keep the loaded pairs
+  }
+  state.canaryIds = ids;
+  $('canaries-section').hidden = waiting.length === 0;
+  $('canaries').innerHTML = (await Promise.all(waiting.map(canaryPanel))).join('');
+}
+
+async function onCanaryDecision(event) {
+  const button = event.target.closest('button[data-action]');
+  if (!button) {
+    return;
+  }
+  const id = button.closest('[data-batch-id]').dataset.batchId;
+  const approve = button.dataset.action === 'approve';
+  if (!window.confirm(approve ? `Approve batch ${id}? Its waiting jobs are submitted and paid for.`
+    : `Reject batch ${id}? Its waiting jobs are cancelled; nothing more is paid.`)) {
+    return;
+  }
+  button.disabled = true;
+  state.canaryIds = null; // drawn again after the decision, also when no batch is left waiting
+  const answer = await act('POST', `/api/batches/${idPath(id)}/${button.dataset.action}`);
+  if (answer.status === 409) {
+    showProblem(`${button.dataset.action} ${id}: ${answer.json.error}`);
+  }
 }
 
 // ---- failed jobs --------------------------------------------------------------------------------
@@ -350,7 +407,7 @@ async function refresh() {
       drawTotals(overview.json);
       drawCharts(overview.json);
     }
-    await Promise.all([drawBatches(), drawFailedJobs(), drawGallery()]);
+    await Promise.all([drawBatches().then(drawCanaries), drawFailedJobs(), drawGallery()]);
     $('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
     $('updated').dataset.updates = String(Number($('updated').dataset.updates || 0) + 1);
   } catch (error) {
@@ -377,6 +434,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('logout-form').addEventListener('submit', signOut);
   $('submissions-toggle').addEventListener('click', (event) => act('POST', `/api/submissions/${event.target.dataset.action}`));
   $('batches').addEventListener('click', onBatchAction);
+  $('canaries').addEventListener('click', onCanaryDecision);
   $('batches-next').addEventListener('click', (event) => {
     state.batchCursors.push(event.target.dataset.cursor);
     refresh();

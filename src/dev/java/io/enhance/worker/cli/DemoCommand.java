@@ -50,7 +50,8 @@ public class DemoCommand implements QuarkusApplication {
         String batch = "demo-" + Instant.now().toString().replaceAll("[^0-9]", "").substring(0, 14);
         List<InputImage> images = BundledSamples.inFolder(SAMPLES, s3.bucket().orElseThrow(), batch);
         BatchState.Outcome outcome = runner.run(batch, images, new BatchRunner.Work(SubmitArguments.DEFAULT_PROMPT,
-                Map.of("seed", IntNode.valueOf(42)), Optional.empty(), "demo"), BATCH_TIMEOUT, System.out);
+                Map.of("seed", IntNode.valueOf(42)), Optional.empty(), "demo", Optional.empty()), BATCH_TIMEOUT, true,
+                System.out);
         boolean allDelivered = printOutputs(batch);
         awaitEventsRelayed(batch);
         if (keepRunning) {

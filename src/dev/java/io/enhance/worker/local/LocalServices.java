@@ -1,5 +1,6 @@
 package io.enhance.worker.local;
 
+import java.nio.file.Path;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -60,6 +61,11 @@ public class LocalServices implements LocalModeServices {
     /** The embedded store, when this worker runs one. */
     public Optional<EmbeddedS3Store> store() {
         return Optional.ofNullable(store);
+    }
+
+    @Override
+    public Optional<Path> fileOf(String bucket, String key) {
+        return store().map(running -> running.fileOf(bucket, key));
     }
 
     private void createBucket(String bucket) {

@@ -4,11 +4,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -34,13 +36,14 @@ import io.enhance.worker.batches.BatchReports;
 import io.enhance.worker.batches.BatchSummary;
 import io.enhance.worker.batches.BatchActionResult;
 import io.enhance.worker.batches.BatchHolds;
+import io.enhance.worker.batches.Canaries;
 import io.enhance.worker.batches.Cancellations;
 import io.enhance.worker.batches.JobActionResult;
 import io.enhance.worker.batches.Retries;
 
 /**
  * Batches for operators: where each stands (from the counters), and cancel, pause, resume or retry
- * one. Batch ids may hold {@code /}, like job ids.
+ * one; give one a canary, and approve or reject the rest once it has ended. Batch ids may hold {@code /}, like job ids.
  */
 @Path("/api/batches")
 @RolesAllowed(ApiTokenIdentityProvider.ROLE)
@@ -54,9 +57,11 @@ public class BatchesResource {
     private final Retries retries;
     private final JobQueries queries;
     private final ObjectMapper json;
+    private final Canaries canaries;
 
     BatchesResource(BatchReports reports, Cancellations cancellations, BatchHolds holds, Retries retries,
-            JobQueries queries, ObjectMapper json) {
+            JobQueries queries, ObjectMapper json, Canaries canaries) {
+        this.canaries = canaries;
         this.reports = reports;
         this.cancellations = cancellations;
         this.holds = holds;
@@ -123,6 +128,69 @@ public class BatchesResource {
     @APIResponse(responseCode = "404", description = "no such batch")
     public Response resume(@PathParam("batch_id") String batchId) {
         return found(batchId, holds.resumeBatch(batchId));
+    }
+
+    @GET
+    @Path("/{batch_id: .+}/canary")
+    @Operation(summary = "A batch's canary: its jobs in arrival order, with their outputs once they have them",
+            description = "Empty while none of them has been released, or when the batch has no canary. Their before/after"
+                    + " images are GET /api/jobs/{job_id}/source and /outputs/{index}.")
+    @APIResponse(responseCode = "200", description = "the canary's jobs",
+            content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = Canaries.CanaryJob.class)))
+    @APIResponse(responseCode = "404", description = "no such batch")
+    public Response canaryJobs(@PathParam("batch_id") String batchId) {
+        return found(batchId, reports.batch(batchId).map(batch -> canaries.canaryOf(batchId)));
+    }
+
+    @PUT
+    @Path("/{batch_id: .+}/canary")
+    @Operation(summary = "Give a batch a canary before its jobs arrive",
+            description = "Its first jobs (in arrival order) are submitted; the rest waits as AWAITING_APPROVAL until"
+                    + " approve or reject. The same as the canary field of its first request; giving the same canary"
+                    + " again changes nothing.")
+    @RequestBody(required = true,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CanaryRequest.class)))
+    @APIResponse(responseCode = "200", description = "the canary set",
+            content = @Content(schema = @Schema(implementation = BatchActionResult.class)))
+    @APIResponse(responseCode = "400", description = "a missing or out-of-range canary")
+    @APIResponse(responseCode = "409", description = "the batch has a different canary, or jobs already")
+    public Response canary(@PathParam("batch_id") String batchId, String body) throws JsonProcessingException {
+        CanaryRequest request = body == null || body.isBlank() ? new CanaryRequest(null)
+                : json.readValue(body, CanaryRequest.class);
+        int jobs = request.checkedCanary();
+        return decided(() -> Optional.of(canaries.setCanary(batchId, jobs)), batchId);
+    }
+
+    @POST
+    @Path("/{batch_id: .+}/approve")
+    @Operation(summary = "Approve a batch's canary", description = "Its jobs awaiting approval, and any that arrive"
+            + " later, are queued and submitted as usual.")
+    @APIResponse(responseCode = "200", description = "what was done",
+            content = @Content(schema = @Schema(implementation = BatchActionResult.class)))
+    @APIResponse(responseCode = "404", description = "no such batch")
+    @APIResponse(responseCode = "409", description = "the batch has no canary, or it was rejected")
+    public Response approve(@PathParam("batch_id") String batchId) {
+        return decided(() -> canaries.approve(batchId), batchId);
+    }
+
+    @POST
+    @Path("/{batch_id: .+}/reject")
+    @Operation(summary = "Reject a batch's canary", description = "Its jobs not yet submitted, and any that arrive later,"
+            + " are cancelled: nothing more is paid.")
+    @APIResponse(responseCode = "200", description = "what was done",
+            content = @Content(schema = @Schema(implementation = BatchActionResult.class)))
+    @APIResponse(responseCode = "404", description = "no such batch")
+    @APIResponse(responseCode = "409", description = "the batch has no canary, or it was approved")
+    public Response reject(@PathParam("batch_id") String batchId) {
+        return decided(() -> canaries.reject(batchId), batchId);
+    }
+
+    private static Response decided(Supplier<Optional<BatchActionResult>> decision, String batchId) {
+        try {
+            return found(batchId, decision.get());
+        } catch (Canaries.Refused e) {
+            return ApiErrors.error(Response.Status.CONFLICT, e.getMessage());
+        }
     }
 
     /** The results of a retry of chosen jobs of a batch. */

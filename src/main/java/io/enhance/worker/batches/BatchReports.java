@@ -46,7 +46,7 @@ public class BatchReports {
             ) c group by 1, 2, 3""";
 
     private static final String BATCH_COLUMNS = "batch_key, expected_jobs, paused_at, cancelled_at, completed_at,"
-            + " first_job_at, last_finished_at";
+            + " first_job_at, last_finished_at, canary_jobs, canary_ended_at, approved_at, rejected_at";
 
     /** Newest first; a batch is listed once its first job is counted, within a fold interval. */
     private static final String ORDER = "first_job_at";
@@ -204,8 +204,12 @@ public class BatchReports {
         Instant first = Rows.instant(batch[5]);
         Instant last = Rows.instant(batch[6]);
         boolean allEnded = ended == jobs && expectedMore == 0;
-        String state = cancelled != null ? "cancelled" : allEnded && jobs + rejected > 0 ? "completed"
-                : paused != null ? "paused" : "running";
+        Integer canary = batch[7] == null ? null : (int) Rows.number(batch[7]);
+        String canaryState = canary == null ? null : batch[10] != null ? "rejected" : batch[9] != null ? "approved"
+                : batch[8] != null ? "awaiting_approval" : "running";
+        String state = cancelled != null ? ("rejected".equals(canaryState) ? "rejected" : "cancelled")
+                : allEnded && jobs + rejected > 0 ? "completed" : paused != null ? "paused"
+                : "awaiting_approval".equals(canaryState) ? "awaiting_approval" : "running";
         Instant rateUntil = allEnded && last != null ? last : now;
         double minutes = first == null ? 0 : Math.max(Duration.between(first, rateUntil).toMillis(), 1) / 60_000.0;
         double perMinute = minutes == 0 ? 0 : ended / minutes;
@@ -214,7 +218,7 @@ public class BatchReports {
                 : now.plusMillis((long) (remaining / perMinute * 60_000));
         BigDecimal projected = spend.add(caps.price().multiply(BigDecimal.valueOf(notYetPaid + expectedMore)));
         return new BatchSummary((String) batch[0], size, state, counts, jobs, ended, rejected, failures, spend, projected,
-                first, last, Math.round(perMinute * 10) / 10.0, eta, paused, cancelled, completed);
+                first, last, Math.round(perMinute * 10) / 10.0, eta, paused, cancelled, completed, canary, canaryState);
     }
 
     @SuppressWarnings("unchecked")

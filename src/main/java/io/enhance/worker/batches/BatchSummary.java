@@ -22,11 +22,13 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  *        (beyond its jobs and rejected requests)
  * @param jobsPerMinute jobs ended per minute since its first job arrived
  * @param eta when the last job should end at that rate; null when nothing ended yet, or nothing is left
- * @param state running, paused, cancelled or completed
+ * @param state running, paused, awaiting_approval (its canary has ended, the rest waits), rejected, cancelled or completed
+ * @param canary the canary it asked for, if any: its first jobs, submitted before the rest waits for approval
+ * @param canaryState running (the canary is under way), awaiting_approval, approved or rejected; null without a canary
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record BatchSummary(String batchId, Integer batchSize, String state, Map<String, Long> counts, long jobs,
         long ended, long rejected, Map<String, Long> failures, BigDecimal spendUsd, BigDecimal projectedUsd,
         Instant firstJobAt, Instant lastFinishedAt, double jobsPerMinute, Instant eta, Instant pausedAt,
-        Instant cancelledAt, Instant completedAt) {
+        Instant cancelledAt, Instant completedAt, Integer canary, String canaryState) {
 }

@@ -86,8 +86,7 @@ public class Cancellations {
             return Optional.empty();
         }
         String detail = BY_OPERATOR + " with batch " + batchId;
-        long cancelledNow = inChunks(limit -> store.lockInBatch(batchId, JobStatus.CANCELLABLE, 0, limit),
-                job -> outcomes.cancel(job, detail));
+        long cancelledNow = cancelHeldJobs(batchId);
         long deleting = inChunks(limit -> store.lockInBatch(batchId, JobStatus.CANCELLED_UPSTREAM, 0, limit),
                 job -> job.cancellingUpstream(now, detail));
         QuarkusTransaction.requiringNew().run(() -> store.markCancelRequested(batchId, JobStatus.CANCELLED_ONCE_KNOWN, now));
@@ -126,8 +125,7 @@ public class Cancellations {
     public void cancelLateArrivals() {
         List<String> cancelled = QuarkusTransaction.requiringNew()
                 .call(() -> store.cancelledBatchesWithJobsIn(JobStatus.CANCELLABLE));
-        cancelled.forEach(batchId -> inChunks(limit -> store.lockInBatch(batchId, JobStatus.CANCELLABLE, 0, limit),
-                job -> outcomes.cancel(job, BY_OPERATOR + " with batch " + batchId)));
+        cancelled.forEach(this::cancelHeldJobs);
         Instant now = clock.now();
         inChunks(limit -> store.lockCancelRequested(JobStatus.CANCELLABLE, 0, limit),
                 job -> outcomes.cancel(job, BY_OPERATOR + " while its submission was unanswered: no task was created"));
@@ -174,6 +172,12 @@ public class Cancellations {
         return new JobActionResult(job.jobId, Result.CANCELLING, job.status, "its running task (prediction "
                 + job.predictionId + ") is being deleted at WaveSpeed: the job ends CANCELLED, or COMPLETED if the task"
                 + " finished before its delete arrived; cancel again to see which");
+    }
+
+    /** Cancels, a chunk per transaction, the jobs of a cancelled batch that were not submitted (also a rejected canary's). */
+    long cancelHeldJobs(String batchId) {
+        return inChunks(limit -> store.lockInBatch(batchId, JobStatus.CANCELLABLE, 0, limit),
+                job -> outcomes.cancel(job, BY_OPERATOR + " with batch " + batchId));
     }
 
     /** Applies {@code change} to the jobs {@code lock} finds, a chunk per transaction, until a chunk comes back short. */

@@ -1,20 +1,29 @@
 package io.enhance.worker.cli;
 
 import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 
 import io.enhance.worker.batches.BatchReports;
+import io.enhance.worker.batches.Canaries;
+import io.enhance.worker.config.LocalModeServices;
+import io.enhance.worker.jobs.StoredOutput;
 import io.enhance.worker.cli.BatchState.Outcome;
 import io.enhance.worker.jobs.JobStore.ReasonGroup;
 import io.enhance.worker.runtime.DatabaseClock;
 
 /**
  * Follows a batch from its counters once a second until every job has ended, drawing progress: on a
- * terminal one line redrawn in place, otherwise a plain line every few seconds (for logs and CI).
+ * terminal one line redrawn in place, otherwise a plain line every few seconds (for logs and CI). When its
+ * canary has ended, says where the canary's outputs are and how to approve or reject the rest, and waits.
  */
 @ApplicationScoped
 public class BatchFollower {
@@ -27,8 +36,13 @@ public class BatchFollower {
     private final BatchReports reports;
     private final BatchProblems problems;
     private final DatabaseClock clock;
+    private final Canaries canaries;
+    private final Instance<LocalModeServices> localServices;
 
-    BatchFollower(BatchReports reports, BatchProblems problems, DatabaseClock clock) {
+    BatchFollower(BatchReports reports, BatchProblems problems, DatabaseClock clock, Canaries canaries,
+            Instance<LocalModeServices> localServices) {
+        this.canaries = canaries;
+        this.localServices = localServices;
         this.reports = reports;
         this.problems = problems;
         this.clock = clock;
@@ -59,9 +73,14 @@ public class BatchFollower {
         long deadline = System.nanoTime() + timeout.toNanos();
         long nextPlainLine = System.nanoTime();
         int drawn = 0;
+        boolean canaryShown = false;
         while (true) {
             BatchState state = read(batch, total, Optional.of(sentAt));
             Instant now = clock.now();
+            if (!canaryShown && state.summary().map(s -> "awaiting_approval".equals(s.canaryState())).orElse(false)) {
+                out.print((terminal ? System.lineSeparator() : "") + canaryReport(batch));
+                canaryShown = true;
+            }
             String line = BatchReport.progressLine(state, now);
             boolean over = state.finished() || System.nanoTime() > deadline;
             if (terminal) {
@@ -85,5 +104,33 @@ public class BatchFollower {
             }
             Thread.sleep(READ_EVERY.toMillis());
         }
+    }
+
+    /** Where the canary's outputs are (and, in local mode, their files), and how to approve or reject the rest. */
+    private String canaryReport(String batch) {
+        StringBuilder out = new StringBuilder();
+        List<Canaries.CanaryJob> canary = canaries.canaryOf(batch);
+        out.append(String.format(Locale.ROOT, "Canary of batch %s has ended, %s paid; the rest waits for your decision:%n",
+                batch, BatchReport.dollars(canary.stream().map(Canaries.CanaryJob::costUsd).reduce(BigDecimal.ZERO,
+                        BigDecimal::add))));
+        for (Canaries.CanaryJob job : canary) {
+            if (job.outputs().isEmpty()) {
+                out.append(String.format(Locale.ROOT, "  %-40s %s %s%n", job.jobId(), job.status(),
+                        job.error() == null ? "" : job.error().code() + ": " + job.error().message()));
+            }
+            for (StoredOutput output : job.outputs()) {
+                out.append(String.format(Locale.ROOT, "  %-40s %s  s3://%s/%s%n", job.jobId(), job.status(),
+                        output.bucket(), output.key()));
+                localFile(output).ifPresent(file -> out.append(String.format(Locale.ROOT, "  %-40s   file: %s%n", "", file)));
+            }
+        }
+        out.append(String.format(Locale.ROOT, "Approve (submit the rest): approve %s   Reject (cancel it, nothing more paid):"
+                + " reject %s%n  or on the dashboard, or POST /api/batches/%s/approve | /reject. Waiting for the decision.%n",
+                batch, batch, batch));
+        return out.toString();
+    }
+
+    private Optional<Path> localFile(StoredOutput output) {
+        return localServices.isResolvable() ? localServices.get().fileOf(output.bucket(), output.key()) : Optional.empty();
     }
 }

@@ -81,7 +81,7 @@ public final class BatchReport {
         if (summary == null || summary.firstJobAt() == null) {
             return state.sentAt().map(sent -> duration(Duration.between(sent, now))).orElse("–");
         }
-        Instant end = "running".equals(summary.state()) || "paused".equals(summary.state()) || summary.lastFinishedAt() == null
+        Instant end = List.of("running", "paused", "awaiting_approval").contains(summary.state()) || summary.lastFinishedAt() == null
                 ? now : summary.lastFinishedAt();
         return duration(Duration.between(summary.firstJobAt(), end));
     }
@@ -97,7 +97,7 @@ public final class BatchReport {
         return seconds / 3600 + "h " + seconds % 3600 / 60 + "m";
     }
 
-    private static String dollars(BigDecimal amount) {
+    static String dollars(BigDecimal amount) {
         return "$" + amount.setScale(4, RoundingMode.HALF_UP).toPlainString();
     }
 }

@@ -39,11 +39,17 @@ public class BatchRunner {
         this.clock = clock;
     }
 
-    /** What every job of a batch asks for besides its image. */
-    public record Work(String prompt, Map<String, JsonNode> parameters, Optional<Integer> priority, String source) {
+    /**
+     * What every job of a batch asks for besides its image.
+     *
+     * @param canary the batch's first jobs to submit before the rest waits for approve or reject
+     */
+    public record Work(String prompt, Map<String, JsonNode> parameters, Optional<Integer> priority, String source,
+            Optional<Integer> canary) {
     }
 
-    public Outcome run(String batch, List<InputImage> images, Work work, Duration timeout, PrintStream out)
+    /** Sends the batch and, if {@code follow}, follows it to its end; without, returns {@link Outcome#PUBLISHED}. */
+    public Outcome run(String batch, List<InputImage> images, Work work, Duration timeout, boolean follow, PrintStream out)
             throws Exception {
         Uploads.Result uploaded = uploads.upload(batch, images);
         Instant sentAt = clock.now();
@@ -61,6 +67,13 @@ public class BatchRunner {
         }
         publisher.publish(requests);
         out.printf("Published %d jobs of batch %s to queue %s%n", images.size(), batch, publisher.queue());
+        work.canary().ifPresent(canary -> out.println(canary < images.size()
+                ? "Canary: its first " + canary + " jobs are submitted; the rest waits for approve " + batch + " or reject " + batch
+                : "No canary: --canary " + canary + " is not fewer than the batch's " + images.size() + " images"));
+        if (!follow) {
+            out.printf("--no-wait: not following it. See it with: status %s%n", batch);
+            return Outcome.PUBLISHED;
+        }
         return follower.follow(batch, images.size() + others, sentAt, timeout, out);
     }
 
@@ -75,6 +88,8 @@ public class BatchRunner {
         request.put("batch_id", batch);
         request.put("batch_size", batchSize);
         work.priority().ifPresent(priority -> request.put("priority", priority));
+        // a canary of the whole batch would leave nothing to approve: the parser refuses it, so it is left out
+        work.canary().filter(canary -> canary < batchSize).ifPresent(canary -> request.put("canary", canary));
         request.put("input", input);
         request.put("metadata", Map.of("source", work.source(), "path", image.relativePath()));
         return request;

@@ -19,7 +19,7 @@ public record BatchState(String batch, Optional<BatchSummary> summary, long tota
 
     /** How a follow or a status look ends, with the command's exit code. */
     public enum Outcome {
-        ALL_COMPLETED(0), NOT_ALL_COMPLETED(1), TIMED_OUT(3), NO_SUCH_BATCH(3), RUNNING(4);
+        ALL_COMPLETED(0), NOT_ALL_COMPLETED(1), TIMED_OUT(3), NO_SUCH_BATCH(3), RUNNING(4), PUBLISHED(0);
 
         public final int exitCode;
 

@@ -13,8 +13,17 @@ public final class CommandLine {
 
     /** {@code status NAME}: the one batch name. */
     public static String statusBatch(String... args) throws UsageException {
+        return batchName("status", args);
+    }
+
+    /** {@code approve NAME} or {@code reject NAME}: the one batch name. */
+    public static String decisionBatch(String command, String... args) throws UsageException {
+        return batchName(command, args);
+    }
+
+    private static String batchName(String command, String... args) throws UsageException {
         if (args.length != 1) {
-            throw new UsageException("status takes one batch name");
+            throw new UsageException(command + " takes one batch name");
         }
         Optional<String> problem = JobIds.problemWithBatchName(args[0]);
         if (problem.isPresent()) {

@@ -22,19 +22,23 @@ import io.enhance.worker.intake.ModelParameters;
 
 /**
  * {@code submit <folder | s3://bucket/prefix> --batch NAME [--prompt TEXT] [--param key=value ...]
- * [--priority N] [--timeout DURATION] [--no-worker]}, checked completely before anything is sent.
+ * [--priority N] [--canary N] [--timeout DURATION] [--no-worker] [--no-wait]}, checked completely before anything is sent.
  *
  * @param folder the local folder of images, when the source is one
  * @param s3Prefix the {@code s3://bucket/prefix} of images already in S3, when the source is that
  * @param parameters model parameters besides the prompt and image, values as JSON
+ * @param canary the batch's first jobs to submit before the rest waits for approve or reject
+ * @param noWait publish and return, without following the batch
  */
 public record SubmitArguments(Optional<Path> folder, Optional<S3Prefix> s3Prefix, String batch, String prompt,
-        Map<String, JsonNode> parameters, Optional<Integer> priority, Duration timeout, boolean noWorker) {
+        Map<String, JsonNode> parameters, Optional<Integer> priority, Duration timeout, boolean noWorker,
+        Optional<Integer> canary, boolean noWait) {
 
     public static final String USAGE = """
             Usage: submit <folder | s3://bucket/prefix> --batch NAME [--prompt TEXT] [--param key=value ...]
-                          [--priority N] [--timeout DURATION] [--no-worker]
-                   status NAME""";
+                          [--priority N] [--canary N] [--timeout DURATION] [--no-worker] [--no-wait]
+                   status NAME
+                   approve NAME | reject NAME""";
     public static final String DEFAULT_PROMPT = "restore fine detail, natural colours";
     public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(24);
 
@@ -60,6 +64,8 @@ public record SubmitArguments(Optional<Path> folder, Optional<S3Prefix> s3Prefix
         Integer priority = null;
         Duration timeout = DEFAULT_TIMEOUT;
         boolean noWorker = false;
+        Integer canary = null;
+        boolean noWait = false;
         List<String> rest = new ArrayList<>(List.of(args));
         while (!rest.isEmpty()) {
             String arg = rest.remove(0);
@@ -76,6 +82,8 @@ public record SubmitArguments(Optional<Path> folder, Optional<S3Prefix> s3Prefix
                 case "--priority" -> priority = priority(value(option, inline, rest));
                 case "--timeout" -> timeout = duration(value(option, inline, rest));
                 case "--no-worker" -> noWorker = true;
+                case "--canary" -> canary = canary(value(option, inline, rest));
+                case "--no-wait" -> noWait = true;
                 default -> {
                     if (arg.startsWith("--")) {
                         throw new UsageException("unknown option " + arg);
@@ -99,14 +107,14 @@ public record SubmitArguments(Optional<Path> folder, Optional<S3Prefix> s3Prefix
         }
         if (source.startsWith("s3://")) {
             return new SubmitArguments(Optional.empty(), Optional.of(s3Prefix(source)), batch, prompt, parameters,
-                    Optional.ofNullable(priority), timeout, noWorker);
+                    Optional.ofNullable(priority), timeout, noWorker, Optional.ofNullable(canary), noWait);
         }
         Path folder = Path.of(source);
         if (!Files.isDirectory(folder)) {
             throw new UsageException("no such folder: " + source);
         }
         return new SubmitArguments(Optional.of(folder), Optional.empty(), batch, prompt, parameters,
-                Optional.ofNullable(priority), timeout, noWorker);
+                Optional.ofNullable(priority), timeout, noWorker, Optional.ofNullable(canary), noWait);
     }
 
     private static String value(String option, String inline, List<String> rest) throws UsageException {
@@ -153,6 +161,18 @@ public record SubmitArguments(Optional<Path> folder, Optional<S3Prefix> s3Prefix
             // reported below
         }
         throw new UsageException("--priority '" + text + "': must be a whole number from -10 to 10");
+    }
+
+    private static int canary(String text) throws UsageException {
+        try {
+            int canary = Integer.parseInt(text);
+            if (canary >= 1) {
+                return canary;
+            }
+        } catch (NumberFormatException notANumber) {
+            // reported below
+        }
+        throw new UsageException("--canary '" + text + "': must be a whole number of jobs, at least 1");
     }
 
     /** {@code 90s}, {@code 30m}, {@code 24h}, {@code 2d}, or ISO-8601 ({@code PT1H30M}). */

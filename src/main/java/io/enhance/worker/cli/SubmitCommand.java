@@ -34,7 +34,8 @@ public class SubmitCommand implements QuarkusApplication {
         }
         try {
             return runner.run(arguments.batch(), images, new BatchRunner.Work(arguments.prompt(), arguments.parameters(),
-                    arguments.priority(), "submit"), arguments.timeout(), System.out).exitCode;
+                    arguments.priority(), "submit", arguments.canary()), arguments.timeout(), !arguments.noWait(),
+                    System.out).exitCode;
         } catch (RuntimeException | IOException e) {
             System.err.println("submit failed: " + e.getMessage());
             return 1;

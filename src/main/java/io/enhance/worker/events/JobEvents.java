@@ -137,7 +137,8 @@ public class JobEvents {
 
     /**
      * An operator's action on a batch or on all submissions: {@code batch.paused}, {@code batch.resumed},
-     * {@code batch.cancelled}, {@code submissions.paused} or {@code submissions.resumed}. Each action is an
+     * {@code batch.cancelled}, {@code batch.approved}, {@code batch.rejected}, {@code submissions.paused} or
+     * {@code submissions.resumed}. Each action is an
      * event of its own.
      */
     @Transactional(Transactional.TxType.MANDATORY)
@@ -149,6 +150,13 @@ public class JobEvents {
     @Transactional(Transactional.TxType.MANDATORY)
     public void batchCompleted(String batchId, int completion, Map<String, Object> data, Instant at) {
         write(stableId("batch/" + batchId + "/completed-" + completion), "batch.completed", batchId,
+                json.valueToTree(data), at, TraceContext.of(Span.current()));
+    }
+
+    /** Every job of a batch's canary has ended ({@code batch.awaiting_approval}): written once per batch. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void batchAwaitingApproval(String batchId, Map<String, Object> data, Instant at) {
+        write(stableId("batch/" + batchId + "/awaiting-approval"), "batch.awaiting_approval", batchId,
                 json.valueToTree(data), at, TraceContext.of(Span.current()));
     }
 
@@ -214,11 +222,11 @@ public class JobEvents {
     }
 
     /**
-     * Each routing key's data schema is the file named after it. Fields are only ever added within a version;
+     * Each routing key's data schema is the file named after it ({@code batch.awaiting_approval}: batch-awaiting-approval). Fields are only ever added within a version;
      * a breaking change would be a new type beside this one (src/docs/contract.md, "Compatibility").
      */
     static String dataSchema(String routingKey) {
-        return SCHEMA_BASE + routingKey.replace('.', '-') + "/v1.json";
+        return SCHEMA_BASE + routingKey.replace('.', '-').replace('_', '-') + "/v1.json";
     }
 
     static UUID stableId(String name) {

@@ -107,6 +107,10 @@ public class JobIntake {
         messages.stream().map(RequestMessage::parsed).filter(parsed -> parsed.batchSize() != null)
                 .forEach(parsed -> sizes.putIfAbsent(parsed.batchId(), parsed.batchSize()));
         newJobs.sizeBatches(sizes);
+        SortedMap<String, Integer> canaries = new TreeMap<>();
+        messages.stream().filter(m -> m.parsed().valid() && m.request().canary() != null)
+                .forEach(m -> canaries.putIfAbsent(m.request().batchId(), m.request().canary()));
+        newJobs.giveCanaries(canaries);
         Map<String, RequestMessage> creating = new TreeMap<>();
         messages.stream().filter(m -> m.parsed().valid()).forEach(m -> creating.putIfAbsent(m.request().jobId(), m));
         Set<String> created = newJobs.insert(creating.values(), clock.now());

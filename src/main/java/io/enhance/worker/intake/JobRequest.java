@@ -10,9 +10,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
-/** A request that passed validation, with the model's defaults filled in. */
+/**
+ * A request that passed validation, with the model's defaults filled in.
+ *
+ * @param canary the first jobs of its batch to submit before the rest waits for approval, if it asks for a canary
+ */
 public record JobRequest(String jobId, String batchId, Map<String, Object> input, String outputBucket,
-        String outputKeyPrefix, Map<String, String> metadata, int priority, Integer batchSize) {
+        String outputKeyPrefix, Map<String, String> metadata, int priority, Integer batchSize, Integer canary) {
 
     /** Priorities a request may carry; higher goes first. */
     public static final int MIN_PRIORITY = -10;
@@ -26,8 +30,8 @@ public record JobRequest(String jobId, String batchId, Map<String, Object> input
 
     /**
      * SHA-256 (hex) of everything the job was asked to do, defaults applied: two messages with the
-     * same digest are the same request however they were written. The priority and batch size are
-     * left out: they say when to do the work and when the batch is done, not what the work is.
+     * same digest are the same request however they were written. The priority, batch size and canary
+     * are left out: they say when to do the work and when the batch is done, not what the work is.
      */
     public String digest() {
         Map<String, Object> canonical = new LinkedHashMap<>();

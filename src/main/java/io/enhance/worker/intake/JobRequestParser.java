@@ -26,7 +26,8 @@ import io.enhance.worker.network.AddressPolicy;
 public class JobRequestParser {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:/-]{1,200}");
-    private static final Set<String> FIELDS = Set.of("job_id", "batch_id", "batch_size", "priority", "input", "output", "metadata");
+    private static final Set<String> FIELDS = Set.of("job_id", "batch_id", "batch_size", "canary", "priority", "input",
+            "output", "metadata");
     private static final Set<String> OUTPUT_FIELDS = Set.of("bucket", "key_prefix");
 
     /**
@@ -133,11 +134,12 @@ public class JobRequestParser {
         int priority = priority(root.get("priority"), problems);
         Integer batchSize = batchSize(root.get("batch_size"), root.hasNonNull("batch_id"), problems);
         Integer sizeOfBatch = batchId == null ? null : batchSize;
+        Integer canary = canary(root.get("canary"), root.hasNonNull("batch_id"), batchSize, problems);
         if (!problems.isEmpty()) {
             return new Parsed(null, jobId, batchId, sizeOfBatch, problems);
         }
-        return new Parsed(new JobRequest(jobId, batchId, input, bucket, keyPrefix, metadata, priority, sizeOfBatch), jobId,
-                batchId, sizeOfBatch, List.of());
+        return new Parsed(new JobRequest(jobId, batchId, input, bucket, keyPrefix, metadata, priority, sizeOfBatch,
+                batchId == null ? null : canary), jobId, batchId, sizeOfBatch, List.of());
     }
 
     /** Any publisher could otherwise have the worker read any bucket its credentials reach. */
@@ -290,6 +292,29 @@ public class JobRequestParser {
         }
         if (!namesBatch) {
             problems.add(new RequestProblem("batch_size", "needs a batch_id: it is the number of jobs in that batch"));
+            return null;
+        }
+        return node.asInt();
+    }
+
+    /** The batch's canary: how many of its first jobs are submitted before the rest waits for approval. */
+    private static Integer canary(JsonNode node, boolean namesBatch, Integer batchSize, List<RequestProblem> problems) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.canConvertToInt() || !node.isIntegralNumber() || node.asInt() < 1
+                || node.asInt() > JobRequest.MAX_BATCH_SIZE) {
+            problems.add(new RequestProblem("canary", "must be a whole number from 1 to " + JobRequest.MAX_BATCH_SIZE
+                    + ": the jobs submitted before the rest of the batch waits for approval"));
+            return null;
+        }
+        if (!namesBatch) {
+            problems.add(new RequestProblem("canary", "needs a batch_id: it is the first jobs of that batch"));
+            return null;
+        }
+        if (batchSize != null && node.asInt() >= batchSize) {
+            problems.add(new RequestProblem("canary", "must be smaller than batch_size (" + batchSize
+                    + "), or no job would be left to approve"));
             return null;
         }
         return node.asInt();

@@ -36,6 +36,12 @@ class NewJobs {
             select * from unnest(?::text[], ?::int[]) as s(batch_key, expected_jobs) order by batch_key
             on conflict (batch_key) do update set expected_jobs = excluded.expected_jobs
             where batches.expected_jobs is null""";
+    /** The first request of a batch that asks for a canary sets it. */
+    private static final String GIVE_CANARIES = """
+            insert into batches (batch_key, canary_jobs)
+            select * from unnest(?::text[], ?::int[]) as s(batch_key, canary_jobs) order by batch_key
+            on conflict (batch_key) do update set canary_jobs = excluded.canary_jobs
+            where batches.canary_jobs is null""";
 
     /** Rows of another worker's open transaction with the same batch make this insert wait; not forever. */
     private static final int QUERY_TIMEOUT_SECONDS = 30;
@@ -84,14 +90,28 @@ class NewJobs {
      * @param sizes batch_size by batch_id, sorted, so that workers sizing the same batches lock them in one order
      */
     void sizeBatches(SortedMap<String, Integer> sizes) {
-        if (sizes.isEmpty()) {
+        setPerBatch(SIZE_BATCHES, sizes);
+    }
+
+    /**
+     * Gives each batch that has no canary yet the one its request asked for, in the caller's transaction,
+     * before its jobs are stored: they are stored awaiting approval, and its first ones released as the canary.
+     *
+     * @param canaries canary by batch_id, sorted as in {@link #sizeBatches}
+     */
+    void giveCanaries(SortedMap<String, Integer> canaries) {
+        setPerBatch(GIVE_CANARIES, canaries);
+    }
+
+    private void setPerBatch(String statement, SortedMap<String, Integer> values) {
+        if (values.isEmpty()) {
             return;
         }
         entityManager.unwrap(Session.class).doWork(connection -> {
-            try (PreparedStatement insert = connection.prepareStatement(SIZE_BATCHES)) {
+            try (PreparedStatement insert = connection.prepareStatement(statement)) {
                 insert.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
-                insert.setArray(1, connection.createArrayOf("text", sizes.keySet().toArray()));
-                insert.setArray(2, connection.createArrayOf("integer", sizes.values().toArray()));
+                insert.setArray(1, connection.createArrayOf("text", values.keySet().toArray()));
+                insert.setArray(2, connection.createArrayOf("integer", values.values().toArray()));
                 insert.executeUpdate();
             }
         });

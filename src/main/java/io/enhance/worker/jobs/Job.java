@@ -56,6 +56,8 @@ public class Job extends PanacheEntityBase {
     public int priority;
     /** The job's turn within its priority: see {@link FairQueue}. */
     public long batchRank;
+    /** One of its batch's canary: released for submission while the rest of the batch awaits approval. */
+    public boolean canary;
 
     @Enumerated(EnumType.STRING)
     public JobStatus status;

@@ -15,6 +15,11 @@ public enum JobStatus {
     PAUSED,
     /** Waiting because submitting it would pass a spending cap; queued again once the budget allows. */
     HELD_BUDGET,
+    /**
+     * Held, not submitted and costing nothing, until an operator approves its batch's canary (queued
+     * then) or rejects it (cancelled); the canary's own jobs are released from here for submission.
+     */
+    AWAITING_APPROVAL,
     /** A submit POST is being sent; if the worker dies here the outcome is unknown. */
     SUBMITTING,
     /**
@@ -44,6 +49,8 @@ public enum JobStatus {
     private static final Map<JobStatus, Set<JobStatus>> ALLOWED = Map.ofEntries(
             // to SUBMITTED when a late answer or tagged webhook shows that the last attempt created a task after all
             Map.entry(QUEUED, EnumSet.of(SUBMITTING, HELD_BUDGET, PAUSED, CANCELLED, SUBMITTED)),
+            // approved: queued (and paused by the hold sweep if the batch is paused); rejected: cancelled
+            Map.entry(AWAITING_APPROVAL, EnumSet.of(QUEUED, CANCELLED)),
             Map.entry(HELD_BUDGET, EnumSet.of(QUEUED, PAUSED, CANCELLED, SUBMITTED)),
             Map.entry(PAUSED, EnumSet.of(QUEUED, CANCELLED, SUBMITTED)),
             // back to QUEUED only when the POST provably created nothing (e.g. 429, refused connection)
@@ -130,8 +137,11 @@ public enum JobStatus {
     /** Waiting for a submission slot: the submission claim takes these, and an operator's hold pauses them. */
     public static final Set<JobStatus> WAITING_TO_SUBMIT = EnumSet.of(QUEUED, HELD_BUDGET);
 
-    /** Have cost nothing yet, but will when submitted. */
-    public static final Set<JobStatus> NOT_YET_PAID = EnumSet.of(QUEUED, PAUSED, HELD_BUDGET);
+    /** Have cost nothing yet, but will when submitted (those awaiting approval only if it is given). */
+    public static final Set<JobStatus> NOT_YET_PAID = EnumSet.of(QUEUED, PAUSED, HELD_BUDGET, AWAITING_APPROVAL);
+
+    /** Held until an operator decides on its batch's canary. */
+    public static final Set<JobStatus> AWAITING_DECISION = EnumSet.of(AWAITING_APPROVAL);
 
     /** Left by a deliberate wait, not a failed attempt: a move out of one starts a new run of submission attempts. */
     public static final Set<JobStatus> DELIBERATE_WAITS = EnumSet.of(HELD_BUDGET, PAUSED, FAILED);

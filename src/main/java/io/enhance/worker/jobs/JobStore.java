@@ -53,6 +53,14 @@ public class JobStore {
              or exists (select 1 from batches b where b.batch_key = coalesce(batch_id, '')
                         and (b.paused_at is not null or b.cancelled_at is not null)))""";
 
+    /**
+     * True when the batch {@code r.batch_id} of a job being stored has a canary not approved yet: the job
+     * waits for the decision (the canary's own jobs are released from there, {@link #releaseCanary}).
+     */
+    private static final String AWAITS_CANARY = """
+            exists (select 1 from batches c where c.batch_key = r.batch_id and c.canary_jobs is not null
+                    and c.approved_at is null)""";
+
     /** Leases due jobs in one statement: the claim's shape, with its filter and order filled in below. */
     private static final String CLAIM = """
             update jobs set due_at = ?1, lease_owner = ?2, version = jobs.version + 1
@@ -97,7 +105,7 @@ public class JobStore {
             with stored as (
                 insert into jobs (id, job_id, batch_id, status, input, output_bucket, output_key_prefix, metadata,
                         request_digest, trace_parent, trace_state, due_at, created_at, updated_at, priority, batch_rank)
-                select nextval('jobs_seq'), r.job_id, r.batch_id, case when %s then ? else ? end,
+                select nextval('jobs_seq'), r.job_id, r.batch_id, case when %s then '%s' when %s then ? else ? end,
                         cast(r.input as jsonb), r.output_bucket,
                         r.output_key_prefix, cast(r.metadata as jsonb), r.request_digest, r.trace_parent, r.trace_state,
                         ?, ?, ?, r.priority, r.batch_rank
@@ -110,9 +118,10 @@ public class JobStore {
             ), transitions as (
                 insert into job_transitions (id, job, from_status, to_status, at, detail)
                 select nextval('job_transitions_seq'), id, null, status, created_at,
-                       case when status = ? then ? end from stored
+                       case when status = ? then ? when status = '%s' then '%s' end from stored
             )
-            select job_id from stored""".formatted(HELD);
+            select job_id from stored""".formatted(AWAITS_CANARY, JobStatus.AWAITING_APPROVAL.name(), HELD,
+            JobStatus.AWAITING_APPROVAL.name(), CanaryHolds.HELD);
     private static final String BATCHES_OF_JOBS = "select job_id, batch_id from jobs where job_id in (?1) and batch_id is not null";
     /** Reads the jobs table the way intake does. */
     private static final String PROBE = "select id from jobs limit 1";
@@ -133,6 +142,25 @@ public class JobStore {
     private static final String MOVE_BY_HOLD_IN_ALL = MOVE_BY_HOLD.formatted(HELD, "true");
     private static final String MOVE_BY_HOLD_IN_BATCH = MOVE_BY_HOLD.formatted(HELD, "batch_id = ?6");
     private static final String COUNT_IN_BATCH = "select count(*) from jobs where batch_id = ?1 and status in (?2)";
+    /** Moves up to ?3 jobs of batch ?1 in ?2, in arrival order, to ?4 (canary if ?5), recording each move. */
+    private static final String MOVE_IN_ARRIVAL_ORDER = """
+            with target as (
+                select id, status from jobs where batch_id = ?1 and status = ?2 order by batch_rank, id limit ?3 for update
+            ), moved as (
+                update jobs j set status = ?4, canary = j.canary or ?5, updated_at = ?6, due_at = ?6,
+                    version = j.version + 1, lease_owner = null
+                from target where j.id = target.id returning j.id, target.status as from_status
+            )
+            insert into job_transitions (id, job, from_status, to_status, at, detail)
+            select nextval('job_transitions_seq'), id, from_status, ?4, ?6, ?7 from moved""";
+    private static final String COUNT_CANARY = "select count(*) from jobs where batch_id = ?1 and canary";
+    private static final String CANARY_OF_BATCH = "batchId = ?1 and canary = true order by batchRank, id";
+    /** Rejected batches are cancelled ones: the cancellation sweep takes their jobs. */
+    private static final String CANARIES_TO_RELEASE = """
+            select b.batch_key, b.canary_jobs, b.approved_at is not null from batches b
+            where b.canary_jobs is not null and b.cancelled_at is null
+              and (b.approved_at is not null or b.canary_ended_at is null)
+              and exists (select 1 from jobs j where j.batch_id = b.batch_key and j.status = 'AWAITING_APPROVAL')""";
     private static final String CANCELLED_BATCHES_WITH_JOBS_IN = """
             select batch_key from batches where cancelled_at is not null
             and exists (select 1 from jobs where batch_id = batch_key and status in (?1))""";
@@ -470,6 +498,58 @@ public class JobStore {
             move.setParameter(6, batchId);
         }
         return move.executeUpdate();
+    }
+
+    /**
+     * Moves up to {@code limit} jobs of the batch in {@code from}, in arrival order, to {@code to}, marking
+     * them as the batch's canary if {@code canary}, and records every move as a transition, in one statement.
+     *
+     * @return how many moved
+     */
+    private long moveInArrivalOrder(String batchId, JobStatus from, JobStatus to, long limit, boolean canary,
+            String detail, Instant now) {
+        if (!from.canMoveTo(to)) {
+            throw new IllegalTransitionException(batchId, from, to);
+        }
+        return entityManager.createNativeQuery(MOVE_IN_ARRIVAL_ORDER).setParameter(1, batchId)
+                .setParameter(2, from.name()).setParameter(3, limit).setParameter(4, to.name())
+                .setParameter(5, canary).setParameter(6, now).setParameter(7, detail).executeUpdate();
+    }
+
+    /**
+     * Queues the batch's first jobs awaiting approval, in arrival order, as its canary, until it has
+     * {@code canaryJobs}; the caller makes releases of one batch take turns.
+     *
+     * @return how many were released
+     */
+    public long releaseCanary(String batchId, int canaryJobs, Instant now) {
+        long released = Rows.number(entityManager.createNativeQuery(COUNT_CANARY).setParameter(1, batchId)
+                .getSingleResult());
+        return released >= canaryJobs ? 0 : moveInArrivalOrder(batchId, JobStatus.AWAITING_APPROVAL, JobStatus.QUEUED,
+                canaryJobs - released, true, CanaryHolds.RELEASED, now);
+    }
+
+    /** Queues every job of the batch awaiting approval: its canary was approved. */
+    public long releaseApproved(String batchId, Instant now) {
+        return moveInArrivalOrder(batchId, JobStatus.AWAITING_APPROVAL, JobStatus.QUEUED, Long.MAX_VALUE, false,
+                CanaryHolds.APPROVED, now);
+    }
+
+    /** Batches with jobs awaiting approval that are to be released: approved ones, and canaries still short of jobs. */
+    public record CanaryToRelease(String batchId, int canaryJobs, boolean approved) {
+    }
+
+    /** The batches whose jobs awaiting approval are to be queued now, approved or as their canary. */
+    public List<CanaryToRelease> canariesToRelease() {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = entityManager.createNativeQuery(CANARIES_TO_RELEASE).getResultList();
+        return rows.stream().map(row -> new CanaryToRelease((String) row[0], ((Number) row[1]).intValue(),
+                (Boolean) row[2])).toList();
+    }
+
+    /** The batch's canary, in arrival order. */
+    public List<Job> canaryOf(String batchId) {
+        return Job.<Job> list(CANARY_OF_BATCH, batchId);
     }
 
     /** How many jobs of the batch are in one of {@code statuses}. */

@@ -6,6 +6,7 @@ import org.jboss.logging.Logger;
 
 import io.enhance.worker.batches.BatchCounters;
 import io.enhance.worker.batches.BatchHolds;
+import io.enhance.worker.batches.Canaries;
 import io.enhance.worker.batches.Cancellations;
 import io.enhance.worker.intake.JobStoreOutage;
 import io.enhance.worker.runtime.DatabaseClock;
@@ -32,9 +33,12 @@ class Sweeps {
     private final JobStoreOutage outage;
     private final BatchHolds holds;
     private final Cancellations cancellations;
+    private final Canaries canaries;
 
     Sweeps(BatchCounters batchCounters, SettleUnknownSubmissions settlement, DatabaseClock clock,
-            WorkerHeartbeats heartbeats, JobStoreOutage outage, BatchHolds holds, Cancellations cancellations) {
+            WorkerHeartbeats heartbeats, JobStoreOutage outage, BatchHolds holds, Cancellations cancellations,
+            Canaries canaries) {
+        this.canaries = canaries;
         this.holds = holds;
         this.cancellations = cancellations;
         this.batchCounters = batchCounters;
@@ -56,12 +60,14 @@ class Sweeps {
 
     /**
      * While any hold is set: pauses jobs that intake stored or a retry queued just as a hold was set,
-     * resumes any left paused after it was lifted, and cancels what arrives for a cancelled batch.
+     * resumes any left paused after it was lifted, and cancels what arrives for a cancelled batch; releases
+     * the canary of a batch that asked for one, and the rest of an approved one.
      */
     @Scheduled(every = "${pipeline.batch-interval:1s}", skipExecutionIf = Rounds.Idle.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void enforceOperatorHolds() {
         try {
+            canaries.release();
             holds.enforce();
             cancellations.cancelLateArrivals();
         } catch (RuntimeException e) {

@@ -40,7 +40,7 @@ class EventContractTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final Set<String> EVERY_ROUTING_KEY = Set.of("job.completed", "job.failed", "job.rejected",
             "job.cancelled", "job.retried", "batch.completed", "batch.paused", "batch.resumed", "batch.cancelled",
-            "submissions.paused", "submissions.resumed");
+            "batch.awaiting_approval", "batch.approved", "batch.rejected", "submissions.paused", "submissions.resumed");
 
     private final String run = UUID.randomUUID().toString().substring(0, 8);
 
@@ -52,6 +52,8 @@ class EventContractTest {
     Retries retries;
     @Inject
     QueuesConfig queues;
+    @Inject
+    Canaries canaries;
 
     /** A failed test must not leave submissions paused for the next one. */
     @AfterEach
@@ -71,6 +73,14 @@ class EventContractTest {
                 broker.publish(queues.requests(), batch.request(i, i == 1));
             }
             broker.publish(queues.requests(), dropped.request(0, false));
+            BatchJobs approved = new BatchJobs("canary-approved-" + run, 2);
+            BatchJobs rejected = new BatchJobs("canary-rejected-" + run, 2);
+            for (BatchJobs canary : List.of(approved, rejected)) {
+                for (int i = 0; i < 2; i++) {
+                    broker.publish(queues.requests(), job(canary.id(i), canary.uploadSource(i)).batch(canary.batch())
+                            .field("batch_size", 2).field("canary", 1).bytes());
+                }
+            }
             broker.publish(queues.requests(), job("rejected-" + run, "https://images.example.com/in.jpg")
                     .input("strength", 5).bytes());
             await().atMost(TIMEOUT).until(() -> batch.statuses().size() == 4);
@@ -83,6 +93,11 @@ class EventContractTest {
             await().atMost(TIMEOUT).until(() -> batch.status(1) == JobStatus.FAILED
                     && batch.status(0) == JobStatus.COMPLETED && batch.status(3) == JobStatus.COMPLETED);
 
+            await().atMost(TIMEOUT).until(() -> rejected.statuses().size() == 2);
+            canaries.reject(rejected.batch()).orElseThrow();
+            await().atMost(TIMEOUT).until(() -> routingKeys(broker.events()).contains("batch.awaiting_approval"));
+            canaries.approve(approved.batch()).orElseThrow();
+
             batch.uploadSource(1);
             retries.retryJobs(List.of(batch.id(1)), false);
             await().atMost(TIMEOUT).until(() -> routingKeys(broker.events()).containsAll(EVERY_ROUTING_KEY)
@@ -94,7 +109,7 @@ class EventContractTest {
             assertThat(AsyncApiContract.document().violations(event.routingKey(), event.event()))
                     .as("%s %s", event.routingKey(), event.event()).isEmpty();
             assertThat(event.event().path("dataschema").asText()).as(event.routingKey())
-                    .endsWith("/schemas/" + event.routingKey().replace('.', '-') + "/v1.json");
+                    .endsWith("/schemas/" + event.routingKey().replace('.', '-').replace('_', '-') + "/v1.json");
         }
         assertThat(routingKeys(events)).containsAll(EVERY_ROUTING_KEY);
     }

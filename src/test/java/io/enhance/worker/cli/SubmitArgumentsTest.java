@@ -32,6 +32,18 @@ class SubmitArgumentsTest {
         assertThat(parsed.priority()).isEmpty();
         assertThat(parsed.timeout()).isEqualTo(Duration.ofHours(24));
         assertThat(parsed.noWorker()).isFalse();
+        assertThat(parsed.canary()).isEmpty();
+        assertThat(parsed.noWait()).isFalse();
+    }
+
+    @Test
+    void aCanaryAndNoWaitAreTakenAndACanaryOfNoJobsIsRefused() throws Exception {
+        SubmitArguments parsed = SubmitArguments.parse(folder.toString(), "--batch", "b", "--canary", "5", "--no-wait");
+        assertThat(parsed.canary()).contains(5);
+        assertThat(parsed.noWait()).isTrue();
+        assertRefused("--canary '0': must be a whole number of jobs, at least 1", folder.toString(), "--batch", "b",
+                "--canary", "0");
+        assertRefused("--canary 'some'", folder.toString(), "--batch", "b", "--canary=some");
     }
 
     @Test

@@ -25,7 +25,7 @@ class AsyncApiParserIT {
     private static final String PARSER = "@asyncapi/parser@3.6.6";
     private static final Set<String> ROUTING_KEYS = Set.of("job.completed", "job.failed", "job.rejected",
             "job.cancelled", "job.retried", "batch.completed", "batch.paused", "batch.resumed", "batch.cancelled",
-            "submissions.paused", "submissions.resumed");
+            "batch.awaiting_approval", "batch.approved", "batch.rejected", "submissions.paused", "submissions.resumed");
 
     @Test
     void theOfficialParserReadsTheDocumentAndResolvesEverySchema() throws Exception {
@@ -46,7 +46,7 @@ class AsyncApiParserIT {
             assertThat(checks.get(key).path("amqp").asText()).as(key).isEqualTo("routingKey");
             assertThat(checks.get(key).path("exchange").asText()).as(key).isEqualTo("enhance.events");
             assertThat(checks.get(key).path("dataSchemaId").asText()).as(key)
-                    .isEqualTo(JobEvents.SCHEMA_BASE + key.replace('.', '-') + "/v1.json");
+                    .isEqualTo(JobEvents.SCHEMA_BASE + key.replace('.', '-').replace('_', '-') + "/v1.json");
         }
     }
 }

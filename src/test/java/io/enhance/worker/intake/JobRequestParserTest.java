@@ -86,6 +86,35 @@ class JobRequestParserTest {
     }
 
     @Test
+    void takesACanaryThatSaysWhenNotWhatSoTheDigestIsTheSameWithoutIt() {
+        JobRequestParser.Parsed canary = parser.parse(job("c/1", IMAGE).batch("c").field("batch_size", 100)
+                .field("canary", 5).bytes());
+        JobRequestParser.Parsed plain = parser.parse(job("c/1", IMAGE).batch("c").field("batch_size", 100).bytes());
+
+        assertThat(canary.request().canary()).isEqualTo(5);
+        assertThat(plain.request().canary()).isNull();
+        assertThat(canary.request().digest()).isEqualTo(plain.request().digest());
+    }
+
+    @Test
+    void refusesACanaryOfNoJobsOrOfTheWholeBatchOrWithoutABatchSayingWhy() {
+        List<Map.Entry<byte[], String>> refused = List.of(
+                Map.entry(job("c/0", IMAGE).batch("c").field("canary", 0).bytes(), "must be a whole number from 1"),
+                Map.entry(job("c/-1", IMAGE).batch("c").field("canary", -3).bytes(), "must be a whole number from 1"),
+                Map.entry(job("c/half", IMAGE).batch("c").field("canary", 1.5).bytes(), "must be a whole number from 1"),
+                Map.entry(job("c/alone", IMAGE).field("canary", 5).bytes(), "needs a batch_id"),
+                Map.entry(job("c/all", IMAGE).batch("c").field("batch_size", 5).field("canary", 5).bytes(),
+                        "must be smaller than batch_size (5)"));
+        for (Map.Entry<byte[], String> request : refused) {
+            assertThat(parser.parse(request.getKey()).problems()).as(request.getValue()).singleElement()
+                    .satisfies(problem -> {
+                        assertThat(problem.field()).isEqualTo("canary");
+                        assertThat(problem.message()).contains(request.getValue());
+                    });
+        }
+    }
+
+    @Test
     void rejectsAMessageOverTheSizeCapWithoutReadingIt() {
         byte[] huge = new byte[262_145];
 

@@ -75,7 +75,7 @@ class JobRequestSchemaTest {
         Map<String, JobRequestBuilder> cases = new LinkedHashMap<>();
         cases.put("the smallest request", job("a", IMAGE));
         cases.put("every field", job("batch-42/img-0001", "s3://sources/in.jpg").batch("batch-42")
-                .field("batch_size", 10_000_000).field("priority", -10).input("strength", 0.0)
+                .field("batch_size", 10_000_000).field("canary", 5).field("priority", -10).input("strength", 0.0)
                 .input("num_inference_steps", 50).input("seed", 2_147_483_647).input("guidance_scale", 20.0)
                 .input("output_format", "png").input("enable_base64_output", true).input("enable_sync_mode", false)
                 .output("enhanced", "batch-42/").metadata("customer", "acme"));
@@ -121,6 +121,9 @@ class JobRequestSchemaTest {
         cases.put("batch_size 0", job("size0", IMAGE).batch("b").field("batch_size", 0));
         cases.put("batch_size past ten million", job("size-big", IMAGE).batch("b").field("batch_size", 10_000_001));
         cases.put("batch_size without batch_id", job("size-alone", IMAGE).field("batch_size", 3));
+        cases.put("canary 0", job("canary0", IMAGE).batch("b").field("canary", 0));
+        cases.put("canary not a number", job("canary-text", IMAGE).batch("b").field("canary", "5"));
+        cases.put("canary without batch_id", job("canary-alone", IMAGE).field("canary", 5));
         cases.put("priority 11", job("priority", IMAGE).field("priority", 11));
         cases.put("a key prefix without a final /", job("prefix", IMAGE).output("enhanced", "out"));
         cases.put("a key prefix starting with /", job("prefix-abs", IMAGE).output("enhanced", "/out/"));

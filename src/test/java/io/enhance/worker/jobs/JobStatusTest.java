@@ -33,11 +33,22 @@ class JobStatusTest {
     void onlyJobsNotYetSubmittedArePausedOrCancelledAtOnce() {
         assertThat(JobStatus.allowedBefore(JobStatus.PAUSED))
                 .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.HELD_BUDGET);
-        assertThat(JobStatus.CANCELLABLE).containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.HELD_BUDGET, JobStatus.PAUSED);
+        assertThat(JobStatus.CANCELLABLE).containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.HELD_BUDGET, JobStatus.PAUSED,
+                JobStatus.AWAITING_APPROVAL);
         assertThat(JobStatus.allowedBefore(JobStatus.CANCELLED))
-                .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.HELD_BUDGET, JobStatus.PAUSED, JobStatus.CANCELLING);
+                .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.HELD_BUDGET, JobStatus.PAUSED,
+                        JobStatus.AWAITING_APPROVAL, JobStatus.CANCELLING);
         assertThat(EnumSet.allOf(JobStatus.class).stream().filter(JobStatus.PAUSED::canMoveTo))
                 .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.CANCELLED, JobStatus.SUBMITTED);
+    }
+
+    @Test
+    void aJobAwaitingApprovalIsOnlyQueuedByAnApprovalOrCancelledByARejection() {
+        assertThat(EnumSet.allOf(JobStatus.class).stream().filter(JobStatus.AWAITING_APPROVAL::canMoveTo))
+                .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.CANCELLED);
+        assertThat(JobStatus.allowedBefore(JobStatus.AWAITING_APPROVAL)).as("only intake stores a job so").isEmpty();
+        assertThat(JobStatus.NOT_YET_PAID).contains(JobStatus.AWAITING_APPROVAL);
+        assertThat(JobStatus.WAITING_TO_SUBMIT).doesNotContain(JobStatus.AWAITING_APPROVAL);
     }
 
     @Test

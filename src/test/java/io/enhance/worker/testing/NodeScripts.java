@@ -6,6 +6,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,13 @@ public final class NodeScripts {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private NodeScripts() {
+    }
+
+    /** Installs the pinned npm {@code packageSpec} into {@code dir} and copies {@code script} there, to run with {@link #run}. */
+    public static void prepare(Path dir, String packageSpec, Path script) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        run(dir, List.of("npm", "install", "--no-audit", "--no-fund", "--loglevel=error", packageSpec), Map.of(), 300);
+        Files.copy(script, dir.resolve(script.getFileName()), StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Runs {@code command} in {@code dir} with a deadline; fails unless it exits 0, and returns its standard output. */
