@@ -20,13 +20,15 @@ import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.config.S3Config;
 import io.enhance.worker.delivery.OutputKeys;
 import io.enhance.worker.network.AddressPolicy;
+import io.enhance.worker.reuse.ReuseKeys;
 
 /** Turns a raw request message into a {@link JobRequest}, or into the full list of what is wrong with it. */
 @ApplicationScoped
 public class JobRequestParser {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:/-]{1,200}");
-    private static final Set<String> FIELDS = Set.of("job_id", "batch_id", "batch_size", "priority", "input", "output", "metadata");
+    private static final Set<String> FIELDS = Set.of("job_id", "batch_id", "batch_size", "priority", "input", "output", "metadata",
+            "reuse");
     private static final Set<String> OUTPUT_FIELDS = Set.of("bucket", "key_prefix");
 
     /**
@@ -133,10 +135,12 @@ public class JobRequestParser {
         int priority = priority(root.get("priority"), problems);
         Integer batchSize = batchSize(root.get("batch_size"), root.hasNonNull("batch_id"), problems);
         Integer sizeOfBatch = batchId == null ? null : batchSize;
+        String reuse = reuse(root.get("reuse"), problems);
         if (!problems.isEmpty()) {
             return new Parsed(null, jobId, batchId, sizeOfBatch, problems);
         }
-        return new Parsed(new JobRequest(jobId, batchId, input, bucket, keyPrefix, metadata, priority, sizeOfBatch), jobId,
+        return new Parsed(new JobRequest(jobId, batchId, input, bucket, keyPrefix, metadata, priority, sizeOfBatch,
+                reuse), jobId,
                 batchId, sizeOfBatch, List.of());
     }
 
@@ -277,6 +281,22 @@ public class JobRequestParser {
             return 0;
         }
         return node.asInt();
+    }
+
+    /** {@code true} (the default, kept as null), {@code false} ({@code off}) or {@code "by_url"}. */
+    private static String reuse(JsonNode node, List<RequestProblem> problems) {
+        if (node == null || node.isNull() || node.isBoolean() && node.asBoolean()) {
+            return null;
+        }
+        if (node.isBoolean()) {
+            return ReuseKeys.OFF;
+        }
+        if (node.isTextual() && ReuseKeys.BY_URL.equals(node.asText())) {
+            return ReuseKeys.BY_URL;
+        }
+        problems.add(new RequestProblem("reuse", "must be true, false or \"" + ReuseKeys.BY_URL + "\" (an http(s) source's "
+                + "content never changes), got " + node));
+        return null;
     }
 
     private static Integer batchSize(JsonNode node, boolean namesBatch, List<RequestProblem> problems) {

@@ -53,6 +53,10 @@ public final class TestS3 {
         return "s3://" + SOURCES_BUCKET + "/" + key;
     }
 
+    public void delete(String bucket, String key) {
+        client.deleteObject(request -> request.bucket(bucket).key(key));
+    }
+
     public byte[] get(String bucket, String key) {
         return client.getObjectAsBytes(request -> request.bucket(bucket).key(key)).asByteArray();
     }
