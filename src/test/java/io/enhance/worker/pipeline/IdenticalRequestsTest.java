@@ -4,7 +4,10 @@ import static io.enhance.worker.testing.JobRequestBuilder.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -21,6 +24,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStore;
+import io.enhance.worker.reuse.ReuseKeys;
 import io.enhance.worker.testing.AsyncApiContract;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.JobRequestBuilder;
@@ -97,6 +101,8 @@ class IdenticalRequestsTest {
         Job job = storedJob("reused");
         assertThat(job.spendUsd).isZero();
         assertThat(job.attempts).isZero();
+        assertThat(job.reuseKey).as("an s3:// source is known by its ETag (the MD5 of a single-part PUT) and size")
+                .isEqualTo(ReuseKeys.of(job.input, ReuseKeys.ofS3Object(md5(image), image.length)).orElseThrow());
         assertThat(transitionDetails(job)).anyMatch(detail -> detail.contains("reused outputs of job " + id("earlier")));
 
         assertThat(submissionsWithPrompt()).as("only the earlier job, the random seed, the opt-out and the two other "
@@ -161,6 +167,14 @@ class IdenticalRequestsTest {
         return EmbeddedServices.emulator().submissions().stream()
                 .filter(s -> ("twins " + run).equals(s.body().path("prompt").asText()))
                 .count();
+    }
+
+    private static String md5(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private Job storedJob(String name) {
