@@ -334,11 +334,17 @@ async function drawGallery() {
     : '<p class="empty">no completed jobs yet</p>';
 }
 
-function openBeforeAfter(id) {
+async function openBeforeAfter(id) {
   $('before-after-title').textContent = id;
+  $('before-after-reused').hidden = true;
   $('before-image').src = `/api/jobs/${idPath(id)}/source`;
   $('after-image').src = `/api/jobs/${idPath(id)}/outputs/0`;
   $('before-after').showModal();
+  const job = await api('GET', `/api/jobs/${idPath(id)}`);
+  if (job.ok && job.json.reused_from) {
+    $('before-after-reused').textContent = `Copies of the outputs of ${job.json.reused_from}: an identical request, nothing paid`;
+    $('before-after-reused').hidden = false;
+  }
 }
 
 // ---- refresh loop -------------------------------------------------------------------------------

@@ -83,6 +83,10 @@ public class JobStore {
             select * from jobs where reuse_key = ?1 and status = 'COMPLETED' and finished_at >= ?2
             and outputs is not null order by finished_at desc limit 1""";
 
+    private static final String INFERENCE_SINCE = """
+            select count(inference_ms), coalesce(avg(inference_ms), 0) from jobs
+            where status = 'COMPLETED' and finished_at >= ?1 and inference_ms is not null""";
+
     private static final String SPEND_SINCE = "select coalesce(sum(spend_usd), 0) from jobs where attempt_started_at >= ?1";
     private static final String SPEND_OF_BATCH = "select coalesce(sum(spend_usd), 0) from jobs where batch_id = ?1";
 
@@ -437,6 +441,15 @@ public class JobStore {
                 .setHint(HibernateHints.HINT_READ_ONLY, true)
                 .getResultList();
         return rows.stream().findFirst().map(job -> new CompletedTwin(job.jobId, job.outputs, job.hasNsfwContents));
+    }
+
+    /** How many jobs completed since {@code from} with an inference time WaveSpeed reported, and its average. */
+    public record InferenceTimes(long jobs, double averageMs) {
+    }
+
+    public InferenceTimes inferenceSince(Instant from) {
+        Object[] row = (Object[]) entityManager.createNativeQuery(INFERENCE_SINCE).setParameter(1, from).getSingleResult();
+        return new InferenceTimes(((Number) row[0]).longValue(), ((Number) row[1]).doubleValue());
     }
 
     /** The batch id of each of these job ids that is a job with a batch. */

@@ -3,6 +3,7 @@ package io.enhance.worker.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,6 +57,18 @@ class SubmitArgumentsTest {
                 .containsEntry("enable_sync_mode", BooleanNode.TRUE)
                 .containsEntry("output_format", TextNode.valueOf("png"))
                 .containsEntry("guidance_scale", TextNode.valueOf("3"));
+    }
+
+    @Test
+    void seedIsTheSeedParameterAndDryRunAndMaxCostAskForAPreview() throws Exception {
+        SubmitArguments parsed = SubmitArguments.parse(folder.toString(), "--batch", "b", "--seed", "42", "--dry-run",
+                "--max-cost=12.50");
+        assertThat(parsed.parameters()).containsEntry("seed", IntNode.valueOf(42));
+        assertThat(parsed.dryRun()).isTrue();
+        assertThat(parsed.maxCost()).contains(new BigDecimal("12.50"));
+        assertThat(SubmitArguments.parse(folder.toString(), "--batch", "b").maxCost()).isEmpty();
+        assertRefused("--max-cost 'lots'", folder.toString(), "--batch", "b", "--max-cost", "lots");
+        assertRefused("--max-cost '-1'", folder.toString(), "--batch", "b", "--max-cost", "-1");
     }
 
     @Test

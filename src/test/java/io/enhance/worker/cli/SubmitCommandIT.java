@@ -104,9 +104,27 @@ class SubmitCommandIT {
                         .isEqualTo(rig.s3.get(original.path("bucket").asText(), original.path("key").asText()));
             }
 
+            Run preview = run(env, "reuse-preview", "submit", folder.toString(), "--batch", "preview", "--seed", "42",
+                    "--dry-run");
+            assertThat(preview.exitCode()).as(preview.output()).isZero();
+            assertThat(preview.output()).contains("2 images: 2 would be served from completed jobs at no cost",
+                    "Cost: 0 x $0.025 = $0", "Dry run: nothing was uploaded or published.");
+            Run otherSeed = run(env, "reuse-preview-other-seed", "submit", folder.toString(), "--batch", "preview",
+                    "--seed", "43", "--dry-run");
+            assertThat(otherSeed.output()).contains("2 images: 0 would be served", "Cost: 2 x $0.025 = $0.050",
+                    "Time on tier ultra (5000 images a minute, 10000 at once");
+            Run capped = run(env, "reuse-capped", "submit", folder.toString(), "--batch", "capped", "--seed", "43",
+                    "--max-cost", "0.04");
+            assertThat(capped.exitCode()).as(capped.output()).isEqualTo(5);
+            assertThat(capped.output()).contains("would cost $0.050, more than --max-cost $0.04; nothing was uploaded or published");
+            assertThat(rig.broker.drain(rig.requests)).as("nothing published").isEmpty();
+            assertThat(rig.countJobs("batch_id in ('preview', 'capped')")).isZero();
+            assertThat(rig.s3.keys("enhanced", "inputs/capped/")).as("nothing uploaded").isEmpty();
+            assertThat(rig.emulator.submissions()).hasSize(2);
+
             Map<String, String> reuseOff = new HashMap<>(env);
             reuseOff.put("PIPELINE_REUSE_ENABLED", "false");
-            Run paid = run(reuseOff, "reuse-off", "submit", folder.toString(), "--batch", "paid", "--param", "seed=42");
+            Run paid = run(reuseOff, "reuse-off", "submit", folder.toString(), "--batch", "paid", "--seed", "42");
             assertThat(paid.exitCode()).as(paid.output()).isZero();
             assertThat(rig.emulator.submissions()).as("with reuse off, every job pays").hasSize(4);
             assertThat(rig.countJobs("batch_id = 'paid' and reused_from is null and cost_usd > 0")).isEqualTo(2);
