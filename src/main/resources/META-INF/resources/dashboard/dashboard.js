@@ -157,6 +157,22 @@ function drawCharts(overview) {
 
 // ---- batches ------------------------------------------------------------------------------------
 
+/** What is still to come of a batch announced with its size: images to pay, reused so far, the tier's time for them. */
+function projection(batch) {
+  if (batch.batch_size == null || ['cancelled', 'completed'].includes(batch.state)) {
+    return '';
+  }
+  return `<br><small data-testid="batch-projection" data-to-pay="${batch.to_pay}" data-reused="${batch.reused}">
+    ${batch.batch_size} images · ${batch.reused} reused · ${batch.to_pay} to pay
+    (${money(Number(batch.projected_usd) - Number(batch.spend_usd))}) · ~${seconds(batch.tier_seconds_to_finish)} on the tier</small>`;
+}
+
+function seconds(total) {
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  return h ? `${h}h ${m}m` : m ? `${m}m ${total % 60}s` : `${total}s`;
+}
+
 function batchRow(batch) {
   // a request rejected at intake is a member that ended without becoming a job
   const ended = batch.ended + batch.rejected;
@@ -178,7 +194,7 @@ function batchRow(batch) {
         ${batch.rejected ? `<span class="bad"> · rejected: ${batch.rejected}</span>` : ''}</td>
     <td>${batch.eta ? clock(batch.eta) : '–'}<br><small>${batch.jobs_per_minute}/min</small></td>
     <td>${money(batch.spend_usd)}</td>
-    <td>${money(batch.projected_usd)}</td>
+    <td>${money(batch.projected_usd)}${projection(batch)}</td>
     <td class="actions">${buttons}</td>
   </tr>`;
 }

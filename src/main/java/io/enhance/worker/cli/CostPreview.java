@@ -26,7 +26,7 @@ import io.enhance.worker.intake.JobRequestParser;
 import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.reuse.ReuseKeys;
 import io.enhance.worker.runtime.DatabaseClock;
-import io.enhance.worker.submission.TierLimits;
+import io.enhance.worker.submission.TierTime;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -39,12 +39,6 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 @ApplicationScoped
 public class CostPreview {
 
-    /** Inference time assumed until enough jobs completed in the last day to say (WaveSpeed's examples: 2.5 s to 26 s). */
-    static final Duration DEFAULT_INFERENCE = Duration.ofSeconds(10);
-    /** Completed jobs with a reported inference time from which their average is used instead. */
-    static final int OBSERVED_AT_LEAST = 5;
-    private static final Duration OBSERVED_OVER = Duration.ofDays(1);
-
     private final JobRequestParser parser;
     private final JobStore store;
     private final ObjectMapper json;
@@ -52,11 +46,11 @@ public class CostPreview {
     private final WaveSpeedConfig wavespeed;
     private final PipelineConfig pipeline;
     private final RetentionConfig retention;
-    private final TierLimits tier;
+    private final TierTime tierTime;
     private final DatabaseClock clock;
 
     CostPreview(JobRequestParser parser, JobStore store, ObjectMapper json, S3Client s3, WaveSpeedConfig wavespeed,
-            PipelineConfig pipeline, RetentionConfig retention, TierLimits tier, DatabaseClock clock) {
+            PipelineConfig pipeline, RetentionConfig retention, TierTime tierTime, DatabaseClock clock) {
         this.parser = parser;
         this.store = store;
         this.json = json;
@@ -64,7 +58,7 @@ public class CostPreview {
         this.wavespeed = wavespeed;
         this.pipeline = pipeline;
         this.retention = retention;
-        this.tier = tier;
+        this.tierTime = tierTime;
         this.clock = clock;
     }
 
@@ -101,25 +95,9 @@ public class CostPreview {
             }
         }
         int toPay = images.size() - reused - rejected;
-        JobStore.InferenceTimes observed = QuarkusTransaction.requiringNew()
-                .call(() -> store.inferenceSince(clock.now().minus(OBSERVED_OVER)));
-        boolean useObserved = observed.jobs() >= OBSERVED_AT_LEAST;
-        Duration inference = useObserved ? Duration.ofMillis(Math.round(observed.averageMs())) : DEFAULT_INFERENCE;
+        TierTime.Inference inference = tierTime.inference();
         return new Figures(images.size(), reused, rejected, wavespeed.pricePerImage().multiply(BigDecimal.valueOf(toPay)),
-                inference, useObserved, duration(toPay, inference));
-    }
-
-    /**
-     * Submissions go out at the tier's rate, or as fast as its in-flight slots free up, whichever is slower; the last
-     * one then takes its inference time.
-     */
-    Duration duration(int toPay, Duration inference) {
-        if (toPay == 0) {
-            return Duration.ZERO;
-        }
-        double perMinuteBySlots = tier.concurrency() * 60_000.0 / Math.max(1, inference.toMillis());
-        double perMinute = Math.min(tier.imagesPerMinute(), perMinuteBySlots);
-        return Duration.ofMillis(Math.round(toPay / perMinute * 60_000)).plus(inference);
+                inference.each(), inference.observed(), tierTime.toFinish(toPay));
     }
 
     public void print(Figures figures, java.io.PrintStream out) {
@@ -128,7 +106,8 @@ public class CostPreview {
         out.printf("Cost: %d x $%s = $%s%n", figures.toPay(), wavespeed.pricePerImage().toPlainString(),
                 figures.costUsd().toPlainString());
         out.printf("Time on tier %s (%d images a minute, %d at once, %s s of inference each, %s): about %s%n",
-                wavespeed.tier().name().toLowerCase(java.util.Locale.ROOT), tier.imagesPerMinute(), tier.concurrency(),
+                wavespeed.tier().name().toLowerCase(java.util.Locale.ROOT), tierTime.limits().imagesPerMinute(),
+                tierTime.limits().concurrency(),
                 BigDecimal.valueOf(figures.inference().toMillis(), 3).stripTrailingZeros().toPlainString(),
                 figures.inferenceObserved() ? "the average of the last day's jobs" : "assumed: too few jobs in the last day",
                 BatchReport.duration(figures.duration()));

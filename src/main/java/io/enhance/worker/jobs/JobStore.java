@@ -83,6 +83,8 @@ public class JobStore {
             select * from jobs where reuse_key = ?1 and status = 'COMPLETED' and finished_at >= ?2
             and outputs is not null order by finished_at desc limit 1""";
 
+    private static final String REUSED_IN_BATCHES = """
+            select batch_id, count(*) from jobs where batch_id in (?1) and reused_from is not null group by 1""";
     private static final String INFERENCE_SINCE = """
             select count(inference_ms), coalesce(avg(inference_ms), 0) from jobs
             where status = 'COMPLETED' and finished_at >= ?1 and inference_ms is not null""";
@@ -441,6 +443,16 @@ public class JobStore {
                 .setHint(HibernateHints.HINT_READ_ONLY, true)
                 .getResultList();
         return rows.stream().findFirst().map(job -> new CompletedTwin(job.jobId, job.outputs, job.hasNsfwContents));
+    }
+
+    /** The jobs of each of these batches served with copies of a completed twin's outputs; batches with none left out. */
+    public Map<String, Long> reusedIn(Collection<String> batchIds) {
+        if (batchIds.isEmpty()) {
+            return Map.of();
+        }
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = entityManager.createNativeQuery(REUSED_IN_BATCHES).setParameter(1, batchIds).getResultList();
+        return rows.stream().collect(Collectors.toMap(row -> (String) row[0], row -> ((Number) row[1]).longValue()));
     }
 
     /** How many jobs completed since {@code from} with an inference time WaveSpeed reported, and its average. */

@@ -98,7 +98,7 @@ class SubmitArgumentsTest {
         assertRefused("--timeout 'soon'", dir, "--batch", "b", "--timeout", "soon");
         assertRefused("--timeout '0s'", dir, "--batch", "b", "--timeout", "0s");
         assertRefused("--prompt must not be blank", dir, "--batch", "b", "--prompt", " ");
-        assertRefused("unknown option --dry-run", dir, "--batch", "b", "--dry-run");
+        assertRefused("unknown option --dry-runs", dir, "--batch", "b", "--dry-runs");
         assertRefused("one source only", dir, dir, "--batch", "b");
         assertRefused("not a valid s3://bucket/prefix", "s3://Bad_Bucket/x", "--batch", "b");
     }

@@ -1,8 +1,11 @@
 package io.enhance.worker.pipeline;
 
 import static io.enhance.worker.testing.JobRequestBuilder.job;
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -138,6 +141,23 @@ class IdenticalRequestsTest {
         assertThat(completedEvent("gone-again").path("reused_from").isNull()).isTrue();
         assertThat(completedEvent("gone-again").path("cost_usd").decimalValue()).isEqualByComparingTo("0.025");
         assertThat(submissionsWithPrompt()).isEqualTo(2);
+    }
+
+    @Test
+    void theBatchViewShowsWhatASizedBatchHasReusedAndWhatIsStillToPayAndHowLongTheTierNeeds() {
+        String source = s3.putSource(run + "/sized.png", TestImages.photo(30, 30, seed));
+        complete("sized-earlier", twin("sized-earlier", source));
+        String batch = "sized-" + run;
+        // one of four announced: it is served with copies, and three are still to come
+        complete("sized-reused", twin("sized-reused", source).batch(batch).field("batch_size", 4));
+
+        await().atMost(TIMEOUT).until(() -> given().header("Authorization", "Bearer test-admin-token")
+                .get("/api/batches/" + batch).then().extract().path("reused") instanceof Integer reused && reused == 1);
+        given().header("Authorization", "Bearer test-admin-token").get("/api/batches/" + batch).then().statusCode(200)
+                .body("batch_size", equalTo(4)).body("reused", equalTo(1)).body("to_pay", equalTo(3))
+                .body("spend_usd", equalTo(0)).body("projected_usd", equalTo(0.075f))
+                // the emulator's tier (silver, 500 a minute, 300 at once): three submissions within a second, then one inference
+                .body("tier_seconds_to_finish", greaterThanOrEqualTo(1));
     }
 
     /** A request of this run's: its seed, and one prompt for all, as a twin must ask for the same. */
