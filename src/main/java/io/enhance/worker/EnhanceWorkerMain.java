@@ -27,8 +27,8 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 public class EnhanceWorkerMain {
 
     private static final String USAGE = "Commands: worker (default), submit <folder | s3://bucket/prefix> --batch NAME"
-            + " [--prompt TEXT] [--param key=value ...] [--priority N] [--canary N] [--timeout DURATION] [--no-worker]"
-            + " [--no-wait], status NAME, approve NAME, reject NAME";
+            + " [--prompt TEXT] [--param key=value ...] [--seed N] [--priority N] [--canary N] [--timeout DURATION]"
+            + " [--no-worker] [--no-wait] [--dry-run] [--max-cost USD], status NAME, approve NAME, reject NAME";
     private static final String DEVELOPMENT_USAGE = ", demo [--keep-running], emulator";
     private static final String DEMO_COMMAND = "io.enhance.worker.cli.DemoCommand";
     private static final String EMULATOR_MAIN = "io.enhance.worker.emulator.EmulatorMain";
@@ -41,8 +41,9 @@ public class EnhanceWorkerMain {
                 case "worker" -> Quarkus.run(rest);
                 case "submit" -> {
                     // checked before starting anything, so that bad input costs no start-up
-                    boolean noWorker = SubmitArguments.parse(rest).noWorker();
-                    profiles("prod", noWorker ? "cli,client" : "cli");
+                    SubmitArguments arguments = SubmitArguments.parse(rest);
+                    // a dry run does no job, so it needs no worker either
+                    profiles("prod", arguments.noWorker() || arguments.dryRun() ? "cli,client" : "cli");
                     Quarkus.run(SubmitCommand.class, rest);
                 }
                 case "status" -> {

@@ -158,6 +158,22 @@ function drawCharts(overview) {
 
 // ---- batches ------------------------------------------------------------------------------------
 
+/** What is still to come of a batch announced with its size: images to pay, reused so far, the tier's time for them. */
+function projection(batch) {
+  if (batch.batch_size == null || ['cancelled', 'completed'].includes(batch.state)) {
+    return '';
+  }
+  return `<br><small data-testid="batch-projection" data-to-pay="${batch.to_pay}" data-reused="${batch.reused}">
+    ${batch.batch_size} images · ${batch.reused} reused · ${batch.to_pay} to pay
+    (${money(Number(batch.projected_usd) - Number(batch.spend_usd))}) · ~${seconds(batch.tier_seconds_to_finish)} on the tier</small>`;
+}
+
+function seconds(total) {
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  return h ? `${h}h ${m}m` : m ? `${m}m ${total % 60}s` : `${total}s`;
+}
+
 function batchRow(batch) {
   // a request rejected at intake is a member that ended without becoming a job
   const ended = batch.ended + batch.rejected;
@@ -179,7 +195,7 @@ function batchRow(batch) {
         ${batch.rejected ? `<span class="bad"> · rejected: ${batch.rejected}</span>` : ''}</td>
     <td>${batch.eta ? clock(batch.eta) : '–'}<br><small>${batch.jobs_per_minute}/min</small></td>
     <td>${money(batch.spend_usd)}</td>
-    <td>${money(batch.projected_usd)}</td>
+    <td>${money(batch.projected_usd)}${projection(batch)}</td>
     <td class="actions">${buttons}</td>
   </tr>`;
 }
@@ -391,11 +407,17 @@ async function drawGallery() {
     : '<p class="empty">no completed jobs yet</p>';
 }
 
-function openBeforeAfter(id) {
+async function openBeforeAfter(id) {
   $('before-after-title').textContent = id;
+  $('before-after-reused').hidden = true;
   $('before-image').src = `/api/jobs/${idPath(id)}/source`;
   $('after-image').src = `/api/jobs/${idPath(id)}/outputs/0`;
   $('before-after').showModal();
+  const job = await api('GET', `/api/jobs/${idPath(id)}`);
+  if (job.ok && job.json.reused_from) {
+    $('before-after-reused').textContent = `Copies of the outputs of ${job.json.reused_from}: an identical request, nothing paid`;
+    $('before-after-reused').hidden = false;
+  }
 }
 
 // ---- refresh loop -------------------------------------------------------------------------------

@@ -257,6 +257,7 @@ public class JobsResource {
         view.put("polls", job.polls);
         view.put("spend_usd", job.spendUsd);
         view.put("cost_usd", job.costUsd);
+        view.put("reused_from", job.reusedFrom);
         view.put("outputs", job.outputs);
         view.put("error", job.error().map(error -> Map.of("code", error.code(), "message", error.message())).orElse(null));
         view.put("cancel_requested_at", job.cancelRequestedAt);

@@ -22,9 +22,11 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 import io.enhance.worker.runtime.DatabaseClock;
 import io.enhance.worker.jobs.JobStatus;
+import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.Rows;
 import io.enhance.worker.jobs.SpendingCaps;
 import io.enhance.worker.runtime.DatabaseClock;
+import io.enhance.worker.submission.TierTime;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
@@ -54,8 +56,12 @@ public class BatchReports {
     private final EntityManager entityManager;
     private final DatabaseClock clock;
     private final SpendingCaps caps;
+    private final JobStore store;
+    private final TierTime tierTime;
 
-    BatchReports(EntityManager entityManager, DatabaseClock clock, SpendingCaps caps) {
+    BatchReports(EntityManager entityManager, DatabaseClock clock, SpendingCaps caps, JobStore store, TierTime tierTime) {
+        this.store = store;
+        this.tierTime = tierTime;
         this.entityManager = entityManager;
         this.clock = clock;
         this.caps = caps;
@@ -163,12 +169,13 @@ public class BatchReports {
         for (Object[] row : rows(COUNTS, batchRows.stream().map(row -> (String) row[0]).toList())) {
             countsByBatch.computeIfAbsent((String) row[0], key -> new ArrayList<>()).add(row);
         }
+        Map<String, Long> reused = store.reusedIn(batchRows.stream().map(row -> (String) row[0]).toList());
         Instant now = clock.now();
-        return batchRows.stream().map(row -> summary(row, countsByBatch.getOrDefault((String) row[0], List.of()), now))
-                .toList();
+        return batchRows.stream().map(row -> summary(row, countsByBatch.getOrDefault((String) row[0], List.of()),
+                reused.getOrDefault((String) row[0], 0L), now)).toList();
     }
 
-    private BatchSummary summary(Object[] batch, List<Object[]> countRows, Instant now) {
+    private BatchSummary summary(Object[] batch, List<Object[]> countRows, long reused, Instant now) {
         Map<String, Long> counts = new LinkedHashMap<>();
         Map<String, Long> failures = new TreeMap<>();
         BigDecimal spend = BigDecimal.ZERO;
@@ -216,9 +223,11 @@ public class BatchReports {
         long remaining = jobs - ended + expectedMore;
         Instant eta = perMinute == 0 || remaining == 0 || !"running".equals(state) ? null
                 : now.plusMillis((long) (remaining / perMinute * 60_000));
-        BigDecimal projected = spend.add(caps.price().multiply(BigDecimal.valueOf(notYetPaid + expectedMore)));
+        long toPay = notYetPaid + expectedMore;
+        BigDecimal projected = spend.add(caps.price().multiply(BigDecimal.valueOf(toPay)));
         return new BatchSummary((String) batch[0], size, state, counts, jobs, ended, rejected, failures, spend, projected,
-                first, last, Math.round(perMinute * 10) / 10.0, eta, paused, cancelled, completed, canary, canaryState);
+                reused, toPay, tierTime.toFinish(toPay).toSeconds(), first, last, Math.round(perMinute * 10) / 10.0, eta,
+                paused, cancelled, completed, canary, canaryState);
     }
 
     @SuppressWarnings("unchecked")

@@ -20,6 +20,11 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param spendUsd what its submissions may have cost so far
  * @param projectedUsd spend plus the price of every job not yet submitted, and of jobs the batch size still expects
  *        (beyond its jobs and rejected requests)
+ * @param reused jobs served so far with copies of a completed twin's outputs, nothing paid
+ * @param toPay jobs not yet submitted and jobs the batch size still expects: what {@code projectedUsd} adds to the spend
+ *        (some may yet be served with copies, at no cost)
+ * @param tierSecondsToFinish how long the configured tier needs for {@code toPay} ({@code TierTime}: its rate and
+ *        concurrency, at the last day's average inference time or 10 s)
  * @param jobsPerMinute jobs ended per minute since its first job arrived
  * @param eta when the last job should end at that rate; null when nothing ended yet, or nothing is left
  * @param state running, paused, awaiting_approval (its canary has ended, the rest waits), rejected, cancelled or completed
@@ -28,7 +33,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record BatchSummary(String batchId, Integer batchSize, String state, Map<String, Long> counts, long jobs,
-        long ended, long rejected, Map<String, Long> failures, BigDecimal spendUsd, BigDecimal projectedUsd,
-        Instant firstJobAt, Instant lastFinishedAt, double jobsPerMinute, Instant eta, Instant pausedAt,
-        Instant cancelledAt, Instant completedAt, Integer canary, String canaryState) {
+        long ended, long rejected, Map<String, Long> failures, BigDecimal spendUsd, BigDecimal projectedUsd, long reused,
+        long toPay, long tierSecondsToFinish, Instant firstJobAt, Instant lastFinishedAt, double jobsPerMinute, Instant eta,
+        Instant pausedAt, Instant cancelledAt, Instant completedAt, Integer canary, String canaryState) {
 }

@@ -1,5 +1,6 @@
 package io.enhance.worker.cli;
 
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,21 +23,25 @@ import io.enhance.worker.intake.ModelParameters;
 
 /**
  * {@code submit <folder | s3://bucket/prefix> --batch NAME [--prompt TEXT] [--param key=value ...]
- * [--priority N] [--canary N] [--timeout DURATION] [--no-worker] [--no-wait]}, checked completely before anything is sent.
+ * [--seed N] [--priority N] [--canary N] [--timeout DURATION] [--no-worker] [--no-wait] [--dry-run] [--max-cost USD]},
+ * checked completely before anything is sent.
  *
  * @param folder the local folder of images, when the source is one
  * @param s3Prefix the {@code s3://bucket/prefix} of images already in S3, when the source is that
- * @param parameters model parameters besides the prompt and image, values as JSON
+ * @param parameters model parameters besides the prompt and image, values as JSON ({@code --seed N} is {@code seed})
  * @param canary the batch's first jobs to submit before the rest waits for approve or reject
  * @param noWait publish and return, without following the batch
+ * @param dryRun only print what the batch would cost ({@link CostPreview}): nothing is uploaded or published
+ * @param maxCost publish nothing if the preview's cost is higher than this, in USD
  */
 public record SubmitArguments(Optional<Path> folder, Optional<S3Prefix> s3Prefix, String batch, String prompt,
         Map<String, JsonNode> parameters, Optional<Integer> priority, Duration timeout, boolean noWorker,
-        Optional<Integer> canary, boolean noWait) {
+        Optional<Integer> canary, boolean noWait, boolean dryRun, Optional<BigDecimal> maxCost) {
 
     public static final String USAGE = """
             Usage: submit <folder | s3://bucket/prefix> --batch NAME [--prompt TEXT] [--param key=value ...]
-                          [--priority N] [--canary N] [--timeout DURATION] [--no-worker] [--no-wait]
+                          [--seed N] [--priority N] [--canary N] [--timeout DURATION] [--no-worker] [--no-wait]
+                          [--dry-run] [--max-cost USD]
                    status NAME
                    approve NAME | reject NAME""";
     public static final String DEFAULT_PROMPT = "restore fine detail, natural colours";
@@ -66,6 +71,8 @@ public record SubmitArguments(Optional<Path> folder, Optional<S3Prefix> s3Prefix
         boolean noWorker = false;
         Integer canary = null;
         boolean noWait = false;
+        boolean dryRun = false;
+        BigDecimal maxCost = null;
         List<String> rest = new ArrayList<>(List.of(args));
         while (!rest.isEmpty()) {
             String arg = rest.remove(0);
@@ -81,9 +88,12 @@ public record SubmitArguments(Optional<Path> folder, Optional<S3Prefix> s3Prefix
                 case "--param" -> parameter(value(option, inline, rest), parameters);
                 case "--priority" -> priority = priority(value(option, inline, rest));
                 case "--timeout" -> timeout = duration(value(option, inline, rest));
+                case "--seed" -> parameter("seed=" + value(option, inline, rest), parameters);
                 case "--no-worker" -> noWorker = true;
                 case "--canary" -> canary = canary(value(option, inline, rest));
                 case "--no-wait" -> noWait = true;
+                case "--dry-run" -> dryRun = true;
+                case "--max-cost" -> maxCost = usd(value(option, inline, rest));
                 default -> {
                     if (arg.startsWith("--")) {
                         throw new UsageException("unknown option " + arg);
@@ -107,14 +117,28 @@ public record SubmitArguments(Optional<Path> folder, Optional<S3Prefix> s3Prefix
         }
         if (source.startsWith("s3://")) {
             return new SubmitArguments(Optional.empty(), Optional.of(s3Prefix(source)), batch, prompt, parameters,
-                    Optional.ofNullable(priority), timeout, noWorker, Optional.ofNullable(canary), noWait);
+                    Optional.ofNullable(priority), timeout, noWorker, Optional.ofNullable(canary), noWait, dryRun,
+                    Optional.ofNullable(maxCost));
         }
         Path folder = Path.of(source);
         if (!Files.isDirectory(folder)) {
             throw new UsageException("no such folder: " + source);
         }
         return new SubmitArguments(Optional.of(folder), Optional.empty(), batch, prompt, parameters,
-                Optional.ofNullable(priority), timeout, noWorker, Optional.ofNullable(canary), noWait);
+                Optional.ofNullable(priority), timeout, noWorker, Optional.ofNullable(canary), noWait, dryRun,
+                Optional.ofNullable(maxCost));
+    }
+
+    private static BigDecimal usd(String text) throws UsageException {
+        try {
+            BigDecimal usd = new BigDecimal(text);
+            if (usd.signum() >= 0) {
+                return usd;
+            }
+        } catch (NumberFormatException notANumber) {
+            // refused below
+        }
+        throw new UsageException("--max-cost '" + text + "': expected an amount of USD such as 12.50");
     }
 
     private static String value(String option, String inline, List<String> rest) throws UsageException {

@@ -18,6 +18,11 @@ public class SubmitCommand implements QuarkusApplication {
     S3Client s3Client;
     @Inject
     S3Config s3;
+    @Inject
+    CostPreview preview;
+
+    /** The exit code of a batch whose preview costs more than {@code --max-cost}: nothing was sent. */
+    static final int OVER_MAX_COST = 5;
 
     @Override
     public int run(String... args) throws Exception {
@@ -28,6 +33,20 @@ public class SubmitCommand implements QuarkusApplication {
             images = images(arguments);
         } catch (UsageException e) {
             return CommandLine.usageError(e);
+        }
+        if (arguments.dryRun() || arguments.maxCost().isPresent()) {
+            CostPreview.Figures figures = preview.of(arguments, images);
+            preview.print(figures, System.out);
+            if (arguments.dryRun()) {
+                System.out.println("Dry run: nothing was uploaded or published.");
+                return 0;
+            }
+            if (figures.costUsd().compareTo(arguments.maxCost().get()) > 0) {
+                System.err.printf("Not sent: batch %s would cost $%s, more than --max-cost $%s; nothing was uploaded or "
+                        + "published.%n", arguments.batch(), figures.costUsd().toPlainString(),
+                        arguments.maxCost().get().toPlainString());
+                return OVER_MAX_COST;
+            }
         }
         if (arguments.noWorker()) {
             System.out.println("--no-worker: this process only sends and watches; the running workers do the jobs.");

@@ -94,6 +94,13 @@ public interface PipelineConfig {
      */
     Optional<Set<String>> sourcePrivateHosts();
 
+    /**
+     * Serve a request with a fixed seed, the same parameters and the same source content as a job completed within
+     * {@code RETENTION_REUSABLE_OUTPUTS} with copies of that job's outputs, paying nothing; off, every job pays.
+     */
+    @WithDefault("true")
+    boolean reuseEnabled();
+
     /** Largest output image accepted from WaveSpeed, in bytes. */
     @WithDefault("52428800")
     long maxOutputBytes();

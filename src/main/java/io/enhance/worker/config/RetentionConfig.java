@@ -21,6 +21,13 @@ public interface RetentionConfig {
     @WithDefault("30d")
     Duration jobTransitions();
 
+    /**
+     * How long a completed job's outputs may serve an identical request (fixed seed, same parameters and source
+     * content) with copies instead of a new paid task, from the moment it completed.
+     */
+    @WithDefault("30d")
+    Duration reusableOutputs();
+
     /** Rejected request messages, from their arrival. */
     @WithDefault("30d")
     Duration rejectedMessages();

@@ -90,6 +90,7 @@ public class JobEvents {
         data.put("inference_ms", job.inferenceMs);
         data.put("attempts", job.attempts);
         data.put("cost_usd", job.costUsd);
+        data.put("reused_from", job.reusedFrom);
         data.set("metadata", json.valueToTree(job.metadata));
         data.set("error", job.error()
                 .<com.fasterxml.jackson.databind.JsonNode> map(e -> json.createObjectNode()

@@ -14,9 +14,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * A request that passed validation, with the model's defaults filled in.
  *
  * @param canary the first jobs of its batch to submit before the rest waits for approval, if it asks for a canary
+ * @param reuse the request's {@code reuse}: null when it gives none or {@code true} (the default), else
+ *        {@code off} or {@code by_url} ({@link io.enhance.worker.reuse.ReuseKeys})
  */
 public record JobRequest(String jobId, String batchId, Map<String, Object> input, String outputBucket,
-        String outputKeyPrefix, Map<String, String> metadata, int priority, Integer batchSize, Integer canary) {
+        String outputKeyPrefix, Map<String, String> metadata, int priority, Integer batchSize, Integer canary,
+        String reuse) {
 
     /** Priorities a request may carry; higher goes first. */
     public static final int MIN_PRIORITY = -10;
@@ -40,6 +43,9 @@ public record JobRequest(String jobId, String batchId, Map<String, Object> input
         canonical.put("input", input);
         canonical.put("output", Map.of("bucket", outputBucket, "key_prefix", outputKeyPrefix));
         canonical.put("metadata", metadata);
+        if (reuse != null) { // only when given, so that the digest of every request without it stays as it was
+            canonical.put("reuse", reuse);
+        }
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(CANONICAL.writeValueAsBytes(canonical)));
         } catch (JsonProcessingException | NoSuchAlgorithmException e) {

@@ -20,6 +20,7 @@ import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.config.S3Config;
 import io.enhance.worker.delivery.OutputKeys;
 import io.enhance.worker.network.AddressPolicy;
+import io.enhance.worker.reuse.ReuseKeys;
 
 /** Turns a raw request message into a {@link JobRequest}, or into the full list of what is wrong with it. */
 @ApplicationScoped
@@ -27,7 +28,7 @@ public class JobRequestParser {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:/-]{1,200}");
     private static final Set<String> FIELDS = Set.of("job_id", "batch_id", "batch_size", "canary", "priority", "input",
-            "output", "metadata");
+            "output", "metadata", "reuse");
     private static final Set<String> OUTPUT_FIELDS = Set.of("bucket", "key_prefix");
 
     /**
@@ -135,11 +136,12 @@ public class JobRequestParser {
         Integer batchSize = batchSize(root.get("batch_size"), root.hasNonNull("batch_id"), problems);
         Integer sizeOfBatch = batchId == null ? null : batchSize;
         Integer canary = canary(root.get("canary"), root.hasNonNull("batch_id"), batchSize, problems);
+        String reuse = reuse(root.get("reuse"), problems);
         if (!problems.isEmpty()) {
             return new Parsed(null, jobId, batchId, sizeOfBatch, problems);
         }
         return new Parsed(new JobRequest(jobId, batchId, input, bucket, keyPrefix, metadata, priority, sizeOfBatch,
-                batchId == null ? null : canary), jobId, batchId, sizeOfBatch, List.of());
+                batchId == null ? null : canary, reuse), jobId, batchId, sizeOfBatch, List.of());
     }
 
     /** Any publisher could otherwise have the worker read any bucket its credentials reach. */
@@ -279,6 +281,22 @@ public class JobRequestParser {
             return 0;
         }
         return node.asInt();
+    }
+
+    /** {@code true} (the default, kept as null), {@code false} ({@code off}) or {@code "by_url"}. */
+    private static String reuse(JsonNode node, List<RequestProblem> problems) {
+        if (node == null || node.isNull() || node.isBoolean() && node.asBoolean()) {
+            return null;
+        }
+        if (node.isBoolean()) {
+            return ReuseKeys.OFF;
+        }
+        if (node.isTextual() && ReuseKeys.BY_URL.equals(node.asText())) {
+            return ReuseKeys.BY_URL;
+        }
+        problems.add(new RequestProblem("reuse", "must be true, false or \"" + ReuseKeys.BY_URL + "\" (an http(s) source's "
+                + "content never changes), got " + node));
+        return null;
     }
 
     private static Integer batchSize(JsonNode node, boolean namesBatch, List<RequestProblem> problems) {

@@ -77,7 +77,8 @@ class NewJobs {
             jobs.add(new JobStore.NewJob(request.jobId(), request.batchId(), toJson(request.input()),
                     request.outputBucket(), request.outputKeyPrefix(),
                     request.metadata() == null ? null : toJson(request.metadata()), // SQL null, not JSON null
-                    message.digest(), message.trace().traceParent(), message.trace().traceState(), request.priority(),
+                    message.digest(), message.trace().traceParent(), message.trace().traceState(), request.reuse(),
+                    request.priority(),
                     nextRank.merge(batchKey(request), 1L, Long::sum) - 1));
         }
         return store.insertNew(jobs, SubmissionHolds.PAUSED, now);

@@ -93,6 +93,15 @@ public class Job extends PanacheEntityBase {
     public Instant attemptEndedAt;
 
     public String predictionId;
+    /**
+     * What the job asks for, model parameters and source content (see {@code reuse.ReuseKeys}); null while unknown,
+     * and for requests that can never be served twice alike (a random seed, a URL source without {@code reuse: "by_url"}).
+     */
+    public String reuseKey;
+    /** The request's {@code reuse}: null (the default), {@code off} or {@code by_url}. */
+    public String reuseMode;
+    /** The job whose stored outputs were copied as this one's, nothing paid; null for a job that ran its own task. */
+    public String reusedFrom;
     /** WaveSpeed was asked to report this prediction by webhook; polling is then only a safety net. */
     public boolean webhookTracked;
     public int attempts;
@@ -251,6 +260,20 @@ public class Job extends PanacheEntityBase {
         deliveringAt = now;
         dueAt = now;
         leaseOwner = null;
+    }
+
+    /**
+     * The outputs of {@code twinJobId}, a completed job asking for exactly the same, are this job's: the attempt
+     * that was about to start sends nothing and costs nothing, and the copies are being written.
+     */
+    public void reusing(String twinJobId, List<Boolean> nsfw, Instant now) {
+        moveTo(JobStatus.DELIVERING, now, "reused outputs of job " + twinJobId + ", nothing paid");
+        attempts--; // the attempt claimed for it never left
+        spendUsd = paidBeforeUsd;
+        attemptStartedAt = null;
+        reusedFrom = twinJobId;
+        hasNsfwContents = nsfw;
+        deliveringAt = now;
     }
 
     /** Only through {@link JobOutcomes}, which writes the outcome event with it. */

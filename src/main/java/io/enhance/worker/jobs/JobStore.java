@@ -86,6 +86,17 @@ public class JobStore {
     private static final String UNSETTLED_BETWEEN = "status = ?1 and predictionId is null and attemptStartedAt between ?2 and ?3";
     private static final String SENT_BETWEEN = "status = ?1 and submittedRequest is not null and attemptStartedAt between ?2 and ?3";
 
+    /** The latest completed job asking for exactly this (jobs_completed_by_reuse_key), one indexed lookup. */
+    private static final String COMPLETED_TWIN = """
+            select * from jobs where reuse_key = ?1 and status = 'COMPLETED' and finished_at >= ?2
+            and outputs is not null order by finished_at desc limit 1""";
+
+    private static final String REUSED_IN_BATCHES = """
+            select batch_id, count(*) from jobs where batch_id in (?1) and reused_from is not null group by 1""";
+    private static final String INFERENCE_SINCE = """
+            select count(inference_ms), coalesce(avg(inference_ms), 0) from jobs
+            where status = 'COMPLETED' and finished_at >= ?1 and inference_ms is not null""";
+
     private static final String SPEND_SINCE = "select coalesce(sum(spend_usd), 0) from jobs where attempt_started_at >= ?1";
     private static final String SPEND_OF_BATCH = "select coalesce(sum(spend_usd), 0) from jobs where batch_id = ?1";
 
@@ -104,15 +115,16 @@ public class JobStore {
     private static final String INSERT_NEW = """
             with stored as (
                 insert into jobs (id, job_id, batch_id, status, input, output_bucket, output_key_prefix, metadata,
-                        request_digest, trace_parent, trace_state, due_at, created_at, updated_at, priority, batch_rank)
+                        request_digest, trace_parent, trace_state, reuse_mode, due_at, created_at, updated_at, priority,
+                        batch_rank)
                 select nextval('jobs_seq'), r.job_id, r.batch_id, case when %s then '%s' when %s then ? else ? end,
                         cast(r.input as jsonb), r.output_bucket,
                         r.output_key_prefix, cast(r.metadata as jsonb), r.request_digest, r.trace_parent, r.trace_state,
-                        ?, ?, ?, r.priority, r.batch_rank
+                        r.reuse_mode, ?, ?, ?, r.priority, r.batch_rank
                 from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                            ?::text[], ?::int[], ?::bigint[])
+                            ?::text[], ?::text[], ?::int[], ?::bigint[])
                         as r(job_id, batch_id, input, output_bucket, output_key_prefix, metadata, request_digest,
-                             trace_parent, trace_state, priority, batch_rank)
+                             trace_parent, trace_state, reuse_mode, priority, batch_rank)
                 on conflict (job_id) do nothing
                 returning id, job_id, status, created_at
             ), transitions as (
@@ -388,7 +400,8 @@ public class JobStore {
 
     /** A job to store: the request's values, JSON already serialised, and its turn within its batch. */
     public record NewJob(String jobId, String batchId, String inputJson, String outputBucket, String outputKeyPrefix,
-            String metadataJson, String requestDigest, String traceParent, String traceState, int priority, long batchRank) {
+            String metadataJson, String requestDigest, String traceParent, String traceState, String reuseMode, int priority,
+            long batchRank) {
     }
 
     /**
@@ -404,7 +417,7 @@ public class JobStore {
             return Set.of();
         }
         int size = jobs.size();
-        String[][] columns = new String[9][size];
+        String[][] columns = new String[10][size];
         Integer[] priorities = new Integer[size];
         Long[] ranks = new Long[size];
         for (int row = 0; row < size; row++) {
@@ -418,6 +431,7 @@ public class JobStore {
             columns[6][row] = job.requestDigest();
             columns[7][row] = job.traceParent();
             columns[8][row] = job.traceState();
+            columns[9][row] = job.reuseMode();
             priorities[row] = job.priority();
             ranks[row] = job.batchRank();
         }
@@ -450,6 +464,44 @@ public class JobStore {
             }
             return stored;
         }
+    }
+
+    // --- reuse
+
+    /** A completed job's id, stored outputs and WaveSpeed's NSFW flags for them. */
+    public record CompletedTwin(String jobId, List<StoredOutput> outputs, List<Boolean> hasNsfwContents) {
+    }
+
+    /** The latest job with {@code reuseKey} that completed at {@code since} or later, if any. */
+    public Optional<CompletedTwin> completedTwin(String reuseKey, Instant since) {
+        @SuppressWarnings("unchecked")
+        List<Job> rows = entityManager.createNativeQuery(COMPLETED_TWIN)
+                .unwrap(NativeQuery.class)
+                .addEntity(Job.class)
+                .setParameter(1, reuseKey)
+                .setParameter(2, since)
+                .setHint(HibernateHints.HINT_READ_ONLY, true)
+                .getResultList();
+        return rows.stream().findFirst().map(job -> new CompletedTwin(job.jobId, job.outputs, job.hasNsfwContents));
+    }
+
+    /** The jobs of each of these batches served with copies of a completed twin's outputs; batches with none left out. */
+    public Map<String, Long> reusedIn(Collection<String> batchIds) {
+        if (batchIds.isEmpty()) {
+            return Map.of();
+        }
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = entityManager.createNativeQuery(REUSED_IN_BATCHES).setParameter(1, batchIds).getResultList();
+        return rows.stream().collect(Collectors.toMap(row -> (String) row[0], row -> ((Number) row[1]).longValue()));
+    }
+
+    /** How many jobs completed since {@code from} with an inference time WaveSpeed reported, and its average. */
+    public record InferenceTimes(long jobs, double averageMs) {
+    }
+
+    public InferenceTimes inferenceSince(Instant from) {
+        Object[] row = (Object[]) entityManager.createNativeQuery(INFERENCE_SINCE).setParameter(1, from).getSingleResult();
+        return new InferenceTimes(((Number) row[0]).longValue(), ((Number) row[1]).doubleValue());
     }
 
     /** The batch id of each of these job ids that is a job with a batch. */

@@ -21,6 +21,7 @@ import jakarta.inject.Inject;
 import io.enhance.worker.config.PipelineConfig;
 import io.enhance.worker.intake.SourceImage;
 import io.enhance.worker.network.AddressPolicy;
+import io.enhance.worker.reuse.ReuseKeys;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -73,20 +74,24 @@ class SourceCheck {
         this.blocking = Infrastructure.getDefaultWorkerPool();
     }
 
-    /** Completes once the job's source is known to be fetchable, or fails saying why it is not. */
-    CompletableFuture<Void> check(Map<String, Object> input) {
+    /**
+     * Completes once the job's source is known to be fetchable, or fails saying why it is not; with the identity
+     * of an {@code s3://} source's content (its ETag and size, {@link ReuseKeys#ofS3Object}), empty for a URL.
+     */
+    CompletableFuture<Optional<String>> check(Map<String, Object> input) {
         SourceImage source = SourceImage.of((String) input.get("image"));
         // a HeadObject's deadline is the S3 client's own, counted from when a thread takes it up
         if (source.inS3()) {
-            return CompletableFuture.runAsync(() -> headObject(source), blocking)
+            return CompletableFuture.supplyAsync(() -> headObject(source), blocking)
                     .exceptionallyCompose(failure -> CompletableFuture.failedFuture(unwrapped(failure)));
         }
         return checkUrl(source.uri(), 0, System.nanoTime() + DEADLINE.toNanos())
                 .orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .<Optional<String>> thenApply(checked -> Optional.empty())
                 .exceptionallyCompose(failure -> CompletableFuture.failedFuture(described(unwrapped(failure))));
     }
 
-    private void headObject(SourceImage source) {
+    private Optional<String> headObject(SourceImage source) {
         HeadObjectResponse head;
         try {
             head = s3.headObject(request -> request.bucket(source.bucket()).key(source.key())
@@ -97,6 +102,8 @@ class SourceCheck {
         if (head.contentLength() != null && head.contentLength() > MAX_SOURCE_BYTES) {
             throw tooLarge(head.contentLength());
         }
+        return head.eTag() == null || head.contentLength() == null ? Optional.empty()
+                : Optional.of(ReuseKeys.ofS3Object(head.eTag(), head.contentLength()));
     }
 
     private CompletableFuture<Void> checkUrl(URI uri, int hop, long deadline) {

@@ -1,11 +1,16 @@
 package io.enhance.worker.submission;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -42,14 +47,26 @@ class SourceUrls {
         this.wavespeed = wavespeed;
     }
 
-    Map<String, Object> submissionBody(Map<String, Object> input) {
+    /** A body to POST, and the SHA-256 (hex) of the source's bytes where they were read to upload them. */
+    record Body(Map<String, Object> body, Optional<String> sourceSha256) {
+    }
+
+    Body submissionBody(Map<String, Object> input) {
         SourceImage source = SourceImage.of((String) input.get("image"));
         if (!source.inS3()) {
-            return input;
+            return new Body(input, Optional.empty());
         }
         Map<String, Object> body = new LinkedHashMap<>(input);
-        body.put("image", config.uploadSources() ? uploaded(source) : presigned(source));
-        return body;
+        if (!config.uploadSources()) {
+            body.put("image", presigned(source));
+            return new Body(body, Optional.empty());
+        }
+        Uploaded uploaded = uploaded(source);
+        body.put("image", uploaded.url());
+        return new Body(body, Optional.of(uploaded.sha256()));
+    }
+
+    private record Uploaded(String url, String sha256) {
     }
 
     private String presigned(SourceImage source) {
@@ -59,7 +76,7 @@ class SourceUrls {
                 .url().toString();
     }
 
-    private String uploaded(SourceImage source) {
+    private Uploaded uploaded(SourceImage source) {
         Path copy = null;
         try {
             copy = Files.createTempFile("enhance-source-", ".img");
@@ -67,8 +84,9 @@ class SourceUrls {
             GetObjectResponse object = s3Client.getObject(get -> get.bucket(source.bucket()).key(source.key()),
                     ResponseTransformer.toFile(copy));
             String filename = source.key().substring(source.key().lastIndexOf('/') + 1);
-            return wavespeed.upload(copy, filename, object.contentType() == null ? "application/octet-stream"
+            String url = wavespeed.upload(copy, filename, object.contentType() == null ? "application/octet-stream"
                     : object.contentType()).await().atMost(config.requestTimeout().plusSeconds(1));
+            return new Uploaded(url, sha256Of(copy));
         } catch (IOException e) {
             throw new UncheckedIOException("source " + source.uri() + " not copied for upload", e);
         } catch (S3Exception e) {
@@ -77,6 +95,19 @@ class SourceUrls {
             if (copy != null) {
                 copy.toFile().delete();
             }
+        }
+    }
+
+    private static String sha256Of(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[64 * 1024];
+            for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
+                sha256.update(buffer, 0, read);
+            }
+            return HexFormat.of().formatHex(sha256.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.enhance.worker.submission;
 
+import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
@@ -13,13 +15,19 @@ import java.util.function.Consumer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import org.jboss.logging.Logger;
+
 import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobClaims;
 import io.enhance.worker.jobs.JobOutcomes;
+import io.enhance.worker.jobs.JobStore;
+import io.enhance.worker.jobs.StoredOutput;
 import io.enhance.worker.metrics.WorkerMetrics;
+import io.enhance.worker.reuse.OutputReuse;
 import io.enhance.worker.runtime.AsReady;
 import io.enhance.worker.runtime.DatabaseClock;
+import io.enhance.worker.runtime.LogEpisode;
 import io.enhance.worker.runtime.Rounds;
 import io.enhance.worker.runtime.Stage;
 import io.enhance.worker.runtime.Wakeups;
@@ -43,6 +51,7 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 @ApplicationScoped
 public class SubmitQueuedJobs {
 
+    private static final Logger LOG = Logger.getLogger(SubmitQueuedJobs.class);
     private static final String WEBHOOK_PATH = "/webhooks/wavespeed";
 
     private final JobClaims claims;
@@ -63,12 +72,16 @@ public class SubmitQueuedJobs {
     private final AsReady<Request> prepared;
     private final WorkerHeartbeats heartbeats;
     private final SubmitAnswers answers;
+    private final OutputReuse reuse;
+    private final LogEpisode reuseFallbacks = new LogEpisode(LOG, "Completed twins whose outputs are gone from S3; "
+            + "their requests are paid for again", Duration.ofMinutes(1));
     private Instant lastProbe;
 
     SubmitQueuedJobs(JobClaims claims, JobOutcomes outcomes, SubmitAnswers answers, WaveSpeedClient wavespeed, WaveSpeedConfig config,
             SourceUrls sources, AccountStatus account, Rounds rounds, WorkerMetrics metrics, WebhookTags tags,
             DatabaseClock clock, Wakeups wakeups, AdaptiveConcurrency concurrency, SubmissionRate rate, JobTraces traces,
-            WorkerHeartbeats heartbeats, SourceCheck sourceCheck) {
+            WorkerHeartbeats heartbeats, SourceCheck sourceCheck, OutputReuse reuse) {
+        this.reuse = reuse;
         this.claims = claims;
         this.outcomes = outcomes;
         this.answers = answers;
@@ -139,16 +152,22 @@ public class SubmitQueuedJobs {
                 superseded.add(i); // its lease ran out while its source was checked, and it was claimed again since
             } else if (request.sourceUnavailable()) {
                 outcomes.failBeforeAnyTask(held, "source_unavailable", request.problem());
+            } else if (request.reused() != null) {
+                held.reuseKey = request.reuseKey();
+                held.reusing(request.reused().twin().jobId(), request.reused().twin().hasNsfwContents(), now);
+                outcomes.complete(held, request.reused().outputs(), BigDecimal.ZERO);
             } else if (request.body() == null) {
-                answers.record(held, new SubmitOutcome.NotCreated("source not prepared: " + request.problem()), now);
+                answers.record(held, new SubmitOutcome.NotCreated(request.problem()), now);
             } else {
+                held.reuseKey = request.reuseKey();
                 Map<String, Object> remembered = RememberedRequest.of(request.body(), RememberedRequest.sourceFromS3(held.input));
                 held.sending(remembered, RememberedRequest.fingerprint(remembered), request.webhook() != null, now);
                 claims.renewLease(held, now); // the check took some of it: the POST gets the whole lease, as if claimed now
             }
         }).written();
         // only a request committed as sent may leave: a crash before that provably sent nothing
-        List<Integer> sendable = recorded.stream().filter(i -> requests.get(i).body() != null && !superseded.contains(i))
+        List<Integer> sendable = recorded.stream().filter(i -> requests.get(i).body() != null && requests.get(i).reused() == null
+                && !superseded.contains(i))
                 .sorted().toList();
         // the round goes on without waiting: each answer is written by a later round as it arrives
         // (one not written leaves its job SUBMITTING, settled from the history once its lease runs out)
@@ -214,21 +233,62 @@ public class SubmitQueuedJobs {
 
     /**
      * A job's body to POST, or why there is none: a source that failed its check, or could not be presigned
-     * or uploaded, maybe for good.
+     * or uploaded, maybe for good; or the copies of a completed twin's outputs that serve it instead.
      */
-    private record Request(Job job, Map<String, Object> body, String webhook, String problem, boolean sourceUnavailable) {
+    private record Request(Job job, Map<String, Object> body, String webhook, String problem, boolean sourceUnavailable,
+            String reuseKey, Reused reused) {
+
+        static Request notPrepared(Job job, String problem, boolean sourceUnavailable) {
+            return new Request(job, null, null, problem, sourceUnavailable, null, null);
+        }
     }
 
-    /** Checks the job's source, then builds its body (an upload may block, so never on the round's thread). */
+    /** A completed job asking for exactly the same, and its outputs as copied to this job's keys. */
+    private record Reused(JobStore.CompletedTwin twin, List<StoredOutput> outputs) {
+    }
+
+    /**
+     * Checks the job's source, then builds its body (an upload may block, so never on the round's thread). Then,
+     * with the source's identity known and nothing paid yet, copies the outputs of a completed twin if there is one.
+     */
     private CompletionStage<Request> prepare(Job job) {
         return sourceCheck.check(job.input)
-                .thenApplyAsync(checked -> new Request(job, sources.submissionBody(job.input),
-                        webhookCallback(job).orElse(null), null, false), Infrastructure.getDefaultWorkerPool())
+                .thenApplyAsync(s3Object -> {
+                    SourceUrls.Body body = sources.submissionBody(job.input);
+                    String reuseKey = reuse.keyOf(job, new OutputReuse.SourceIdentity(body.sourceSha256(), s3Object))
+                            .orElse(null);
+                    Optional<JobStore.CompletedTwin> twin = reuseKey == null ? Optional.empty() : reuse.twinOf(job, reuseKey);
+                    Reused reused = twin.flatMap(found -> copied(found, job)).orElse(null);
+                    return new Request(job, body.body(), webhookCallback(job).orElse(null), null, false, reuseKey, reused);
+                }, Infrastructure.getDefaultWorkerPool())
                 .exceptionally(failure -> {
                     Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                             ? failure.getCause() : failure;
-                    return new Request(job, null, null, cause.getMessage(), cause instanceof SourceUnavailableException);
+                    return Request.notPrepared(job, (cause instanceof ReuseNotCopied ? "" : "source not prepared: ")
+                            + cause.getMessage(), cause instanceof SourceUnavailableException);
                 });
+    }
+
+    /**
+     * The twin's outputs copied as this job's; empty when they are gone from S3, so that the job pays for its
+     * own task instead. Any other failure queues the job again, to try the copy again.
+     */
+    private Optional<Reused> copied(JobStore.CompletedTwin twin, Job job) {
+        try {
+            return Optional.of(new Reused(twin, reuse.copy(twin, job)));
+        } catch (OutputReuse.TwinGone gone) {
+            reuseFallbacks.happened(gone.getMessage());
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            throw new ReuseNotCopied("outputs of job " + twin.jobId() + " not copied for reuse: " + e.getMessage());
+        }
+    }
+
+    /** Copying a twin's outputs failed in a way that may pass. */
+    private static final class ReuseNotCopied extends RuntimeException {
+        ReuseNotCopied(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** While the account is refused, asks the free balance call now and then whether it is accepted again. */

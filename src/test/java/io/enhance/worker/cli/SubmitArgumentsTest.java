@@ -3,6 +3,7 @@ package io.enhance.worker.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,6 +72,18 @@ class SubmitArgumentsTest {
     }
 
     @Test
+    void seedIsTheSeedParameterAndDryRunAndMaxCostAskForAPreview() throws Exception {
+        SubmitArguments parsed = SubmitArguments.parse(folder.toString(), "--batch", "b", "--seed", "42", "--dry-run",
+                "--max-cost=12.50");
+        assertThat(parsed.parameters()).containsEntry("seed", IntNode.valueOf(42));
+        assertThat(parsed.dryRun()).isTrue();
+        assertThat(parsed.maxCost()).contains(new BigDecimal("12.50"));
+        assertThat(SubmitArguments.parse(folder.toString(), "--batch", "b").maxCost()).isEmpty();
+        assertRefused("--max-cost 'lots'", folder.toString(), "--batch", "b", "--max-cost", "lots");
+        assertRefused("--max-cost '-1'", folder.toString(), "--batch", "b", "--max-cost", "-1");
+    }
+
+    @Test
     void durationsReadSecondsMinutesHoursDaysAndIso() throws Exception {
         assertThat(SubmitArguments.duration("45s")).isEqualTo(Duration.ofSeconds(45));
         assertThat(SubmitArguments.duration("2d")).isEqualTo(Duration.ofDays(2));
@@ -97,7 +110,7 @@ class SubmitArgumentsTest {
         assertRefused("--timeout 'soon'", dir, "--batch", "b", "--timeout", "soon");
         assertRefused("--timeout '0s'", dir, "--batch", "b", "--timeout", "0s");
         assertRefused("--prompt must not be blank", dir, "--batch", "b", "--prompt", " ");
-        assertRefused("unknown option --dry-run", dir, "--batch", "b", "--dry-run");
+        assertRefused("unknown option --dry-runs", dir, "--batch", "b", "--dry-runs");
         assertRefused("one source only", dir, dir, "--batch", "b");
         assertRefused("not a valid s3://bucket/prefix", "s3://Bad_Bucket/x", "--batch", "b");
     }

@@ -7,11 +7,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.enhance.worker.emulator.EmulatorSettings;
 import io.enhance.worker.testing.PackagedWorkerRig;
@@ -71,6 +75,59 @@ class SubmitCommandIT {
                     .doesNotContain("Listening on");
             assertThat(run(env, "status-missing", "status", "no-such-batch").exitCode()).isEqualTo(3);
             PackagedWorkerRig.assertNoSecretsIn(new File("target/submit-cli-submit-first.log"));
+        }
+    }
+
+    @Test
+    void theSameFolderUnderASecondBatchNameWithAFixedSeedPaysNothingAndGetsByteIdenticalCopies() throws Exception {
+        Files.write(folder.resolve("a.png"), TestImages.card(64, 48, 7));
+        Files.write(folder.resolve("b.png"), TestImages.card(64, 48, 8));
+        try (PackagedWorkerRig rig = new PackagedWorkerRig("submit_cli_reuse", new EmulatorSettings())) {
+            Map<String, String> env = rig.environment();
+            Run first = run(env, "reuse-first", "submit", folder.toString(), "--batch", "nightly", "--param", "seed=42");
+            assertThat(first.exitCode()).as(first.output()).isZero();
+            assertThat(rig.emulator.submissions()).hasSize(2);
+
+            Run second = run(env, "reuse-second", "submit", folder.toString(), "--batch", "rerun", "--param", "seed=42");
+            assertThat(second.exitCode()).as(second.output()).isZero();
+            assertThat(second.output()).contains("Published 2 jobs of batch rerun").containsPattern("completed +2");
+            assertThat(rig.emulator.submissions()).as("the ledger shows no new submit").hasSize(2);
+            assertThat(rig.countJobs("batch_id = 'rerun' and spend_usd = 0 and cost_usd = 0 and reused_from like 'nightly/%'"))
+                    .isEqualTo(2);
+            ObjectMapper json = new ObjectMapper();
+            for (Map<String, Object> row : rig.rows("select again.outputs::text as copy, earlier.outputs::text as original "
+                    + "from jobs again join jobs earlier on earlier.job_id = again.reused_from where again.batch_id = 'rerun'")) {
+                JsonNode copy = json.readTree((String) row.get("copy")).get(0);
+                JsonNode original = json.readTree((String) row.get("original")).get(0);
+                assertThat(copy.path("key").asText()).startsWith("rerun%2F").isNotEqualTo(original.path("key").asText());
+                assertThat(rig.s3.get(copy.path("bucket").asText(), copy.path("key").asText()))
+                        .isEqualTo(rig.s3.get(original.path("bucket").asText(), original.path("key").asText()));
+            }
+
+            Run preview = run(env, "reuse-preview", "submit", folder.toString(), "--batch", "preview", "--seed", "42",
+                    "--dry-run");
+            assertThat(preview.exitCode()).as(preview.output()).isZero();
+            assertThat(preview.output()).contains("2 images: 2 would be served from completed jobs at no cost",
+                    "Cost: 0 x $0.025 = $0", "Dry run: nothing was uploaded or published.");
+            Run otherSeed = run(env, "reuse-preview-other-seed", "submit", folder.toString(), "--batch", "preview",
+                    "--seed", "43", "--dry-run");
+            assertThat(otherSeed.output()).contains("2 images: 0 would be served", "Cost: 2 x $0.025 = $0.050",
+                    "Time on tier ultra (5000 images a minute, 10000 at once");
+            Run capped = run(env, "reuse-capped", "submit", folder.toString(), "--batch", "capped", "--seed", "43",
+                    "--max-cost", "0.04");
+            assertThat(capped.exitCode()).as(capped.output()).isEqualTo(5);
+            assertThat(capped.output()).contains("would cost $0.050, more than --max-cost $0.04; nothing was uploaded or published");
+            assertThat(rig.broker.drain(rig.requests)).as("nothing published").isEmpty();
+            assertThat(rig.countJobs("batch_id in ('preview', 'capped')")).isZero();
+            assertThat(rig.s3.keys("enhanced", "inputs/capped/")).as("nothing uploaded").isEmpty();
+            assertThat(rig.emulator.submissions()).hasSize(2);
+
+            Map<String, String> reuseOff = new HashMap<>(env);
+            reuseOff.put("PIPELINE_REUSE_ENABLED", "false");
+            Run paid = run(reuseOff, "reuse-off", "submit", folder.toString(), "--batch", "paid", "--seed", "42");
+            assertThat(paid.exitCode()).as(paid.output()).isZero();
+            assertThat(rig.emulator.submissions()).as("with reuse off, every job pays").hasSize(4);
+            assertThat(rig.countJobs("batch_id = 'paid' and reused_from is null and cost_usd > 0")).isEqualTo(2);
         }
     }
 

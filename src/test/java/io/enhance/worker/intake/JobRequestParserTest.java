@@ -115,6 +115,22 @@ class JobRequestParserTest {
     }
 
     @Test
+    void takesReuseAsTrueFalseOrByUrlAndKeepsTheDigestOfARequestThatGivesTheDefault() {
+        JobRequestParser.Parsed plain = parser.parse(job("r-1", IMAGE).bytes());
+        JobRequestParser.Parsed spelledOut = parser.parse(job("r-1", IMAGE).field("reuse", true).bytes());
+        JobRequestParser.Parsed off = parser.parse(job("r-1", IMAGE).field("reuse", false).bytes());
+        JobRequestParser.Parsed byUrl = parser.parse(job("r-1", IMAGE).field("reuse", "by_url").bytes());
+        JobRequestParser.Parsed typo = parser.parse(job("r-1", IMAGE).field("reuse", "always").bytes());
+
+        assertThat(plain.request().reuse()).isNull();
+        assertThat(spelledOut.request().digest()).isEqualTo(plain.request().digest());
+        assertThat(off.request().reuse()).isEqualTo("off");
+        assertThat(byUrl.request().reuse()).isEqualTo("by_url");
+        assertThat(off.request().digest()).isNotEqualTo(plain.request().digest()).isNotEqualTo(byUrl.request().digest());
+        assertThat(typo.problems()).extracting(RequestProblem::field).containsExactly("reuse");
+    }
+
+    @Test
     void rejectsAMessageOverTheSizeCapWithoutReadingIt() {
         byte[] huge = new byte[262_145];
 

@@ -87,6 +87,9 @@ class JobRequestSchemaTest {
         cases.put("an id of every allowed character", job("Az09._:/-x", IMAGE).field("priority", 10));
         cases.put("a 200-character id", job("j".repeat(200), IMAGE));
         cases.put("an empty key prefix", job("empty-prefix", IMAGE).output("enhanced", ""));
+        cases.put("reuse opted out", job("no-reuse", IMAGE).input("seed", 7).field("reuse", false));
+        cases.put("reuse by URL", job("by-url", IMAGE).input("seed", 7).field("reuse", "by_url"));
+        cases.put("reuse null", job("reuse-null", IMAGE).field("reuse", null));
         return cases;
     }
 
@@ -125,6 +128,8 @@ class JobRequestSchemaTest {
         cases.put("canary not a number", job("canary-text", IMAGE).batch("b").field("canary", "5"));
         cases.put("canary without batch_id", job("canary-alone", IMAGE).field("canary", 5));
         cases.put("priority 11", job("priority", IMAGE).field("priority", 11));
+        cases.put("reuse by another name", job("reuse-typo", IMAGE).field("reuse", "by_content"));
+        cases.put("reuse as a number", job("reuse-number", IMAGE).field("reuse", 1));
         cases.put("a key prefix without a final /", job("prefix", IMAGE).output("enhanced", "out"));
         cases.put("a key prefix starting with /", job("prefix-abs", IMAGE).output("enhanced", "/out/"));
         cases.put("a .. segment in the key prefix", job("prefix-dots", IMAGE).output("enhanced", "a/../"));

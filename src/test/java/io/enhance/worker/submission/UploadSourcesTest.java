@@ -14,9 +14,13 @@ import org.junit.jupiter.api.Test;
 
 import io.enhance.worker.config.QueuesConfig;
 import io.enhance.worker.emulator.ReceivedSubmission;
+import io.enhance.worker.jobs.Job;
+import io.enhance.worker.jobs.JobStore;
+import io.enhance.worker.reuse.ReuseKeys;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.TestBroker;
 import io.enhance.worker.testing.TestImages;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -54,5 +58,25 @@ class UploadSourcesTest {
         assertThat(submission.body().path("image").asText())
                 .startsWith(EmbeddedServices.emulator().baseUrl() + "/media/").endsWith("/" + jobId + ".png")
                 .doesNotContain("X-Amz-Signature");
+    }
+
+    @Test
+    void theBytesReadForTheUploadAreTheSourcesIdentityAndServeAnIdenticalRequestAgain() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        byte[] image = TestImages.photo(24, 24, run.hashCode());
+        String first = EmbeddedServices.s3().putSource(run + "/first.png", image);
+        String second = EmbeddedServices.s3().putSource(run + "/second.png", image);
+        try (TestBroker broker = TestBroker.listeningTo(queues.eventsExchange())) {
+            for (String[] twin : new String[][] { { "first", first }, { "second", second } }) {
+                String jobId = run + "/" + twin[0];
+                broker.publish(queues.requests(), job(jobId, twin[1]).input("seed", 11).input("prompt", "twins " + run).bytes());
+                await().atMost(Duration.ofSeconds(60)).until(() -> broker.eventsFor(jobId).size() == 1);
+            }
+            assertThat(broker.eventsFor(run + "/second").get(0).data().path("reused_from").asText()).isEqualTo(run + "/first");
+        }
+        Job reused = QuarkusTransaction.requiringNew().call(() -> JobStore.findByJobId(run + "/second").orElseThrow());
+        assertThat(reused.reuseKey).isEqualTo(ReuseKeys.of(reused.input, ReuseKeys.ofBytes(TestImages.sha256(image))).orElseThrow());
+        assertThat(EmbeddedServices.emulator().submissions().stream()
+                .filter(s -> s.body().path("prompt").asText().equals("twins " + run))).hasSize(1);
     }
 }

@@ -53,6 +53,16 @@ public final class TestS3 {
         return "s3://" + SOURCES_BUCKET + "/" + key;
     }
 
+    /** The keys under {@code prefix}. */
+    public java.util.List<String> keys(String bucket, String prefix) {
+        return client.listObjectsV2Paginator(list -> list.bucket(bucket).prefix(prefix)).contents().stream()
+                .map(software.amazon.awssdk.services.s3.model.S3Object::key).toList();
+    }
+
+    public void delete(String bucket, String key) {
+        client.deleteObject(request -> request.bucket(bucket).key(key));
+    }
+
     public byte[] get(String bucket, String key) {
         return client.getObjectAsBytes(request -> request.bucket(bucket).key(key)).asByteArray();
     }
