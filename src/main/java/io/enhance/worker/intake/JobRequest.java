@@ -10,9 +10,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
-/** A request that passed validation, with the model's defaults filled in. */
+/**
+ * A request that passed validation, with the model's defaults filled in.
+ *
+ * @param outputKey the key of output 0 with its format's extension, or null for the {@code key_prefix} layout
+ */
 public record JobRequest(String jobId, String batchId, Map<String, Object> input, String outputBucket,
-        String outputKeyPrefix, Map<String, String> metadata, int priority, Integer batchSize) {
+        String outputKeyPrefix, String outputKey, Map<String, String> metadata, int priority, Integer batchSize) {
 
     /** Priorities a request may carry; higher goes first. */
     public static final int MIN_PRIORITY = -10;
@@ -34,7 +38,11 @@ public record JobRequest(String jobId, String batchId, Map<String, Object> input
         canonical.put("job_id", jobId);
         canonical.put("batch_id", batchId);
         canonical.put("input", input);
-        canonical.put("output", Map.of("bucket", outputBucket, "key_prefix", outputKeyPrefix));
+        Map<String, Object> output = new LinkedHashMap<>(Map.of("bucket", outputBucket, "key_prefix", outputKeyPrefix));
+        if (outputKey != null) { // only when given, so that the digests of earlier requests stay what they were
+            output.put("key", outputKey);
+        }
+        canonical.put("output", output);
         canonical.put("metadata", metadata);
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(CANONICAL.writeValueAsBytes(canonical)));

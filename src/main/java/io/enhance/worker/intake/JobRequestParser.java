@@ -27,7 +27,7 @@ public class JobRequestParser {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:/-]{1,200}");
     private static final Set<String> FIELDS = Set.of("job_id", "batch_id", "batch_size", "priority", "input", "output", "metadata");
-    private static final Set<String> OUTPUT_FIELDS = Set.of("bucket", "key_prefix");
+    private static final Set<String> OUTPUT_FIELDS = Set.of("bucket", "key_prefix", "key");
 
     /**
      * The outcome of parsing: a request, or problems (with whatever ids could still be read).
@@ -102,6 +102,7 @@ public class JobRequestParser {
 
         String bucket = s3.bucket().orElse(null);
         String keyPrefix = "";
+        String outputKey = null;
         JsonNode output = root.get("output");
         if (output != null && !output.isNull()) {
             if (!output.isObject()) {
@@ -115,6 +116,7 @@ public class JobRequestParser {
                 bucket = textOr(output, "bucket", bucket, problems);
                 keyPrefix = textOr(output, "key_prefix", keyPrefix, problems);
                 unsafeKeyPart(keyPrefix).ifPresent(why -> problems.add(new RequestProblem("output.key_prefix", why)));
+                outputKey = namedKey(output, input, problems);
             }
         }
         // the prefix is checked with the job id, because their sum must fit S3's key limit
@@ -136,8 +138,28 @@ public class JobRequestParser {
         if (!problems.isEmpty()) {
             return new Parsed(null, jobId, batchId, sizeOfBatch, problems);
         }
-        return new Parsed(new JobRequest(jobId, batchId, input, bucket, keyPrefix, metadata, priority, sizeOfBatch), jobId,
+        return new Parsed(new JobRequest(jobId, batchId, input, bucket, keyPrefix, outputKey, metadata, priority, sizeOfBatch), jobId,
                 batchId, sizeOfBatch, List.of());
+    }
+
+    /**
+     * The key output 0 goes to, with the output format's extension ({@link OutputKeys#named}), or null
+     * when the request names none. It is the whole key: a key_prefix beside it is refused, not prepended.
+     */
+    private static String namedKey(JsonNode output, Map<String, Object> input, List<RequestProblem> problems) {
+        if (!output.hasNonNull("key")) {
+            return null;
+        }
+        String key = textOr(output, "key", null, problems);
+        if (key == null) {
+            return null;
+        }
+        if (output.hasNonNull("key_prefix")) {
+            problems.add(new RequestProblem("output.key", "is the whole key: give output.key or output.key_prefix, not both"));
+        }
+        Optional<String> problem = unsafeKeyPart(key).or(() -> OutputKeys.problemWithNamed(key));
+        problem.ifPresent(why -> problems.add(new RequestProblem("output.key", why)));
+        return problem.isPresent() ? null : OutputKeys.named(key, String.valueOf(input.get("output_format")));
     }
 
     /** Any publisher could otherwise have the worker read any bucket its credentials reach. */
