@@ -26,7 +26,7 @@ public class EnhanceWorkerMain {
 
     private static final String USAGE = "Commands: worker (default), submit <folder | s3://bucket/prefix> --batch NAME"
             + " [--prompt TEXT] [--param key=value ...] [--priority N] [--timeout DURATION] [--no-worker],"
-            + " status NAME";
+            + " status NAME [--format csv|jsonl]";
     private static final String DEVELOPMENT_USAGE = ", demo [--keep-running], emulator";
     private static final String DEMO_COMMAND = "io.enhance.worker.cli.DemoCommand";
     private static final String EMULATOR_MAIN = "io.enhance.worker.emulator.EmulatorMain";
@@ -44,7 +44,7 @@ public class EnhanceWorkerMain {
                     Quarkus.run(SubmitCommand.class, rest);
                 }
                 case "status" -> {
-                    CommandLine.statusBatch(rest);
+                    CommandLine.statusArguments(rest);
                     profiles("prod", "cli,client");
                     Quarkus.run(StatusCommand.class, rest);
                 }

@@ -34,7 +34,7 @@ public record SubmitArguments(Optional<Path> folder, Optional<S3Prefix> s3Prefix
     public static final String USAGE = """
             Usage: submit <folder | s3://bucket/prefix> --batch NAME [--prompt TEXT] [--param key=value ...]
                           [--priority N] [--timeout DURATION] [--no-worker]
-                   status NAME""";
+                   status NAME [--format csv|jsonl]""";
     public static final String DEFAULT_PROMPT = "restore fine detail, natural colours";
     public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(24);
 

@@ -97,7 +97,26 @@ public final class OutputKeys {
         return family;
     }
 
-    /** Why {@code key} cannot be a request's {@code output.key}, if it cannot (its path segments are intake's to check). */
+    /**
+     * Why {@code part} could change the path it is written into, an S3 key or a URL: a leading slash,
+     * a {@code .} or {@code ..} segment, a backslash or a control character.
+     */
+    public static Optional<String> unsafeSegments(String part) {
+        if (part.startsWith("/")) {
+            return Optional.of("must not start with /");
+        }
+        for (String segment : part.split("/", -1)) {
+            if (segment.equals(".") || segment.equals("..")) {
+                return Optional.of("must not contain . or .. path segments");
+            }
+        }
+        if (part.chars().anyMatch(c -> c == '\\' || Character.isISOControl(c))) {
+            return Optional.of("must not contain backslashes or control characters");
+        }
+        return Optional.empty();
+    }
+
+    /** Why {@code key} cannot be a request's {@code output.key}, if it cannot, besides {@link #unsafeSegments}. */
     public static Optional<String> problemWithNamed(String key) {
         if (key.isEmpty() || key.endsWith("/")) {
             return Optional.of("must name a file: not empty and not ending with /");

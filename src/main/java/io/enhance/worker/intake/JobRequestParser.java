@@ -82,7 +82,7 @@ public class JobRequestParser {
         }
         String batchId = identifier(root, "batch_id", false, problems);
         if (batchId != null) {
-            Optional<String> unsafe = unsafeSegments(batchId).map(why -> why + " (it is written into the API's paths)");
+            Optional<String> unsafe = OutputKeys.unsafeSegments(batchId).map(why -> why + " (it is written into the API's paths)");
             unsafe.ifPresent(why -> problems.add(new RequestProblem("batch_id", why)));
             // an id that could change a route counts toward no batch and is named in no event
             batchId = unsafe.isPresent() ? null : batchId;
@@ -199,26 +199,7 @@ public class JobRequestParser {
 
     /** Why {@code part} may not go into an S3 key (see {@link OutputKeys}), if it may not. */
     private static Optional<String> unsafeKeyPart(String part) {
-        return unsafeSegments(part).map(why -> why + " (it becomes part of the S3 key)");
-    }
-
-    /**
-     * Why {@code part} could change the path it is written into, an S3 key or a URL: a leading slash,
-     * a {@code .} or {@code ..} segment, a backslash or a control character.
-     */
-    private static Optional<String> unsafeSegments(String part) {
-        if (part.startsWith("/")) {
-            return Optional.of("must not start with /");
-        }
-        for (String segment : part.split("/", -1)) {
-            if (segment.equals(".") || segment.equals("..")) {
-                return Optional.of("must not contain . or .. path segments");
-            }
-        }
-        if (part.chars().anyMatch(c -> c == '\\' || Character.isISOControl(c))) {
-            return Optional.of("must not contain backslashes or control characters");
-        }
-        return Optional.empty();
+        return OutputKeys.unsafeSegments(part).map(why -> why + " (it becomes part of the S3 key)");
     }
 
     /** PostgreSQL cannot store U+0000 in text or JSON, so a message carrying one could never be stored. */

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -191,6 +192,15 @@ public class JobStore {
             select l.problems::text, count(*), count(j.id),
                    array_to_string((array_agg(l.job_id order by l.job_id))[1:?3], ' ')
             from latest l left join jobs j on j.job_id = l.job_id group by 1 order by 2 desc, 1""";
+
+    /**
+     * A batch's jobs for its manifest, in the order they were stored (the batch_id index gives it without a
+     * sort), the source without its query string or fragment: a presigned URL's signature is never read out.
+     */
+    private static final String MANIFEST_OF_BATCH = """
+            select job_id, status, split_part(split_part(input ->> 'image', '?', 1), '#', 1), outputs::text,
+                   has_nsfw_contents::text, cost_usd, error_code, error_message, created_at, submitted_at, finished_at
+            from jobs where batch_id = ? order by id""";
 
     /** finished_at is set only when a job reaches a final state, and no transition follows it. */
     private static final String PURGE_FINISHED_TRANSITIONS = """
@@ -614,6 +624,43 @@ public class JobStore {
         if (value != null && !"".equals(value)) {
             parameters.put(name, value);
         }
+    }
+
+    /**
+     * One job of a batch's manifest.
+     *
+     * @param outputsJson the stored outputs as JSON (an array), or null
+     * @param nsfwJson has_nsfw_contents as WaveSpeed reported it (an array of booleans), or null
+     */
+    public record ManifestRow(String jobId, String status, String source, String outputsJson, String nsfwJson,
+            BigDecimal costUsd, String errorCode, String errorMessage, Instant createdAt, Instant submittedAt,
+            Instant finishedAt) {
+    }
+
+    /**
+     * Hands each job of the batch to {@code row}, read through a server-side cursor {@code fetchSize} rows at a
+     * time, so that a batch of any size streams in bounded memory. Needs the caller's transaction: without one
+     * the driver reads every row before the first.
+     */
+    public void forEachManifestRow(String batchId, int fetchSize, Consumer<ManifestRow> row) {
+        entityManager.unwrap(Session.class).doWork(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(MANIFEST_OF_BATCH)) {
+                select.setFetchSize(fetchSize);
+                select.setString(1, batchId);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        row.accept(new ManifestRow(rows.getString(1), rows.getString(2), rows.getString(3),
+                                rows.getString(4), rows.getString(5), rows.getBigDecimal(6), rows.getString(7),
+                                rows.getString(8), instant(rows, 9), instant(rows, 10), instant(rows, 11)));
+                    }
+                }
+            }
+        });
+    }
+
+    private static Instant instant(ResultSet rows, int column) throws SQLException {
+        OffsetDateTime at = rows.getObject(column, OffsetDateTime.class);
+        return at == null ? null : at.toInstant();
     }
 
     /** Those of {@code jobIds} that belong to the batch. */
