@@ -28,7 +28,8 @@ public class EnhanceWorkerMain {
 
     private static final String USAGE = "Commands: worker (default), submit <folder | s3://bucket/prefix> --batch NAME"
             + " [--prompt TEXT] [--param key=value ...] [--seed N] [--priority N] [--canary N] [--timeout DURATION]"
-            + " [--no-worker] [--no-wait] [--dry-run] [--max-cost USD], status NAME, approve NAME, reject NAME";
+            + " [--no-worker] [--no-wait] [--dry-run] [--max-cost USD], status NAME [--format csv|jsonl],"
+            + " approve NAME, reject NAME";
     private static final String DEVELOPMENT_USAGE = ", demo [--keep-running], emulator";
     private static final String DEMO_COMMAND = "io.enhance.worker.cli.DemoCommand";
     private static final String EMULATOR_MAIN = "io.enhance.worker.emulator.EmulatorMain";
@@ -47,7 +48,7 @@ public class EnhanceWorkerMain {
                     Quarkus.run(SubmitCommand.class, rest);
                 }
                 case "status" -> {
-                    CommandLine.statusBatch(rest);
+                    CommandLine.statusArguments(rest);
                     profiles("prod", "cli,client");
                     Quarkus.run(StatusCommand.class, rest);
                 }

@@ -15,8 +15,11 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
@@ -35,6 +38,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.enhance.worker.batches.BatchReports;
 import io.enhance.worker.batches.BatchSummary;
 import io.enhance.worker.batches.BatchActionResult;
+import io.enhance.worker.batches.BatchManifest;
 import io.enhance.worker.batches.BatchHolds;
 import io.enhance.worker.batches.Canaries;
 import io.enhance.worker.batches.Cancellations;
@@ -58,10 +62,12 @@ public class BatchesResource {
     private final JobQueries queries;
     private final ObjectMapper json;
     private final Canaries canaries;
+    private final BatchManifest manifest;
 
     BatchesResource(BatchReports reports, Cancellations cancellations, BatchHolds holds, Retries retries,
-            JobQueries queries, ObjectMapper json, Canaries canaries) {
+            JobQueries queries, ObjectMapper json, Canaries canaries, BatchManifest manifest) {
         this.canaries = canaries;
+        this.manifest = manifest;
         this.reports = reports;
         this.cancellations = cancellations;
         this.holds = holds;
@@ -95,6 +101,30 @@ public class BatchesResource {
     @APIResponse(responseCode = "404", description = "no such batch")
     public Response batch(@PathParam("batch_id") String batchId) {
         return found(batchId, reports.batch(batchId));
+    }
+
+    @GET
+    @Path("/{batch_id: .+}/manifest")
+    @Produces({ "text/csv", "application/x-ndjson", "application/jsonl" })
+    @Operation(summary = "A batch's manifest: one row per job, streamed",
+            description = "By Accept: text/csv (also without Accept or with */*) or application/x-ndjson"
+                    + " (application/jsonl names it too). job_id, status, source (input.image without its query string),"
+                    + " the outputs (bucket, key, sha256, size, width, height, has_nsfw_contents; in CSV output 0 in"
+                    + " columns and all of them as a JSON array in outputs), cost_usd, error_code, error_message,"
+                    + " created_at, submitted_at and finished_at.")
+    @APIResponse(responseCode = "200", description = "the manifest, one line per job",
+            content = { @Content(mediaType = "text/csv", schema = @Schema(type = SchemaType.STRING)),
+                    @Content(mediaType = "application/x-ndjson", schema = @Schema(type = SchemaType.STRING)) })
+    @APIResponse(responseCode = "404", description = "no such batch")
+    public Response manifest(@PathParam("batch_id") String batchId, @Context HttpHeaders headers) {
+        if (reports.batch(batchId).isEmpty()) {
+            return notFound(batchId);
+        }
+        BatchManifest.Format format = headers.getAcceptableMediaTypes().stream()
+                .map(type -> BatchManifest.Format.named(type.getType() + "/" + type.getSubtype()))
+                .flatMap(Optional::stream).findFirst().orElse(BatchManifest.Format.CSV);
+        StreamingOutput rows = out -> manifest.writeAlone(batchId, format, out);
+        return Response.ok(rows, format.mediaType + "; charset=utf-8").build();
     }
 
     @POST

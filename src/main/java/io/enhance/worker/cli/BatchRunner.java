@@ -14,6 +14,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.enhance.worker.cli.BatchState.Outcome;
+import io.enhance.worker.delivery.OutputKeys;
 import io.enhance.worker.runtime.DatabaseClock;
 
 /**
@@ -91,7 +92,26 @@ public class BatchRunner {
         // a canary of the whole batch would leave nothing to approve: the parser refuses it, so it is left out
         work.canary().filter(canary -> canary < batchSize).ifPresent(canary -> request.put("canary", canary));
         request.put("input", input);
+        outputKey(batch, jobId, image).ifPresent(key -> request.put("output", Map.of("key", key)));
         request.put("metadata", Map.of("source", work.source(), "path", image.relativePath()));
         return request;
+    }
+
+    /**
+     * Where the image's outputs land: {@code {batch}/{relative path}}, the folder mirrored (the worker gives the
+     * key the output format's extension: {@code holiday/beach/img1.png} becomes {@code holiday/beach/img1.jpg}).
+     * An image edited since its first job is a job of its own, so its outputs go beside the first ones, its
+     * version (from its job id) before the extension. A path that cannot be a key (a backslash, a control
+     * character, a bare number as file name, too long) keeps the job-id layout rather than being refused.
+     */
+    static Optional<String> outputKey(String batch, String jobId, InputImage image) {
+        String key = batch + "/" + image.relativePath();
+        if (!jobId.equals(JobIds.of(batch, image.relativePath()))) {
+            int extension = key.lastIndexOf('.');
+            key = key.substring(0, extension) + "." + jobId.substring(jobId.lastIndexOf(':') + 1) + key.substring(extension);
+        }
+        String named = key;
+        return OutputKeys.unsafeSegments(named).or(() -> OutputKeys.problemWithNamed(named)).isPresent()
+                ? Optional.empty() : Optional.of(named);
     }
 }

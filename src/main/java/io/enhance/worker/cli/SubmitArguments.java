@@ -42,7 +42,7 @@ public record SubmitArguments(Optional<Path> folder, Optional<S3Prefix> s3Prefix
             Usage: submit <folder | s3://bucket/prefix> --batch NAME [--prompt TEXT] [--param key=value ...]
                           [--seed N] [--priority N] [--canary N] [--timeout DURATION] [--no-worker] [--no-wait]
                           [--dry-run] [--max-cost USD]
-                   status NAME
+                   status NAME [--format csv|jsonl]
                    approve NAME | reject NAME""";
     public static final String DEFAULT_PROMPT = "restore fine detail, natural colours";
     public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(24);

@@ -113,11 +113,13 @@ public class JobIntake {
         newJobs.giveCanaries(canaries);
         Map<String, RequestMessage> creating = new TreeMap<>();
         messages.stream().filter(m -> m.parsed().valid()).forEach(m -> creating.putIfAbsent(m.request().jobId(), m));
-        Set<String> created = newJobs.insert(creating.values(), clock.now());
+        NewJobs.Inserted inserted = newJobs.insert(creating.values(), clock.now());
+        Set<String> created = inserted.created();
         Set<RequestMessage> creators = Collections.newSetFromMap(new IdentityHashMap<>());
         creating.values().stream().filter(m -> created.contains(m.request().jobId())).forEach(creators::add);
         Map<String, Job> existing = existingJobs(messages.stream().filter(m -> m.parsed().valid() && !creators.contains(m))
-                .map(m -> m.request().jobId()).collect(Collectors.toSet()));
+                .map(m -> m.request().jobId()).filter(jobId -> !inserted.outputKeyTaken().containsKey(jobId))
+                .collect(Collectors.toSet()));
         Map<String, String> batchesOfRejectedJobIds = store.batchesOf(messages.stream().map(RequestMessage::parsed)
                 .filter(parsed -> !parsed.valid() && parsed.jobId() != null && parsed.batchId() != null)
                 .map(JobRequestParser.Parsed::jobId).collect(Collectors.toSet()));
@@ -130,6 +132,8 @@ public class JobIntake {
                         message.trace()));
             } else if (creators.contains(message)) {
                 results.add(new Result(Outcome.ACCEPTED, message.request().jobId(), List.of()));
+            } else if (inserted.outputKeyTaken().containsKey(message.request().jobId())) {
+                results.add(outputKeyTaken(message, inserted.outputKeyTaken().get(message.request().jobId())));
             } else {
                 results.add(duplicate(existing.get(message.request().jobId()), message));
             }
@@ -175,6 +179,16 @@ public class JobIntake {
             finishedRequested.fire(new FinishedJobRequested(job));
         }
         return new Result(Outcome.DUPLICATE, job.jobId, List.of());
+    }
+
+    /** A named output key that meets another job's outputs is refused, whoever sent that job: one key, one writer. */
+    private Result outputKeyTaken(RequestMessage message, String holder) {
+        JobRequest request = message.request();
+        List<RequestProblem> problems = List.of(new RequestProblem("output.key", "s3://" + request.outputBucket() + "/"
+                + request.outputKey() + " is taken by job " + holder + " (its key, or {stem}-{n} of one key for the other,"
+                + " which further outputs get)"));
+        return reject(message.body(), message.messageId(), new JobRequestParser.Parsed(null, request.jobId(),
+                request.batchId(), message.parsed().batchSize(), problems), request.batchId(), message.trace());
     }
 
     /**

@@ -13,13 +13,14 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 /**
  * A request that passed validation, with the model's defaults filled in.
  *
+ * @param outputKey the key of output 0 with its format's extension, or null for the {@code key_prefix} layout
  * @param canary the first jobs of its batch to submit before the rest waits for approval, if it asks for a canary
  * @param reuse the request's {@code reuse}: null when it gives none or {@code true} (the default), else
  *        {@code off} or {@code by_url} ({@link io.enhance.worker.reuse.ReuseKeys})
  */
 public record JobRequest(String jobId, String batchId, Map<String, Object> input, String outputBucket,
-        String outputKeyPrefix, Map<String, String> metadata, int priority, Integer batchSize, Integer canary,
-        String reuse) {
+        String outputKeyPrefix, String outputKey, Map<String, String> metadata, int priority, Integer batchSize,
+        Integer canary, String reuse) {
 
     /** Priorities a request may carry; higher goes first. */
     public static final int MIN_PRIORITY = -10;
@@ -41,7 +42,11 @@ public record JobRequest(String jobId, String batchId, Map<String, Object> input
         canonical.put("job_id", jobId);
         canonical.put("batch_id", batchId);
         canonical.put("input", input);
-        canonical.put("output", Map.of("bucket", outputBucket, "key_prefix", outputKeyPrefix));
+        Map<String, Object> output = new LinkedHashMap<>(Map.of("bucket", outputBucket, "key_prefix", outputKeyPrefix));
+        if (outputKey != null) { // only when given, so that the digests of earlier requests stay what they were
+            output.put("key", outputKey);
+        }
+        canonical.put("output", output);
         canonical.put("metadata", metadata);
         if (reuse != null) { // only when given, so that the digest of every request without it stays as it was
             canonical.put("reuse", reuse);

@@ -29,7 +29,7 @@ public class JobRequestParser {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:/-]{1,200}");
     private static final Set<String> FIELDS = Set.of("job_id", "batch_id", "batch_size", "canary", "priority", "input",
             "output", "metadata", "reuse");
-    private static final Set<String> OUTPUT_FIELDS = Set.of("bucket", "key_prefix");
+    private static final Set<String> OUTPUT_FIELDS = Set.of("bucket", "key_prefix", "key");
 
     /**
      * The outcome of parsing: a request, or problems (with whatever ids could still be read).
@@ -84,7 +84,7 @@ public class JobRequestParser {
         }
         String batchId = identifier(root, "batch_id", false, problems);
         if (batchId != null) {
-            Optional<String> unsafe = unsafeSegments(batchId).map(why -> why + " (it is written into the API's paths)");
+            Optional<String> unsafe = OutputKeys.unsafeSegments(batchId).map(why -> why + " (it is written into the API's paths)");
             unsafe.ifPresent(why -> problems.add(new RequestProblem("batch_id", why)));
             // an id that could change a route counts toward no batch and is named in no event
             batchId = unsafe.isPresent() ? null : batchId;
@@ -104,6 +104,7 @@ public class JobRequestParser {
 
         String bucket = s3.bucket().orElse(null);
         String keyPrefix = "";
+        String outputKey = null;
         JsonNode output = root.get("output");
         if (output != null && !output.isNull()) {
             if (!output.isObject()) {
@@ -117,6 +118,7 @@ public class JobRequestParser {
                 bucket = textOr(output, "bucket", bucket, problems);
                 keyPrefix = textOr(output, "key_prefix", keyPrefix, problems);
                 unsafeKeyPart(keyPrefix).ifPresent(why -> problems.add(new RequestProblem("output.key_prefix", why)));
+                outputKey = namedKey(output, input, problems);
             }
         }
         // the prefix is checked with the job id, because their sum must fit S3's key limit
@@ -140,8 +142,28 @@ public class JobRequestParser {
         if (!problems.isEmpty()) {
             return new Parsed(null, jobId, batchId, sizeOfBatch, problems);
         }
-        return new Parsed(new JobRequest(jobId, batchId, input, bucket, keyPrefix, metadata, priority, sizeOfBatch,
+        return new Parsed(new JobRequest(jobId, batchId, input, bucket, keyPrefix, outputKey, metadata, priority, sizeOfBatch,
                 batchId == null ? null : canary, reuse), jobId, batchId, sizeOfBatch, List.of());
+    }
+
+    /**
+     * The key output 0 goes to, with the output format's extension ({@link OutputKeys#named}), or null
+     * when the request names none. It is the whole key: a key_prefix beside it is refused, not prepended.
+     */
+    private static String namedKey(JsonNode output, Map<String, Object> input, List<RequestProblem> problems) {
+        if (!output.hasNonNull("key")) {
+            return null;
+        }
+        String key = textOr(output, "key", null, problems);
+        if (key == null) {
+            return null;
+        }
+        if (output.hasNonNull("key_prefix")) {
+            problems.add(new RequestProblem("output.key", "is the whole key: give output.key or output.key_prefix, not both"));
+        }
+        Optional<String> problem = unsafeKeyPart(key).or(() -> OutputKeys.problemWithNamed(key));
+        problem.ifPresent(why -> problems.add(new RequestProblem("output.key", why)));
+        return problem.isPresent() ? null : OutputKeys.named(key, String.valueOf(input.get("output_format")));
     }
 
     /** Any publisher could otherwise have the worker read any bucket its credentials reach. */
@@ -181,26 +203,7 @@ public class JobRequestParser {
 
     /** Why {@code part} may not go into an S3 key (see {@link OutputKeys}), if it may not. */
     private static Optional<String> unsafeKeyPart(String part) {
-        return unsafeSegments(part).map(why -> why + " (it becomes part of the S3 key)");
-    }
-
-    /**
-     * Why {@code part} could change the path it is written into, an S3 key or a URL: a leading slash,
-     * a {@code .} or {@code ..} segment, a backslash or a control character.
-     */
-    private static Optional<String> unsafeSegments(String part) {
-        if (part.startsWith("/")) {
-            return Optional.of("must not start with /");
-        }
-        for (String segment : part.split("/", -1)) {
-            if (segment.equals(".") || segment.equals("..")) {
-                return Optional.of("must not contain . or .. path segments");
-            }
-        }
-        if (part.chars().anyMatch(c -> c == '\\' || Character.isISOControl(c))) {
-            return Optional.of("must not contain backslashes or control characters");
-        }
-        return Optional.empty();
+        return OutputKeys.unsafeSegments(part).map(why -> why + " (it becomes part of the S3 key)");
     }
 
     /** PostgreSQL cannot store U+0000 in text or JSON, so a message carrying one could never be stored. */

@@ -19,6 +19,7 @@ import org.hibernate.Session;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.enhance.worker.delivery.OutputKeys;
 import io.enhance.worker.jobs.FairQueue;
 import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.SubmissionHolds;
@@ -59,14 +60,23 @@ class NewJobs {
     }
 
     /**
-     * Inserts a job for each message (all valid, job ids distinct) whose job id is not taken yet, in the
-     * caller's transaction.
+     * What {@link #insert} did.
      *
-     * @return the job ids inserted; any other was already taken
+     * @param created the job ids inserted
+     * @param outputKeyTaken of the others, those refused because their named output key meets another
+     *        job's outputs, with that job's id; any other job id was already taken
      */
-    Set<String> insert(Collection<RequestMessage> messages, Instant now) {
+    record Inserted(Set<String> created, Map<String, String> outputKeyTaken) {
+    }
+
+    /**
+     * Inserts a job for each message (all valid, job ids distinct) whose job id is not taken yet and whose
+     * named output key meets no other job's outputs, in the caller's transaction. Of two messages here
+     * whose keys meet, the one with the smaller job id wins.
+     */
+    Inserted insert(Collection<RequestMessage> messages, Instant now) {
         if (messages.isEmpty()) {
-            return Set.of();
+            return new Inserted(Set.of(), Map.of());
         }
         Map<String, Long> nextRank = new HashMap<>();
         messages.stream().collect(Collectors.groupingBy(message -> batchKey(message.request()), Collectors.counting()))
@@ -74,14 +84,52 @@ class NewJobs {
         List<JobStore.NewJob> jobs = new ArrayList<>(messages.size());
         for (RequestMessage message : messages) {
             JobRequest request = message.request();
+            String outputKey = request.outputKey();
             jobs.add(new JobStore.NewJob(request.jobId(), request.batchId(), toJson(request.input()),
-                    request.outputBucket(), request.outputKeyPrefix(),
+                    request.outputBucket(), request.outputKeyPrefix(), outputKey,
+                    outputKey == null ? null : OutputKeys.parentOf(outputKey),
                     request.metadata() == null ? null : toJson(request.metadata()), // SQL null, not JSON null
                     message.digest(), message.trace().traceParent(), message.trace().traceState(), request.reuse(),
                     request.priority(),
                     nextRank.merge(batchKey(request), 1L, Long::sum) - 1));
         }
-        return store.insertNew(jobs, SubmissionHolds.PAUSED, now);
+        store.lockOutputKeyFamilies(jobs.stream().filter(job -> job.outputKey() != null)
+                .map(job -> (job.outputBucket() + "/" + OutputKeys.familyOf(job.outputKey())).hashCode()).toList());
+        Map<String, String> taken = new HashMap<>(store.holdersOfOutputKeys(jobs));
+        taken.putAll(meetingEachOther(jobs.stream().filter(job -> !taken.containsKey(job.jobId())).toList()));
+        List<JobStore.NewJob> free = jobs.stream().filter(job -> !taken.containsKey(job.jobId())).toList();
+        Set<String> created = store.insertNew(free, SubmissionHolds.PAUSED, now);
+        // locked above, so only a worker that takes no lock could have stored a key in between: still refused
+        taken.putAll(store.holdersOfOutputKeys(free.stream().filter(job -> !created.contains(job.jobId())).toList()));
+        return new Inserted(created, taken);
+    }
+
+    /** Of these jobs, those whose named keys meet an earlier one's (see {@link OutputKeys#parentOf}), with its id. */
+    private static Map<String, String> meetingEachOther(List<JobStore.NewJob> jobs) {
+        Map<String, String> byKey = new HashMap<>();
+        Map<String, String> byParent = new HashMap<>();
+        Map<String, String> meeting = new HashMap<>();
+        for (JobStore.NewJob job : jobs.stream().filter(job -> job.outputKey() != null).toList()) {
+            String key = job.outputBucket() + "/" + job.outputKey();
+            String parent = job.outputKeyParent() == null ? null : job.outputBucket() + "/" + job.outputKeyParent();
+            // the same key, the key it would be a further output of, or a key that would be one of its further outputs
+            String holder = byKey.get(key);
+            if (holder == null && parent != null) {
+                holder = byKey.get(parent);
+            }
+            if (holder == null) {
+                holder = byParent.get(key);
+            }
+            if (holder != null) {
+                meeting.put(job.jobId(), holder);
+                continue;
+            }
+            byKey.put(key, job.jobId());
+            if (parent != null) {
+                byParent.putIfAbsent(parent, job.jobId());
+            }
+        }
+        return meeting;
     }
 
     /**

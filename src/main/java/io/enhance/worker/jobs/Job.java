@@ -69,6 +69,8 @@ public class Job extends PanacheEntityBase {
 
     public String outputBucket;
     public String outputKeyPrefix;
+    /** The key of output 0 when the request named one ({@code output.key}, with its extension); else null. */
+    public String outputKey;
     /** SHA-256 of the validated request the job was accepted with; null for jobs stored before it was kept. */
     public String requestDigest;
     /** The W3C trace context its later stages continue: its intake span's; null for jobs stored before V12. */

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -115,17 +116,18 @@ public class JobStore {
     private static final String INSERT_NEW = """
             with stored as (
                 insert into jobs (id, job_id, batch_id, status, input, output_bucket, output_key_prefix, metadata,
-                        request_digest, trace_parent, trace_state, reuse_mode, due_at, created_at, updated_at, priority,
-                        batch_rank)
+                        request_digest, trace_parent, trace_state, reuse_mode, output_key, output_key_parent, due_at,
+                        created_at, updated_at, priority, batch_rank)
                 select nextval('jobs_seq'), r.job_id, r.batch_id, case when %s then '%s' when %s then ? else ? end,
                         cast(r.input as jsonb), r.output_bucket,
                         r.output_key_prefix, cast(r.metadata as jsonb), r.request_digest, r.trace_parent, r.trace_state,
-                        r.reuse_mode, ?, ?, ?, r.priority, r.batch_rank
+                        r.reuse_mode, r.output_key, r.output_key_parent, ?, ?, ?, r.priority, r.batch_rank
                 from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                            ?::text[], ?::text[], ?::int[], ?::bigint[])
+                            ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::bigint[])
                         as r(job_id, batch_id, input, output_bucket, output_key_prefix, metadata, request_digest,
-                             trace_parent, trace_state, reuse_mode, priority, batch_rank)
-                on conflict (job_id) do nothing
+                             trace_parent, trace_state, reuse_mode, output_key, output_key_parent, priority, batch_rank)
+                -- a taken job id, or a taken output key (jobs_output_key): the caller tells which
+                on conflict do nothing
                 returning id, job_id, status, created_at
             ), transitions as (
                 insert into job_transitions (id, job, from_status, to_status, at, detail)
@@ -134,6 +136,24 @@ public class JobStore {
             )
             select job_id from stored""".formatted(AWAITS_CANARY, JobStatus.AWAITING_APPROVAL.name(), HELD,
             JobStatus.AWAITING_APPROVAL.name(), CanaryHolds.HELD);
+    /**
+     * Intake's locks on families of named output keys ({@code OutputKeys.familyOf}), given sorted so that
+     * two workers take them in one order; the two-int form never meets {@link #SUBMISSION_CLAIM_LOCK}.
+     */
+    private static final String LOCK_OUTPUT_KEY_FAMILIES = """
+            select count(pg_advisory_xact_lock(?, family)) from unnest(?::int[]) as family""";
+    private static final int OUTPUT_KEY_FAMILY_LOCKS = 0x656B6579;
+    /**
+     * For each requested named key, another job whose outputs it would meet: the same key, the key it
+     * would be a further output of, or a key that would be one of its further outputs.
+     */
+    private static final String HOLDERS_OF_OUTPUT_KEYS = """
+            select r.job_id, (select j.job_id from jobs j
+                              where j.output_bucket = r.bucket and j.job_id <> r.job_id
+                                and (j.output_key = r.output_key or j.output_key = r.parent
+                                     or j.output_key_parent = r.output_key)
+                              order by j.job_id limit 1)
+            from unnest(?::text[], ?::text[], ?::text[], ?::text[]) as r(job_id, bucket, output_key, parent)""";
     private static final String BATCHES_OF_JOBS = "select job_id, batch_id from jobs where job_id in (?1) and batch_id is not null";
     /** Reads the jobs table the way intake does. */
     private static final String PROBE = "select id from jobs limit 1";
@@ -223,6 +243,15 @@ public class JobStore {
             select l.problems::text, count(*), count(j.id),
                    array_to_string((array_agg(l.job_id order by l.job_id))[1:?3], ' ')
             from latest l left join jobs j on j.job_id = l.job_id group by 1 order by 2 desc, 1""";
+
+    /**
+     * A batch's jobs for its manifest, in the order they were stored (the batch_id index gives it without a
+     * sort), the source without its query string or fragment: a presigned URL's signature is never read out.
+     */
+    private static final String MANIFEST_OF_BATCH = """
+            select job_id, status, split_part(split_part(input ->> 'image', '?', 1), '#', 1), outputs::text,
+                   has_nsfw_contents::text, cost_usd, error_code, error_message, created_at, submitted_at, finished_at
+            from jobs where batch_id = ? order by id""";
 
     /** finished_at is set only when a job reaches a final state, and no transition follows it. */
     private static final String PURGE_FINISHED_TRANSITIONS = """
@@ -398,10 +427,15 @@ public class JobStore {
 
     // --- intake
 
-    /** A job to store: the request's values, JSON already serialised, and its turn within its batch. */
+    /**
+     * A job to store: the request's values, JSON already serialised, and its turn within its batch.
+     *
+     * @param outputKey the named key of output 0, or null
+     * @param outputKeyParent the named key whose further output {@code outputKey} could be, or null
+     */
     public record NewJob(String jobId, String batchId, String inputJson, String outputBucket, String outputKeyPrefix,
-            String metadataJson, String requestDigest, String traceParent, String traceState, String reuseMode, int priority,
-            long batchRank) {
+            String outputKey, String outputKeyParent, String metadataJson, String requestDigest, String traceParent,
+            String traceState, String reuseMode, int priority, long batchRank) {
     }
 
     /**
@@ -417,7 +451,7 @@ public class JobStore {
             return Set.of();
         }
         int size = jobs.size();
-        String[][] columns = new String[10][size];
+        String[][] columns = new String[12][size];
         Integer[] priorities = new Integer[size];
         Long[] ranks = new Long[size];
         for (int row = 0; row < size; row++) {
@@ -432,6 +466,8 @@ public class JobStore {
             columns[7][row] = job.traceParent();
             columns[8][row] = job.traceState();
             columns[9][row] = job.reuseMode();
+            columns[10][row] = job.outputKey();
+            columns[11][row] = job.outputKeyParent();
             priorities[row] = job.priority();
             ranks[row] = job.batchRank();
         }
@@ -502,6 +538,54 @@ public class JobStore {
     public InferenceTimes inferenceSince(Instant from) {
         Object[] row = (Object[]) entityManager.createNativeQuery(INFERENCE_SINCE).setParameter(1, from).getSingleResult();
         return new InferenceTimes(((Number) row[0]).longValue(), ((Number) row[1]).doubleValue());
+    }
+
+    /**
+     * Takes, until the caller's transaction ends, the locks of these families of named output keys, so that
+     * no other intake stores a key of one of them in between {@link #holdersOfOutputKeys} and the insert.
+     */
+    public void lockOutputKeyFamilies(Collection<Integer> families) {
+        if (families.isEmpty()) {
+            return;
+        }
+        Integer[] sorted = families.stream().distinct().sorted().toArray(Integer[]::new);
+        entityManager.unwrap(Session.class).doWork(connection -> {
+            try (PreparedStatement lock = connection.prepareStatement(LOCK_OUTPUT_KEY_FAMILIES)) {
+                lock.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+                lock.setInt(1, OUTPUT_KEY_FAMILY_LOCKS);
+                lock.setArray(2, connection.createArrayOf("integer", sorted));
+                lock.executeQuery().close();
+            }
+        });
+    }
+
+    /**
+     * For each of these jobs that names an output key, the id of another job whose outputs its outputs would
+     * meet (see {@link #HOLDERS_OF_OUTPUT_KEYS}), if there is one.
+     */
+    public Map<String, String> holdersOfOutputKeys(List<NewJob> jobs) {
+        List<NewJob> named = jobs.stream().filter(job -> job.outputKey() != null).toList();
+        if (named.isEmpty()) {
+            return Map.of();
+        }
+        return entityManager.unwrap(Session.class).doReturningWork(connection -> {
+            try (PreparedStatement holders = connection.prepareStatement(HOLDERS_OF_OUTPUT_KEYS)) {
+                holders.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+                holders.setArray(1, connection.createArrayOf("text", named.stream().map(NewJob::jobId).toArray()));
+                holders.setArray(2, connection.createArrayOf("text", named.stream().map(NewJob::outputBucket).toArray()));
+                holders.setArray(3, connection.createArrayOf("text", named.stream().map(NewJob::outputKey).toArray()));
+                holders.setArray(4, connection.createArrayOf("text", named.stream().map(NewJob::outputKeyParent).toArray()));
+                Map<String, String> found = new LinkedHashMap<>();
+                try (ResultSet rows = holders.executeQuery()) {
+                    while (rows.next()) {
+                        if (rows.getString(2) != null) {
+                            found.put(rows.getString(1), rows.getString(2));
+                        }
+                    }
+                }
+                return found;
+            }
+        });
     }
 
     /** The batch id of each of these job ids that is a job with a batch. */
@@ -715,6 +799,43 @@ public class JobStore {
         if (value != null && !"".equals(value)) {
             parameters.put(name, value);
         }
+    }
+
+    /**
+     * One job of a batch's manifest.
+     *
+     * @param outputsJson the stored outputs as JSON (an array), or null
+     * @param nsfwJson has_nsfw_contents as WaveSpeed reported it (an array of booleans), or null
+     */
+    public record ManifestRow(String jobId, String status, String source, String outputsJson, String nsfwJson,
+            BigDecimal costUsd, String errorCode, String errorMessage, Instant createdAt, Instant submittedAt,
+            Instant finishedAt) {
+    }
+
+    /**
+     * Hands each job of the batch to {@code row}, read through a server-side cursor {@code fetchSize} rows at a
+     * time, so that a batch of any size streams in bounded memory. Needs the caller's transaction: without one
+     * the driver reads every row before the first.
+     */
+    public void forEachManifestRow(String batchId, int fetchSize, Consumer<ManifestRow> row) {
+        entityManager.unwrap(Session.class).doWork(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(MANIFEST_OF_BATCH)) {
+                select.setFetchSize(fetchSize);
+                select.setString(1, batchId);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        row.accept(new ManifestRow(rows.getString(1), rows.getString(2), rows.getString(3),
+                                rows.getString(4), rows.getString(5), rows.getBigDecimal(6), rows.getString(7),
+                                rows.getString(8), instant(rows, 9), instant(rows, 10), instant(rows, 11)));
+                    }
+                }
+            }
+        });
+    }
+
+    private static Instant instant(ResultSet rows, int column) throws SQLException {
+        OffsetDateTime at = rows.getObject(column, OffsetDateTime.class);
+        return at == null ? null : at.toInstant();
     }
 
     /** Those of {@code jobIds} that belong to the batch. */

@@ -14,6 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.enhance.worker.batches.BatchManifest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -74,6 +75,20 @@ class SubmitCommandIT {
             assertThat(status.output()).contains("Batch cards: 4 of 4 ended").containsPattern("completed +4")
                     .doesNotContain("Listening on");
             assertThat(run(env, "status-missing", "status", "no-such-batch").exitCode()).isEqualTo(3);
+
+            // the outputs mirror the folder, with the output format's extension; the edited image's beside the first
+            assertThat(rig.countJobs("batch_id = 'cards' and outputs->0->>'key' in ('cards/a.jpg', 'cards/sub dir/b c.jpg',"
+                    + " 'cards/sub dir/d.jpeg.jpg', 'cards/a." + TestImages.sha256(edited).substring(0, 12) + ".jpg')"))
+                    .as("outputs laid out like the inputs").isEqualTo(4);
+            Run csv = run(env, "status-csv", "status", "cards", "--format", "csv");
+            assertThat(csv.exitCode()).as(csv.output()).isZero();
+            assertThat(csv.output().lines()).contains(String.join(",", BatchManifest.CSV_COLUMNS));
+            assertThat(csv.output().lines().filter(line -> line.startsWith("cards/"))).hasSize(4)
+                    .anyMatch(line -> line.contains(",COMPLETED,s3://enhanced/inputs/cards/sub")
+                            && line.contains(",enhanced,cards/sub dir/b c.jpg,"));
+            Run jsonl = run(env, "status-jsonl", "status", "cards", "--format", "jsonl");
+            assertThat(jsonl.exitCode()).as(jsonl.output()).isZero();
+            assertThat(jsonl.output().lines().filter(line -> line.startsWith("{\"job_id\":\"cards/"))).hasSize(4);
             PackagedWorkerRig.assertNoSecretsIn(new File("target/submit-cli-submit-first.log"));
         }
     }

@@ -10,6 +10,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,6 +31,7 @@ import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.StoredOutput;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.TestBroker;
+import io.enhance.worker.tracing.TraceContext;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -88,6 +94,8 @@ class GroupCommitsTest {
     JobEvents events;
     @Inject
     QueuedJobs queuedJobs;
+    @Inject
+    JobIntake intake;
 
     private final String run = UUID.randomUUID().toString().substring(0, 8);
 
@@ -162,6 +170,57 @@ class GroupCommitsTest {
                             + " and sent_at is null", finished) == 1
                     || broker.eventsFor(finished).stream().anyMatch(event -> event.routingKey().equals("job.completed")));
         }
+    }
+
+    @Test
+    void storesANamedOutputKeyForOneJobOnlyWithinOneGroupAcrossGroupsAndUnderConcurrency() throws Exception {
+        String keys = "keys-" + run + "/";
+        List<JobIntake.Result> group = intake.acceptAll(List.of(
+                named("a-1", keys + "beach/img1.jpg"), named("a-2", keys + "beach/img1.png"),
+                named("a-3", keys + "beach/img1-1.jpg"), named("a-4", keys + "beach/img2-2.jpg"),
+                named("a-5", keys + "beach/img2.jpg"), named("a-6", keys + "beach/img3.jpg")));
+
+        assertThat(group).extracting(JobIntake.Result::outcome).containsExactly(JobIntake.Outcome.ACCEPTED,
+                JobIntake.Outcome.REJECTED, JobIntake.Outcome.REJECTED, JobIntake.Outcome.ACCEPTED,
+                JobIntake.Outcome.REJECTED, JobIntake.Outcome.ACCEPTED);
+        assertThat(group.get(1).problems()).containsExactly(new RequestProblem("output.key", "s3://enhanced/" + keys
+                + "beach/img1.jpg is taken by job " + run + "-a-1 (its key, or {stem}-{n} of one key for the other,"
+                + " which further outputs get)"));
+        assertThat(group.get(2).problems().get(0).message()).contains("job " + run + "-a-1 ");
+        assertThat(group.get(4).problems().get(0).message()).contains("job " + run + "-a-4 ");
+        // a later message, whoever sends it; the same request again is the same job
+        assertThat(intake.acceptAll(List.of(named("b-1", keys + "beach/img3.JPEG"), named("a-6", keys + "beach/img3.jpg"))))
+                .extracting(JobIntake.Result::outcome).containsExactly(JobIntake.Outcome.REJECTED, JobIntake.Outcome.DUPLICATE);
+
+        // many workers' intakes at once, for one key and for keys that are each other's further outputs
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<JobIntake.Result>> racing = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                String key = keys + "race/" + (i < 4 ? "same.jpg" : i % 2 == 0 ? "pair.jpg" : "pair-1.jpg");
+                RequestMessage message = named("c-" + i, key);
+                racing.add(pool.submit(() -> {
+                    start.await();
+                    return intake.acceptAll(List.of(message)).get(0);
+                }));
+            }
+            start.countDown();
+            List<JobIntake.Outcome> outcomes = new ArrayList<>();
+            for (Future<JobIntake.Result> result : racing) {
+                outcomes.add(result.get(30, TimeUnit.SECONDS).outcome());
+            }
+            assertThat(outcomes.subList(0, 4)).containsOnlyOnce(JobIntake.Outcome.ACCEPTED);
+            assertThat(outcomes.subList(4, 8).stream().filter(JobIntake.Outcome.ACCEPTED::equals).count())
+                    .as("pair.jpg, pair-1.jpg, pair.jpg, pair-1.jpg: " + outcomes.subList(4, 8)).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(jobs("outputKey like ?1", keys + "%")).isEqualTo(5);
+    }
+
+    private RequestMessage named(String jobId, String key) {
+        return intake.read(job(run + "-" + jobId, IMAGE).outputKey(key).bytes(), null, false, TraceContext.NONE);
     }
 
     private void finishWithItsEventSent(String jobId) {

@@ -234,6 +234,57 @@ class JobRequestParserTest {
     }
 
     /** A parser on its own settings: the application's default bucket, plus {@code settings}. */
+    @Test
+    void takesANamedOutputKeyWithTheExtensionOfItsOutputFormat() {
+        JobRequestParser.Parsed png = parser.parse(job("named", IMAGE).input("output_format", "png")
+                .outputKey("holiday/beach/img1.jpg").bytes());
+        JobRequestParser.Parsed jpeg = parser.parse(job("named", IMAGE).outputKey("holiday/beach/img1.png").bytes());
+
+        assertThat(png.request().outputKey()).isEqualTo("holiday/beach/img1.png");
+        assertThat(png.request().outputKeyPrefix()).isEmpty();
+        assertThat(jpeg.request().outputKey()).isEqualTo("holiday/beach/img1.jpg");
+    }
+
+    @Test
+    void keepsTheDigestOfARequestWithoutOutputKeyAndGivesOneWithAKeyItsOwn() {
+        JobRequestParser.Parsed plain = parser.parse(job("d-1", IMAGE).bytes());
+        JobRequestParser.Parsed named = parser.parse(job("d-1", IMAGE).outputKey("d/1.v2.jpg").bytes());
+
+        // the digest of this request as every version before output.key computed it
+        assertThat(plain.request().digest()).isEqualTo("81a44f70b2ae8820dfe90714740da5916b31de9548f0aae7eaa57d137f91f1ed");
+        assertThat(named.request().digest()).isNotEqualTo(plain.request().digest());
+    }
+
+    @Test
+    void rejectsANamedOutputKeyThatIsUnsafeTooLongOrBesideAKeyPrefix() {
+        assertThat(parser.parse(job("k", IMAGE).outputKey("/abs.jpg").bytes()).problems())
+                .containsExactly(new RequestProblem("output.key", "must not start with / (it becomes part of the S3 key)"));
+        assertThat(parser.parse(job("k", IMAGE).outputKey("a/../b.jpg").bytes()).problems()).containsExactly(
+                new RequestProblem("output.key", "must not contain . or .. path segments (it becomes part of the S3 key)"));
+        assertThat(parser.parse(job("k", IMAGE).outputKey("a\u0007.jpg").bytes()).problems()).extracting(RequestProblem::field)
+                .containsExactly("output.key");
+        assertThat(parser.parse(job("k", IMAGE).outputKey("k".repeat(1017) + ".jpg").bytes()).problems()).containsExactly(
+                new RequestProblem("output.key", "gives output keys of up to 1025 bytes in UTF-8 ({stem}-999.{ext}); S3 allows 1024"));
+        assertThat(parser.parse(job("k", IMAGE).output("enhanced", "p/").outputKey("a.jpg").bytes()).problems())
+                .containsExactly(new RequestProblem("output.key",
+                        "is the whole key: give output.key or output.key_prefix, not both"));
+        assertThat(parser.parse(job("k", IMAGE).outputKey("a/7.png").bytes()).problems()).extracting(RequestProblem::field)
+                .containsExactly("output.key");
+        assertThat(parser.parse(job("k", IMAGE).field("output", Map.of("key", 7)).bytes()).problems())
+                .containsExactly(new RequestProblem("output.key", "must be a string"));
+        assertThat(parser.parse(job("k", IMAGE).field("output", Map.of("keys", "a.jpg")).bytes()).problems())
+                .extracting(RequestProblem::field).containsExactly("output.keys");
+    }
+
+    @Test
+    void keepsTheBucketRulesForANamedOutputKey() {
+        JobRequestParser restricted = parserWith("s3.allowed-buckets", "enhanced-2");
+
+        assertThat(restricted.parse(job("k", IMAGE).field("output", Map.of("bucket", "elsewhere", "key", "a.jpg")).bytes())
+                .problems()).containsExactly(new RequestProblem("output.bucket",
+                        "\"elsewhere\" is not a bucket this worker may use (S3_ALLOWED_BUCKETS)"));
+    }
+
     private static JobRequestParser parserWith(String... settings) {
         Map<String, String> values = new HashMap<>(Map.of("s3.bucket", "enhanced"));
         for (int i = 0; i < settings.length; i += 2) {

@@ -90,6 +90,9 @@ class JobRequestSchemaTest {
         cases.put("reuse opted out", job("no-reuse", IMAGE).input("seed", 7).field("reuse", false));
         cases.put("reuse by URL", job("by-url", IMAGE).input("seed", 7).field("reuse", "by_url"));
         cases.put("reuse null", job("reuse-null", IMAGE).field("reuse", null));
+        cases.put("an output key", job("named", IMAGE).outputKey("holiday/beach/img1.png"));
+        cases.put("an output key without extension", job("named-bare", IMAGE).outputKey("holiday/beach/img1"));
+        cases.put("an output key of digits and more", job("named-digits", IMAGE).outputKey("scans/0001.jpg"));
         return cases;
     }
 
@@ -135,6 +138,13 @@ class JobRequestSchemaTest {
         cases.put("a .. segment in the key prefix", job("prefix-dots", IMAGE).output("enhanced", "a/../"));
         cases.put("a backslash in the key prefix", job("prefix-backslash", IMAGE).output("enhanced", "a\\b/"));
         cases.put("a key prefix over 512 characters", job("prefix-long", IMAGE).output("enhanced", "p".repeat(512) + "/"));
+        cases.put("an output key with a key prefix", job("named-prefix", IMAGE).output("enhanced", "p/").outputKey("a.jpg"));
+        cases.put("an output key starting with /", job("named-abs", IMAGE).outputKey("/a.jpg"));
+        cases.put("an output key ending with /", job("named-folder", IMAGE).outputKey("a/"));
+        cases.put("an empty output key", job("named-empty", IMAGE).outputKey(""));
+        cases.put("a .. segment in the output key", job("named-dots", IMAGE).outputKey("a/../b.jpg"));
+        cases.put("a control character in the output key", job("named-control", IMAGE).outputKey("a\tb.jpg"));
+        cases.put("a bare number as output file name", job("named-index", IMAGE).outputKey("a/12.JPEG"));
         cases.put("an upper-case bucket", job("bucket-case", IMAGE).output("Enhanced", ""));
         cases.put("an IP address as bucket", job("bucket-ip", IMAGE).output("192.168.1.10", ""));
         cases.put("a .. in the bucket", job("bucket-dots", IMAGE).output("a..b", ""));

@@ -52,6 +52,12 @@ public final class JobRequestBuilder {
         return this;
     }
 
+    /** The output key it names ({@code output.key}), beside whatever else {@code output} holds. */
+    public JobRequestBuilder outputKey(String key) {
+        ((ObjectNode) root.with("output")).put("key", key);
+        return this;
+    }
+
     public JobRequestBuilder metadata(String key, String value) {
         ((ObjectNode) root.with("metadata")).put(key, value);
         return this;
