@@ -13,12 +13,16 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 
 import org.junit.jupiter.api.Test;
 
@@ -30,6 +34,7 @@ import io.enhance.worker.jobs.Job;
 import io.enhance.worker.jobs.JobStatus;
 import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.testing.EmbeddedServices;
+import io.enhance.worker.testing.NodeScripts;
 import io.enhance.worker.testing.TestBroker;
 import io.enhance.worker.testing.TestImages;
 import io.enhance.worker.tracking.WebhooksOn;
@@ -55,6 +60,9 @@ class FlaggedOutputsHeldTest {
 
     @Inject
     QueuesConfig queues;
+
+    @Inject
+    EntityManager entityManager;
 
     private final String run = "held-" + UUID.randomUUID().toString().substring(0, 8);
 
@@ -124,6 +132,51 @@ class FlaggedOutputsHeldTest {
         assertThat(job.attempts).isEqualTo(2);
         assertThat(job.spendUsd).as("both tasks paid").isEqualByComparingTo(new BigDecimal("0.050"));
         assertThat(job.errorCode).isEqualTo(Job.OUTPUT_FLAGGED);
+    }
+
+    /**
+     * In Chromium (as {@code DashboardBrowserIT}, but against this test's worker): a flagged thumbnail is blurred until
+     * clicked, the held job's output too, and its Retry button says that it submits a new paid task, and does.
+     */
+    @Test
+    void theDashboardBlursFlaggedOutputsUntilClickedAndRetriesAHeldJobAsANewPaidTask() throws Exception {
+        Path work = NodeScripts.browserScript(Path.of("target/dashboard-browser"), "flagged-check.mjs");
+        String held = run + "/review";
+        String delivered = run + "/shown";
+        String source = EmbeddedServices.s3().putSource(run + "-browser.png", TestImages.card(16, 16, 7));
+        String prompt = "browser " + held + ", " + EmulatorSettings.DEFAULT_FLAGGED_PROMPT;
+        try (TestBroker broker = TestBroker.listeningTo(queues.eventsExchange())) {
+            broker.publish(queues.requests(), job(held, source).input("prompt", prompt).bytes());
+            broker.publish(queues.requests(), job(delivered, source).bytes());
+            await().atMost(Duration.ofSeconds(60)).until(() -> !broker.eventsFor(held).isEmpty()
+                    && !broker.eventsFor(delivered).isEmpty());
+        }
+        // as S3_FLAGGED_OUTPUTS=deliver would have left it: completed, its output flagged
+        QuarkusTransaction.requiringNew().run(() -> entityManager.createNativeQuery("""
+                update jobs set has_nsfw_contents = '[true]', outputs = jsonb_set(outputs, '{0,has_nsfw_contents}', 'true')
+                where job_id = ?1""").setParameter(1, delivered).executeUpdate());
+
+        Map<String, JsonNode> checks = NodeScripts.checks(NodeScripts.run(work, List.of("node", "flagged-check.mjs"), Map.of(
+                "BASE_URL", "http://127.0.0.1:" + WebhooksOn.PORT, "API_TOKEN", TOKEN,
+                "FLAGGED_JOB_ID", delivered, "HELD_JOB_ID", held), 120));
+
+        assertThat(checks).doesNotContainKey("page-error");
+        assertThat(checks.get("thumb").path("blurred").asBoolean()).isTrue();
+        assertThat(checks.get("thumb").path("filter").asText()).startsWith("blur(");
+        assertThat(checks.get("thumb").path("label").asText()).contains("flagged as NSFW").contains("click to show");
+        assertThat(checks.get("thumb-clicked").path("blurred").asBoolean()).isFalse();
+        assertThat(checks.get("thumb-clicked").path("filter").asText()).isEqualTo("none");
+        assertThat(checks.get("thumb-clicked").path("dialog").asBoolean()).as("the first click only shows it").isFalse();
+        assertThat(checks.get("held-row").path("retry").asText()).isEqualTo("Retry (new paid task, $0.025)");
+        assertThat(checks.get("held-row").path("title").asText()).startsWith("Retry submits a new paid task ($0.025)");
+        assertThat(checks.get("review").path("blurred").asBoolean()).isTrue();
+        assertThat(checks.get("review").path("caption").asText()).contains("flagged as NSFW");
+        assertThat(checks.get("review-clicked").path("blurred").asBoolean()).isFalse();
+        assertThat(checks.get("retry").path("confirmation").asText()).startsWith("Retry submits a new paid task ($0.025)");
+        assertThat(checks.get("retry").path("status").asInt()).isEqualTo(200);
+        assertThat(checks.get("retry").path("url").asText()).endsWith("pay_again=true");
+        await().atMost(Duration.ofSeconds(30)).until(() -> EmbeddedServices.emulator().submissions().stream()
+                .filter(submission -> submission.body().path("prompt").asText().equals(prompt)).count() == 2);
     }
 
     private static byte[] emulatorOutput(String predictionId) throws Exception {

@@ -10,7 +10,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
  */
 public class WebhooksOn implements QuarkusTestProfile {
 
-    static final int PORT = 18181;
+    public static final int PORT = 18181;
     static final int SAFETY_NET_POLL_SECONDS = 60;
 
     @Override
