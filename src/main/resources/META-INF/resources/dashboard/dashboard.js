@@ -8,6 +8,9 @@ const GALLERY_CANDIDATES = 48; // the newest completed jobs, of which the galler
 const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 // the session's, handed over by the page: the worker refuses a cookie's POST without it
 const CSRF_TOKEN = document.querySelector('meta[name="csrf-token"]').content;
+// what a retry pays when it submits a new task (WAVESPEED_PRICE_PER_IMAGE)
+const PRICE_PER_IMAGE = document.querySelector('meta[name="price-per-image"]').content;
+const FLAGGED = 'flagged as NSFW by WaveSpeed, blurred: click to show';
 
 const state = {
   batchCursors: [null], // the cursor of each page visited, so that "First page" can go back
@@ -289,7 +292,9 @@ function failedRow(job) {
   const refusal = state.retryRefusals.get(job.job_id);
   // its task may be one of several that settlement could not tell apart: an operator can pick it
   const undecided = job.error && job.error.code === 'submission_outcome_unknown';
-  return `<tr data-testid="failed-job" data-job-id="${esc(job.job_id)}">
+  // its outputs were held for review: nothing is left to deliver, so a retry is a new task, paid again
+  const flagged = job.error && job.error.code === 'output_flagged';
+  return `<tr data-testid="failed-job" data-job-id="${esc(job.job_id)}"${flagged ? ' data-new-task="true"' : ''}>
     <td>${esc(job.job_id)}</td>
     <td>${esc(job.batch_id || '')}</td>
     <td><code data-testid="error-code">${esc(job.error && job.error.code)}</code> ${esc(job.error && job.error.message)}</td>
@@ -297,7 +302,11 @@ function failedRow(job) {
     <td>${clock(job.finished_at)}</td>
     <td class="actions">${undecided
       ? '<button type="button" data-action="candidates" data-testid="show-candidates">Candidates</button>' : ''}
-      ${refusal
+      ${flagged ? '<button type="button" class="quiet" data-action="review" data-testid="review-flagged">Review</button>' : ''}
+      ${flagged && !refusal
+      ? `<button type="button" class="danger" data-action="pay-again" data-testid="retry-new-task"
+         title="${esc(newTaskNote())}">Retry (new paid task, $${esc(PRICE_PER_IMAGE)})</button>`
+      : refusal
       ? `<span class="warn" data-testid="retry-refusal">${esc(refusal)}</span>
          <button type="button" class="danger" data-action="pay-again" data-testid="retry-pay-again">Retry and pay again</button>`
       : '<button type="button" data-action="retry" data-testid="retry">Retry</button>'}</td>
@@ -314,6 +323,10 @@ async function drawFailedJobs() {
     : '<tr><td colspan="6" class="empty">no failed jobs</td></tr>';
 }
 
+function newTaskNote() {
+  return `Retry submits a new paid task ($${PRICE_PER_IMAGE}); the flagged outputs stay held for review.`;
+}
+
 async function onRetry(event) {
   const button = event.target.closest('button[data-action]');
   if (!button) {
@@ -324,8 +337,14 @@ async function onRetry(event) {
     await openCandidates(id);
     return;
   }
+  if (button.dataset.action === 'review') {
+    await openBeforeAfter(id);
+    return;
+  }
   const payAgain = button.dataset.action === 'pay-again';
-  if (payAgain && !window.confirm(`Retry ${id} and pay for it again?`)) {
+  const question = button.closest('tr').dataset.newTask ? `${newTaskNote()} Retry ${id}?`
+    : `Retry ${id} and pay for it again?`;
+  if (payAgain && !window.confirm(question)) {
     return;
   }
   button.disabled = true;
@@ -400,18 +419,41 @@ async function drawGallery() {
     return; // unchanged: keep the loaded thumbnails
   }
   state.galleryIds = ids;
-  $('gallery').innerHTML = jobs.length ? jobs.map((job) => `<button type="button" class="thumb" data-testid="thumb"
-      data-job-id="${esc(job.job_id)}" title="${esc(job.job_id)}">
+  $('gallery').innerHTML = jobs.length ? jobs.map((job) => `<button type="button"
+      class="thumb${job.flagged ? ' blurred' : ''}" data-testid="thumb" data-job-id="${esc(job.job_id)}"
+      title="${esc(job.job_id)}"${job.flagged ? ` aria-label="${esc(`${job.job_id}: ${FLAGGED}`)}"` : ''}>
       <img src="/api/jobs/${idPath(job.job_id)}/outputs/0" alt="${esc(job.job_id)}" loading="lazy">
       <span>${esc(job.job_id)}</span></button>`).join('')
     : '<p class="empty">no completed jobs yet</p>';
+}
+
+// A flagged image stays blurred until clicked (or Enter/Space); answers whether this click revealed one.
+function reveal(element) {
+  if (!element.classList.contains('blurred')) {
+    return false;
+  }
+  element.classList.remove('blurred');
+  element.removeAttribute('aria-label');
+  return true;
 }
 
 async function openBeforeAfter(id) {
   $('before-after-title').textContent = id;
   $('before-after-reused').hidden = true;
   $('before-image').src = `/api/jobs/${idPath(id)}/source`;
-  $('after-image').src = `/api/jobs/${idPath(id)}/outputs/0`;
+  const view = await api('GET', `/api/jobs/${idPath(id)}`);
+  const output = view.ok && (view.json.outputs || [])[0];
+  const flagged = Boolean(output && output.has_nsfw_contents);
+  const after = $('after-image');
+  after.classList.toggle('blurred', flagged);
+  after.tabIndex = flagged ? 0 : -1;
+  if (flagged) {
+    after.setAttribute('aria-label', `output ${FLAGGED}`);
+  } else {
+    after.removeAttribute('aria-label');
+  }
+  $('after-caption').textContent = flagged ? 'After (output, flagged as NSFW)' : 'After (output)';
+  after.src = `/api/jobs/${idPath(id)}/outputs/0`;
   $('before-after').showModal();
   const job = await api('GET', `/api/jobs/${idPath(id)}`);
   if (job.ok && job.json.reused_from) {
@@ -469,8 +511,14 @@ document.addEventListener('DOMContentLoaded', () => {
   $('candidates-list').addEventListener('click', onAssign);
   $('gallery').addEventListener('click', (event) => {
     const thumb = event.target.closest('[data-job-id]');
-    if (thumb) {
+    if (thumb && !reveal(thumb)) {
       openBeforeAfter(thumb.dataset.jobId);
+    }
+  });
+  $('after-image').addEventListener('click', (event) => reveal(event.target));
+  $('after-image').addEventListener('keydown', (event) => {
+    if ((event.key === 'Enter' || event.key === ' ') && reveal(event.target)) {
+      event.preventDefault();
     }
   });
   $('open-job-form').addEventListener('submit', (event) => {

@@ -38,6 +38,8 @@ final class EmulatedPrediction {
     final boolean fated;
     /** The injected fault "lost webhook": the receiver never hears of this prediction. */
     final boolean webhookLost;
+    /** Its output is reported flagged as NSFW ({@code EMULATOR_FLAGGED_PROMPT}). */
+    final boolean flagged;
     private final String resultUrl;
     private final String outputUrl;
     private final long submittedNanos;
@@ -56,7 +58,8 @@ final class EmulatedPrediction {
     private boolean deleted;
 
     EmulatedPrediction(String id, String model, JsonNode input, SubmitRequest request, String webhookUrl, String baseUrl,
-               long sequence, FaultDice.Fate fate) {
+               long sequence, FaultDice.Fate fate, boolean flagged) {
+        this.flagged = flagged;
         this.id = id;
         this.model = model;
         this.input = input;
@@ -174,7 +177,7 @@ final class EmulatedPrediction {
         ArrayNode nsfw = Json.MAPPER.createArrayNode();
         if (status.equals(COMPLETED)) {
             outputs.add(request.base64Output() ? base64Output() : outputUrl);
-            nsfw.add(false);
+            nsfw.add(flagged);
         }
         json.putObject("urls").put("get", resultUrl);
         json.set("has_nsfw_contents", nsfw);

@@ -14,6 +14,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 public final class EmulatorSettings {
 
+    /** A prompt holding this gets its output flagged as NSFW unless another text is set. */
+    public static final String DEFAULT_FLAGGED_PROMPT = "flag-nsfw";
+
     private volatile String host = "127.0.0.1";
     private volatile int port = 0;
     private volatile String apiKey = null;
@@ -40,6 +43,7 @@ public final class EmulatorSettings {
     private volatile double resetRate = 0.0;
     private volatile String refusedPrompt = null;
     private volatile boolean finishOnDelete = false;
+    private volatile String flaggedPrompt = DEFAULT_FLAGGED_PROMPT;
     private final Queue<InjectedFault> submitScript = new ConcurrentLinkedQueue<>();
     private final Queue<InjectedFault> resultScript = new ConcurrentLinkedQueue<>();
 
@@ -328,6 +332,19 @@ public final class EmulatorSettings {
     }
 
     /**
+     * Submits whose prompt contains this text complete with their output flagged, {@code has_nsfw_contents: [true]},
+     * as WaveSpeed's safety checker would; {@code null} flags none. {@link #DEFAULT_FLAGGED_PROMPT} unless set.
+     */
+    public String getFlaggedPrompt() {
+        return flaggedPrompt;
+    }
+
+    public EmulatorSettings setFlaggedPrompt(String flaggedPrompt) {
+        this.flaggedPrompt = flaggedPrompt == null || flaggedPrompt.isEmpty() ? null : flaggedPrompt;
+        return this;
+    }
+
+    /**
      * Queues faults for the next submits, one per call and ahead of the random ones: {@code ok},
      * {@code 429}, {@code 500}, {@code 502}, {@code 503}, {@code 504}, {@code drop} (nothing created),
      * {@code created+500}, {@code created+502}, {@code created+504}, {@code created+drop} (the task
@@ -391,7 +408,7 @@ public final class EmulatorSettings {
                 + ", latency=" + minLatencyMs + ".." + maxLatencyMs + "ms, failureRate=" + failureRate
                 + ", rate429=" + rate429 + ", webhookLossRate=" + webhookLossRate + ", resultFaultRate=" + resultFaultRate + ", rate5xx=" + rate5xx
                 + ", concurrency=" + concurrency + ", imagesPerMinute=" + imagesPerMinute + ", answerDelayMs=" + answerDelayMs + ", resetRate=" + resetRate
-                + ", refusedPrompt=" + (refusedPrompt != null) + ", finishOnDelete=" + finishOnDelete + ", cacheOutputs=" + cacheOutputs + ", dropRate=" + dropRate + ", idleTimeoutMs=" + idleTimeoutMs + ", outputStallRate=" + outputStallRate + ", slowResponseMs=" + slowResponseMs + ", scripted=" + submitScript.size()
+                + ", refusedPrompt=" + (refusedPrompt != null) + ", finishOnDelete=" + finishOnDelete + ", flaggedPrompt=" + flaggedPrompt + ", cacheOutputs=" + cacheOutputs + ", dropRate=" + dropRate + ", idleTimeoutMs=" + idleTimeoutMs + ", outputStallRate=" + outputStallRate + ", slowResponseMs=" + slowResponseMs + ", scripted=" + submitScript.size()
                 + "/" + resultScript.size() + ", randomSeed=" + randomSeed + ", history=" + historyShape.spelling() + "]";
     }
 }

@@ -70,6 +70,7 @@ final class EmulatorVariables {
         readers.put("EMULATOR_ANSWER_DELAY_MS", v -> settings.setAnswerDelayMs(Long.parseLong(v)));
         readers.put("EMULATOR_RESET_RATE", v -> settings.setResetRate(Double.parseDouble(v)));
         readers.put("EMULATOR_REFUSED_PROMPT", settings::setRefusedPrompt);
+        readers.put("EMULATOR_FLAGGED_PROMPT", settings::setFlaggedPrompt);
         readers.put("EMULATOR_SUBMIT_SCRIPT", v -> settings.scriptSubmits(scriptTokens(v)));
         readers.put("EMULATOR_RESULT_SCRIPT", v -> settings.scriptResults(scriptTokens(v)));
         return readers;

@@ -60,10 +60,12 @@ final class PredictionEndpoints {
         if (refused != null && input.path("prompt").asText("").contains(refused)) {
             throw new ApiException(403, "This request is not allowed");
         }
+        String flaggedBy = settings.getFlaggedPrompt();
+        boolean flagged = flaggedBy != null && request.prompt().contains(flaggedBy);
         startRate.accept();
         String id = UUID.randomUUID().toString().replace("-", "");
-        EmulatedPrediction prediction = store.create(sequence ->
-                new EmulatedPrediction(id, MODEL, input, request, webhook, call.baseUrl(), sequence, rolled.fate()));
+        EmulatedPrediction prediction = store.create(sequence -> new EmulatedPrediction(id, MODEL, input, request, webhook,
+                call.baseUrl(), sequence, rolled.fate(), flagged));
         runner.start(prediction);
         holdAnswer(settings.getAnswerDelayMs());
         fault.strike();

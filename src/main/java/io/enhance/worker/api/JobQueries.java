@@ -44,7 +44,8 @@ public class JobQueries {
     @Schema(name = "JobListItem")
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Item(String jobId, String batchId, JobStatus status, JobError error, int attempts, int retries,
-            BigDecimal spendUsd, BigDecimal costUsd, Instant createdAt, Instant finishedAt, boolean hasOutputs) {
+            BigDecimal spendUsd, BigDecimal costUsd, Instant createdAt, Instant finishedAt, boolean hasOutputs,
+            @Schema(description = "WaveSpeed flagged an output of its last prediction as NSFW (has_nsfw_contents)") boolean flagged) {
     }
 
     @Schema(name = "JobPage")
@@ -67,7 +68,7 @@ public class JobQueries {
         List<JobStore.ListedJob> page = more ? rows.subList(0, limit) : rows;
         List<Item> items = page.stream().map(job -> new Item(job.jobId(), job.batchId(), job.status(), job.error(),
                 job.attempts(), job.retries(), job.spendUsd(), job.costUsd(), job.createdAt(), job.finishedAt(),
-                job.hasOutputs())).toList();
+                job.hasOutputs(), job.flagged())).toList();
         return new Page(items, more ? encode(page.get(limit - 1).id()) : null);
     }
 

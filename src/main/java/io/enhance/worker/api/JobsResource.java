@@ -157,7 +157,8 @@ public class JobsResource {
     @Path("/{job_id: .+}/retry")
     @Operation(summary = "Retry a failed job",
             description = "A job whose failure may have left a paid task behind, or whose outputs are gone (deleted by"
-                    + " WaveSpeed after 7 days, or answered unavailable), is retried only with pay_again=true.")
+                    + " WaveSpeed after 7 days, or answered unavailable), is retried only with pay_again=true; so is one"
+                    + " failed output_flagged, whose retry submits a new paid task.")
     @APIResponse(responseCode = "200", description = "retried",
             content = @Content(schema = @Schema(implementation = JobActionResult.class)))
     @APIResponse(responseCode = "409", description = "refused: not failed, its batch is cancelled, or it would pay again",

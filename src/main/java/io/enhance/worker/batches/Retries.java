@@ -114,6 +114,10 @@ public class Retries {
 
     private static String payAgainReason(Job job, Instant now) {
         String prediction = job.predictionId == null ? "" : " (prediction " + job.predictionId + ")";
+        if (Job.OUTPUT_FLAGGED.equals(job.errorCode)) {
+            return "its outputs were flagged as NSFW and held for review" + prediction
+                    + ": a retry submits a new task and pays for it again";
+        }
         if (job.predictionOutputs == null || !job.outputsGone(now)) {
             return "its failure (" + job.errorCode + ") may have left a paid task behind" + prediction;
         }

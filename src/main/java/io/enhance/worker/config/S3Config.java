@@ -48,6 +48,19 @@ public interface S3Config {
     @WithDefault("10s")
     Duration connectTimeout();
 
+    /**
+     * Outputs WaveSpeed flags as NSFW: {@code deliver} them as any other, or {@code hold} all of that job's outputs
+     * under {@code {key_prefix}{job_id}/flagged/} for review and fail the job {@code output_flagged}.
+     */
+    @WithDefault("deliver")
+    FlaggedOutputs flaggedOutputs();
+
+    /** What becomes of a job's outputs when WaveSpeed flags any of them. */
+    enum FlaggedOutputs {
+        DELIVER,
+        HOLD
+    }
+
     /** Lifetime of the presigned GET URL handed to WaveSpeed for an {@code s3://} source. */
     @WithDefault("1h")
     Duration sourceUrlExpiry();

@@ -21,6 +21,7 @@ import io.enhance.worker.api.ApiTokenIdentityProvider;
 import io.enhance.worker.api.ApiTokenMechanism;
 import io.enhance.worker.api.DashboardSessions;
 import io.enhance.worker.config.ApiConfig;
+import io.enhance.worker.config.WaveSpeedConfig;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -38,14 +39,16 @@ public class DashboardResource {
     private static final URI PAGE = URI.create("/dashboard");
 
     private final ApiConfig config;
+    private final WaveSpeedConfig wavespeed;
     private final DashboardSessions sessions;
     private final SecurityIdentity caller;
     private final Template page;
     private final Template login;
 
-    DashboardResource(ApiConfig config, DashboardSessions sessions, SecurityIdentity caller,
+    DashboardResource(ApiConfig config, WaveSpeedConfig wavespeed, DashboardSessions sessions, SecurityIdentity caller,
             @Location("dashboard/page.html") Template page, @Location("dashboard/login.html") Template login) {
         this.config = config;
+        this.wavespeed = wavespeed;
         this.sessions = sessions;
         this.caller = caller;
         this.page = page;
@@ -58,7 +61,8 @@ public class DashboardResource {
     public String page() {
         // empty when the page was opened with a bearer token: such a caller needs no CSRF token
         String csrfToken = caller.getAttribute(DashboardSessions.CSRF_TOKEN);
-        return page.data("csrfToken", csrfToken == null ? "" : csrfToken).render();
+        return page.data("csrfToken", csrfToken == null ? "" : csrfToken)
+                .data("pricePerImage", wavespeed.pricePerImage().toPlainString()).render();
     }
 
     @GET

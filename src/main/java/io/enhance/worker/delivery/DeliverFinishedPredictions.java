@@ -40,7 +40,8 @@ import io.quarkus.scheduler.Scheduled;
 
 /**
  * Copies the outputs of finished predictions into S3 under {@code {key_prefix}{job_id}/{index}.{ext}},
- * then completes the job together with its event. One file at a time per job, never a batch in memory.
+ * then completes the job together with its event; with {@code S3_FLAGGED_OUTPUTS=hold}, the outputs of a job that
+ * WaveSpeed flagged go under {@code {key_prefix}{job_id}/flagged/} instead and the job fails. One file at a time per job, never a batch in memory.
  * Each job is a transfer of its own that writes its own result: a round claims only as many jobs as
  * there are free transfer slots and never waits for a slow one. A job that keeps failing for reasons
  * that may pass is tried again later, ever less often, and fails at {@code PIPELINE_DELIVERY_DEADLINE}.
@@ -60,6 +61,7 @@ public class DeliverFinishedPredictions {
     private final ImageCopies copies;
     private final WaveSpeedConfig wavespeed;
     private final PipelineConfig pipeline;
+    private final S3Config s3;
     private final ExecutorService transfers;
     private final Semaphore freeTransfers;
     private final Rounds rounds;
@@ -70,8 +72,9 @@ public class DeliverFinishedPredictions {
     private final JobTraces traces;
 
     DeliverFinishedPredictions(JobClaims claims, JobOutcomes outcomes, OutputFetcher fetcher, OutputUploads uploads,
-            ImageCopies copies, WaveSpeedConfig wavespeed, PipelineConfig pipeline, Rounds rounds, WorkerMetrics metrics, DatabaseClock clock,
-            Wakeups wakeups, JobTraces traces) {
+            ImageCopies copies, WaveSpeedConfig wavespeed, PipelineConfig pipeline, S3Config s3, Rounds rounds,
+            WorkerMetrics metrics, DatabaseClock clock, Wakeups wakeups, JobTraces traces) {
+        this.s3 = s3;
         this.traces = traces;
         this.wakeups = wakeups;
         this.transferred = new Arrivals<>(rounds, wakeups, Stage.DELIVER);
@@ -90,7 +93,7 @@ public class DeliverFinishedPredictions {
     }
 
     /** A lease that ran out mid-transfer would let a second worker copy the same outputs. */
-    void checkLeaseCoversTransfers(@Observes StartupEvent event, S3Config s3) {
+    void checkLeaseCoversTransfers(@Observes StartupEvent event) {
         checkLeaseCoversTransfers(pipeline.leaseDuration(), pipeline.downloadTimeout(), s3.callTimeout());
     }
 
@@ -171,7 +174,9 @@ public class DeliverFinishedPredictions {
     private void writeResults() {
         transferred.writeArrived(finished -> claims.updateAll(finished.stream().map(Transferred::job).toList(), (i, held) -> {
             Transferred result = finished.get(i);
-            if (result.stored() != null) {
+            if (result.stored() != null && holdsForReview(held)) {
+                outcomes.holdForReview(held, result.stored());
+            } else if (result.stored() != null) {
                 BigDecimal cost = wavespeed.pricePerImage().multiply(BigDecimal.valueOf(result.stored().size()));
                 metrics.delivered(Duration.between(held.deliveringSince(), clock.now()));
                 outcomes.complete(held, result.stored(), cost);
@@ -205,6 +210,11 @@ public class DeliverFinishedPredictions {
         delay = delay.compareTo(MIN_RETRY_DELAY) < 0 ? MIN_RETRY_DELAY : delay.compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : delay;
         Duration left = deadline.minus(delivering);
         return delay.compareTo(left) > 0 ? left : delay;
+    }
+
+    /** All outputs of a job with a flagged one are held for review: one decision per job, never a partial delivery. */
+    private boolean holdsForReview(Job job) {
+        return s3.flaggedOutputs() == S3Config.FlaggedOutputs.HOLD && job.anyOutputFlagged();
     }
 
     private List<StoredOutput> copyOutputs(Job job) throws DeliveryException {
@@ -256,13 +266,14 @@ public class DeliverFinishedPredictions {
     }
 
     private StoredOutput upload(Job job, int index, FetchedOutput output, Span span) throws DeliveryException {
-        String key = job.outputKey != null ? OutputKeys.ofNamed(job.outputKey, index)
+        String key = holdsForReview(job) ? OutputKeys.ofHeldForReview(job.outputKeyPrefix, job.jobId, index, output.type().extension)
+                : job.outputKey != null ? OutputKeys.ofNamed(job.outputKey, index)
                 : OutputKeys.of(job.outputKeyPrefix, job.jobId, index, output.type().extension);
         span.setAttribute("aws.s3.bucket", job.outputBucket);
         span.setAttribute("aws.s3.key", key);
         uploads.put(job.outputBucket, key, output, job.jobId);
         return new StoredOutput(job.outputBucket, key, output.type().contentType, output.size(), output.sha256(),
-                output.width(), output.height());
+                output.width(), output.height(), job.outputFlag(index));
     }
 
     @PreDestroy

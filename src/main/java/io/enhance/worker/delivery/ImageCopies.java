@@ -69,7 +69,7 @@ public class ImageCopies {
                 String key = OutputKeys.ofCandidate(job.outputKeyPrefix, job.jobId, predictionId, index, output.type().extension);
                 uploads.put(job.outputBucket, key, output, job.jobId);
                 kept.add(new StoredOutput(job.outputBucket, key, output.type().contentType, output.size(), output.sha256(),
-                        output.width(), output.height()));
+                        output.width(), output.height(), null)); // a candidate's flag is not known here
             } catch (DeliveryException e) {
                 LOG.infof("Job %s: the outputs of candidate task %s could not be kept: %s", job.jobId, predictionId,
                         e.getMessage());

@@ -147,6 +147,14 @@ public final class OutputKeys {
         return candidatesOf(keyPrefix, jobId) + predictionId + "/" + index + "." + extension;
     }
 
+    /**
+     * The key that holds output {@code index} of a job whose flagged outputs are kept out of its own keys for
+     * review ({@code S3_FLAGGED_OUTPUTS=hold}), beside them.
+     */
+    public static String ofHeldForReview(String keyPrefix, String jobId, int index, String extension) {
+        return keyPrefix + jobSegment(jobId) + "/flagged/" + index + "." + extension;
+    }
+
     /** Where the kept candidates of a job's outputs start: only keys under it are ever read back for the job. */
     static String candidatesOf(String keyPrefix, String jobId) {
         return keyPrefix + jobSegment(jobId) + "/candidates/";

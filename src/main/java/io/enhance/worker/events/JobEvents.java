@@ -84,7 +84,8 @@ public class JobEvents {
                         .put("size", o.size())
                         .put("sha256", o.sha256())
                         .put("width", o.width())
-                        .put("height", o.height()))
+                        .put("height", o.height())
+                        .put("has_nsfw_contents", o.hasNsfwContents()))
                 .toList()));
         data.set("has_nsfw_contents", json.valueToTree(job.hasNsfwContents == null ? List.of() : job.hasNsfwContents));
         data.put("inference_ms", job.inferenceMs);

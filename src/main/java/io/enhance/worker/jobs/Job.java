@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.IntStream;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -49,6 +50,8 @@ public class Job extends PanacheEntityBase {
     public static final Duration OUTPUTS_KEPT_UPSTREAM = Duration.ofDays(7);
     /** The delivery failure of outputs WaveSpeed no longer serves (their URL answered 403, 404, 410...). */
     public static final String OUTPUTS_UNAVAILABLE = "output_unavailable";
+    /** The failure of a job whose outputs WaveSpeed flagged as NSFW, held for review instead of delivered. */
+    public static final String OUTPUT_FLAGGED = "output_flagged";
 
     public String jobId;
     public String batchId;
@@ -287,6 +290,33 @@ public class Job extends PanacheEntityBase {
         finish(now);
     }
 
+    /**
+     * Only through {@link JobOutcomes}: WaveSpeed flagged outputs of this job, and all of them were stored aside at
+     * {@code heldAside} for review instead of delivered. The task was paid; its outputs are not fetched again, so a
+     * retry submits a new, paid task.
+     */
+    void heldForReview(List<StoredOutput> heldAside, Instant now) {
+        outputs = heldAside;
+        predictionOutputs = null;
+        StoredOutput first = heldAside.get(0);
+        String where = "s3://" + first.bucket() + "/" + first.key().substring(0, first.key().lastIndexOf('/') + 1);
+        List<Integer> flagged = IntStream.range(0, heldAside.size())
+                .filter(index -> heldAside.get(index).flagged()).boxed().toList();
+        failed(new JobError(OUTPUT_FLAGGED, "WaveSpeed flagged output(s) " + flagged + " as NSFW (has_nsfw_contents): all "
+                + heldAside.size() + " output(s) held for review at " + where + ", none delivered (S3_FLAGGED_OUTPUTS=hold)"),
+                now);
+    }
+
+    /** Whether WaveSpeed flagged any output of the finished prediction as NSFW. */
+    public boolean anyOutputFlagged() {
+        return hasNsfwContents != null && hasNsfwContents.contains(Boolean.TRUE);
+    }
+
+    /** WaveSpeed's NSFW flag for output {@code index}; null when it reported none. */
+    public Boolean outputFlag(int index) {
+        return hasNsfwContents != null && index < hasNsfwContents.size() ? hasNsfwContents.get(index) : null;
+    }
+
     /** Only through {@link JobOutcomes}, which writes the outcome event with it. */
     void failed(JobError error, Instant now) {
         moveTo(JobStatus.FAILED, now, error.code());
@@ -382,14 +412,16 @@ public class Job extends PanacheEntityBase {
         } else {
             moveTo(JobStatus.QUEUED, now, kind == RetryKind.FREE ? "retried by operator: no paid task was left behind"
                     : predictionOutputs != null ? "retried by operator, paying again: its outputs are gone upstream"
+                    : OUTPUT_FLAGGED.equals(errorCode) ? "retried by operator, paying again: its flagged outputs stay held for review"
                     : "retried by operator, paying again");
             paidBeforeUsd = spendUsd;
             predictionId = null;
             webhookTracked = false;
             submittedRequest = null;
             requestFingerprint = null;
-            // the new task reports outputs of its own
+            // the new task reports outputs of its own; outputs held for review stay where its failure event said
             predictionOutputs = null;
+            outputs = null;
             hasNsfwContents = null;
             inferenceMs = null;
             deliveringAt = null;

@@ -41,6 +41,16 @@ public class JobOutcomes {
         ended(job, heldASlot);
     }
 
+    /**
+     * Fails a job whose outputs WaveSpeed flagged, all of them stored aside at {@code heldAside} for review
+     * ({@code output_flagged}); its task was paid, and the spend stays recorded.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void holdForReview(Job job, List<StoredOutput> heldAside) {
+        job.heldForReview(heldAside, clock.now());
+        ended(job, false);
+    }
+
     /** Fails a job whose current attempt provably created no task: it cost nothing, so a retry is free. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void failBeforeAnyTask(Job job, String code, String message) {

@@ -215,7 +215,8 @@ public class JobStore {
     private static final String LISTING = """
             select id, job_id, batch_id, status, error_code, error_message, attempts, retries, spend_usd, cost_usd,
                    created_at, finished_at,
-                   case when jsonb_typeof(outputs) = 'array' then jsonb_array_length(outputs) > 0 else false end
+                   case when jsonb_typeof(outputs) = 'array' then jsonb_array_length(outputs) > 0 else false end,
+                   coalesce(has_nsfw_contents @> '[true]'::jsonb, false)
             from jobs where true""";
     private static final Map<String, String> LISTING_FILTERS = Map.of(
             "statuses", " and status in (:statuses)",
@@ -763,7 +764,7 @@ public class JobStore {
     /** One job of a listing. */
     public record ListedJob(long id, String jobId, String batchId, JobStatus status, JobError error, int attempts,
             int retries, BigDecimal spendUsd, BigDecimal costUsd, Instant createdAt, Instant finishedAt,
-            boolean hasOutputs) {
+            boolean hasOutputs, boolean flagged) {
     }
 
     /** Jobs as {@code listing} asks, newest (highest id) first. */
@@ -790,7 +791,7 @@ public class JobStore {
             jobs.add(new ListedJob(((Number) row[0]).longValue(), (String) row[1], (String) row[2],
                     JobStatus.valueOf((String) row[3]), row[4] == null ? null : new JobError((String) row[4], (String) row[5]),
                     ((Number) row[6]).intValue(), ((Number) row[7]).intValue(), Rows.money(row[8]), Rows.money(row[9]),
-                    Rows.instant(row[10]), Rows.instant(row[11]), (Boolean) row[12]));
+                    Rows.instant(row[10]), Rows.instant(row[11]), (Boolean) row[12], (Boolean) row[13]));
         }
         return jobs;
     }

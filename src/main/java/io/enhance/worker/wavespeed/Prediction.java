@@ -28,7 +28,7 @@ public record Prediction(String id, String status, List<String> outputs, List<Bo
         List<String> outputs = new ArrayList<>();
         data.path("outputs").forEach(o -> outputs.add(o.asText()));
         List<Boolean> nsfw = new ArrayList<>();
-        data.path("has_nsfw_contents").forEach(n -> nsfw.add(n.asBoolean()));
+        data.path("has_nsfw_contents").forEach(n -> nsfw.add(n.isNull() ? null : n.asBoolean())); // null: not reported
         JsonNode inference = data.path("timings").path("inference");
         JsonNode execution = data.path("executionTime");
         return new Prediction(

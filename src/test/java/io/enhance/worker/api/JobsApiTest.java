@@ -14,6 +14,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import io.enhance.worker.config.QueuesConfig;
+import io.enhance.worker.emulator.EmulatorSettings;
 import io.enhance.worker.testing.EmbeddedServices;
 import io.enhance.worker.testing.TestBroker;
 import io.enhance.worker.testing.TestImages;
@@ -47,6 +48,39 @@ class JobsApiTest {
         given().header("Authorization", "Bearer " + TOKEN).get("/api/jobs/no-such-job").then().statusCode(404);
         given().get("/q/metrics").then().statusCode(401);
         given().get("/q/health/ready").then().statusCode(200);
+    }
+
+    @Test
+    void carriesWaveSpeedsNsfwFlagPerOutputIntoTheEventTheJobViewAndTheListingAndDeliversFlaggedOutputsByDefault()
+            throws Exception {
+        String run = "nsfw-" + UUID.randomUUID().toString().substring(0, 8);
+        String flagged = run + "/flagged";
+        String plain = run + "/plain";
+        String source = EmbeddedServices.s3().putSource(run + ".png", TestImages.card(16, 16, 2));
+        try (TestBroker broker = TestBroker.listeningTo(queues.eventsExchange())) {
+            broker.publish(queues.requests(), job(flagged, source).batch(run)
+                    .input("prompt", "a beach, " + EmulatorSettings.DEFAULT_FLAGGED_PROMPT).bytes());
+            broker.publish(queues.requests(), job(plain, source).batch(run).bytes());
+            await().atMost(Duration.ofSeconds(60)).until(() -> !broker.eventsFor(flagged).isEmpty()
+                    && !broker.eventsFor(plain).isEmpty());
+
+            assertThat(broker.eventsFor(flagged).get(0).routingKey()).as("S3_FLAGGED_OUTPUTS=deliver").isEqualTo("job.completed");
+            assertThat(broker.eventsFor(flagged).get(0).data().path("outputs").path(0).path("has_nsfw_contents").asBoolean())
+                    .isTrue();
+            assertThat(broker.eventsFor(plain).get(0).data().path("outputs").path(0).path("has_nsfw_contents").isBoolean())
+                    .isTrue();
+            assertThat(broker.eventsFor(plain).get(0).data().path("outputs").path(0).path("has_nsfw_contents").asBoolean())
+                    .isFalse();
+            broker.assertEventsFollowTheContract();
+        }
+
+        given().header("Authorization", "Bearer " + TOKEN).get("/api/jobs/" + flagged).then()
+                .statusCode(200).body("outputs[0].has_nsfw_contents", equalTo(true));
+        given().header("Authorization", "Bearer " + TOKEN).get("/api/jobs/" + plain).then()
+                .statusCode(200).body("outputs[0].has_nsfw_contents", equalTo(false));
+        given().header("Authorization", "Bearer " + TOKEN).get("/api/jobs?batch_id=" + run).then().statusCode(200)
+                .body("jobs.find { it.job_id == '" + flagged + "' }.flagged", equalTo(true))
+                .body("jobs.find { it.job_id == '" + plain + "' }.flagged", equalTo(false));
     }
 
     @Test

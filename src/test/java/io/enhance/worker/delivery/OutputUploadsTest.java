@@ -176,6 +176,10 @@ class OutputUploadsTest {
         public Duration sourceUrlExpiry() {
             return Duration.ofHours(1);
         }
+
+        public FlaggedOutputs flaggedOutputs() {
+            return FlaggedOutputs.DELIVER;
+        }
     }
 
     private S3Client stubbed() {

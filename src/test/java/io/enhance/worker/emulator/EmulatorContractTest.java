@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -39,6 +41,30 @@ class EmulatorContractTest extends EmulatorTestSupport {
 
         assertSameShape(fixture("result-completed.json"), reply.json(), "$");
         assertThat(reply.data().path("has_nsfw_contents")).hasSize(reply.data().path("outputs").size());
+    }
+
+    @Test
+    void aPromptHoldingTheFlagWordCompletesWithItsOutputFlaggedInTheResultAndTheHistoryAndNoOtherDoes() {
+        emulator.settings().setFlaggedPrompt("flag-me");
+        try {
+            String flagged = api.post(SUBMIT, input(pngUrl).put("prompt", "a cat, flag-me")).data().path("id").asText();
+            String plain = api.post(SUBMIT, input(pngUrl)).data().path("id").asText();
+
+            assertThat(api.awaitFinished(flagged).path("has_nsfw_contents").toString()).isEqualTo("[true]");
+            assertThat(api.awaitFinished(plain).path("has_nsfw_contents").toString()).isEqualTo("[false]");
+            JsonNode items = api.post("/api/v3/predictions", "{\"page\":1,\"page_size\":100}").data().path("items");
+            List<String> listed = new ArrayList<>();
+            items.forEach(item -> {
+                if (item.path("id").asText().equals(flagged)) {
+                    listed.add(item.path("has_nsfw_contents").toString());
+                }
+            });
+            assertThat(listed).as("the history item").containsExactly("[true]");
+        } finally {
+            emulator.settings().setFlaggedPrompt(EmulatorSettings.DEFAULT_FLAGGED_PROMPT);
+        }
+        assertThat(EmulatorSettings.fromEnvironment(Map.of("EMULATOR_FLAGGED_PROMPT", ""), null).getFlaggedPrompt())
+                .as("empty flags none").isNull();
     }
 
     @ParameterizedTest

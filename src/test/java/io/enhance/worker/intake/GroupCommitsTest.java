@@ -231,7 +231,7 @@ class GroupCommitsTest {
             // what a real completion leaves behind, so that its event follows the contract (TestBroker checks it)
             Job job = JobStore.findByJobId(jobId).orElseThrow();
             job.predictionId = "prediction-" + jobId;
-            job.outputs = List.of(new StoredOutput("enhanced", jobId + "/0.jpg", "image/jpeg", 1, "0".repeat(64), 1, 1));
+            job.outputs = List.of(new StoredOutput("enhanced", jobId + "/0.jpg", "image/jpeg", 1, "0".repeat(64), 1, 1, false));
             events.jobFinished(job);
             entityManager.createNativeQuery("update outbox_events set sent_at = now() where subject = ?1")
                     .setParameter(1, jobId).executeUpdate();

@@ -19,6 +19,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public final class NodeScripts {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The browser driver the dashboard's browser checks use, pinned. */
+    public static final String PLAYWRIGHT = "playwright-core@1.65.1";
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
 
     private NodeScripts() {
     }
@@ -53,6 +56,18 @@ public final class NodeScripts {
         assertThat(process.exitValue()).as(command + " exit code; stderr in " + log + "; stdout: " + stdout)
                 .isZero();
         return stdout;
+    }
+
+    /**
+     * Readies {@code dir} to run {@code script} (from {@code src/test/js/}) in Debian's Chromium: the pinned
+     * {@code playwright-core} installed there, the script copied beside it.
+     */
+    public static Path browserScript(Path dir, String script) throws IOException, InterruptedException {
+        assertThat(CHROMIUM).as("Chromium is needed: apt-get install -y chromium").isExecutable();
+        Files.createDirectories(dir);
+        run(dir, List.of("npm", "install", "--no-audit", "--no-fund", "--loglevel=error", PLAYWRIGHT), Map.of(), 300);
+        Files.copy(Path.of("src/test/js", script), dir.resolve(script), StandardCopyOption.REPLACE_EXISTING);
+        return dir;
     }
 
     /** A script's report, one JSON object per line, by its {@code check} field (the last one of a name wins). */
