@@ -115,7 +115,8 @@ public class CostPreview {
 
     /** The request the batch would publish for {@code image}, as the worker would read it. */
     private byte[] requestOf(SubmitArguments arguments, InputImage image) {
-        BatchRunner.Work work = new BatchRunner.Work(arguments.prompt(), arguments.parameters(), arguments.priority(), "submit");
+        BatchRunner.Work work = new BatchRunner.Work(arguments.prompt(), arguments.parameters(), arguments.priority(), "submit",
+                arguments.canary());
         Map<String, Object> request = BatchRunner.request(arguments.batch(), JobIds.of(arguments.batch(), image.relativePath()),
                 image, 1, work);
         try {

@@ -267,8 +267,7 @@ public class DeliverFinishedPredictions {
 
     private StoredOutput upload(Job job, int index, FetchedOutput output, Span span) throws DeliveryException {
         String key = holdsForReview(job) ? OutputKeys.ofHeldForReview(job.outputKeyPrefix, job.jobId, index, output.type().extension)
-                : job.outputKey != null ? OutputKeys.ofNamed(job.outputKey, index)
-                : OutputKeys.of(job.outputKeyPrefix, job.jobId, index, output.type().extension);
+                : OutputKeys.ofJob(job.outputKeyPrefix, job.jobId, job.outputKey, index, output.type().extension);
         span.setAttribute("aws.s3.bucket", job.outputBucket);
         span.setAttribute("aws.s3.key", key);
         uploads.put(job.outputBucket, key, output, job.jobId);

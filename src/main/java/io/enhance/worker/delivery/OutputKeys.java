@@ -55,6 +55,14 @@ public final class OutputKeys {
     }
 
     /**
+     * The key of a job's output {@code index}: under its named key if the request gave one (which already
+     * carries the format's extension), else in the {@code key_prefix} layout with {@code extension}.
+     */
+    public static String ofJob(String keyPrefix, String jobId, String namedKey, int index, String extension) {
+        return namedKey != null ? ofNamed(namedKey, index) : of(keyPrefix, jobId, index, extension);
+    }
+
+    /**
      * The key output 0 of a request with {@code output.key} goes to: the key with the extension of
      * {@code outputFormat} ({@code jpeg} gives {@code .jpg}, {@code png} gives {@code .png}) in place of an
      * image extension it ends in (.jpg .jpeg .png .webp .gif .bmp .tif .tiff .heic .heif .avif, any case),

@@ -91,7 +91,7 @@ public class OutputReuse {
                 throw new TwinGone("output " + from.key() + " of job " + twin.jobId() + " was changed since it was stored");
             }
             String extension = from.key().substring(from.key().lastIndexOf('.') + 1);
-            String key = OutputKeys.of(job.outputKeyPrefix, job.jobId, index, extension);
+            String key = OutputKeys.ofJob(job.outputKeyPrefix, job.jobId, job.outputKey, index, extension);
             try {
                 s3.copyObject(request -> request.sourceBucket(from.bucket()).sourceKey(from.key())
                         .copySourceIfMatch(source.eTag()) // the very object checked above, or nothing
@@ -111,7 +111,7 @@ public class OutputReuse {
                         + twin.jobId());
             }
             copied.add(new StoredOutput(job.outputBucket, key, from.contentType(), from.size(), from.sha256(), from.width(),
-                    from.height()));
+                    from.height(), from.hasNsfwContents()));
         }
         return copied;
     }
