@@ -13,12 +13,9 @@ const blurred = (selector) => page.$eval(selector, (element) => ({
   label: element.getAttribute('aria-label'),
 }));
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-});
-const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+// headless by default; tests run as root, where Chromium's sandbox cannot start
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const page = await browser.newPage();
 try {
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
   page.on('pageerror', (error) => report('page-error', { message: error.message }));

@@ -40,8 +40,9 @@ import io.quarkus.scheduler.Scheduled;
 
 /**
  * Copies the outputs of finished predictions into S3 under {@code {key_prefix}{job_id}/{index}.{ext}},
- * then completes the job together with its event; with {@code S3_FLAGGED_OUTPUTS=hold}, the outputs of a job that
- * WaveSpeed flagged go under {@code {key_prefix}{job_id}/flagged/} instead and the job fails. One file at a time per job, never a batch in memory.
+ * then completes the job together with its event; with {@code S3_FLAGGED_OUTPUTS=hold}, the outputs of a job
+ * that WaveSpeed flagged go under {@code {key_prefix}{job_id}/flagged/} instead, and the job fails
+ * {@code output_flagged}. One file at a time per job, never a batch in memory.
  * Each job is a transfer of its own that writes its own result: a round claims only as many jobs as
  * there are free transfer slots and never waits for a slow one. A job that keeps failing for reasons
  * that may pass is tried again later, ever less often, and fails at {@code PIPELINE_DELIVERY_DEADLINE}.
@@ -266,8 +267,9 @@ public class DeliverFinishedPredictions {
     }
 
     private StoredOutput upload(Job job, int index, FetchedOutput output, Span span) throws DeliveryException {
-        String key = holdsForReview(job) ? OutputKeys.ofHeldForReview(job.outputKeyPrefix, job.jobId, index, output.type().extension)
-                : OutputKeys.ofJob(job.outputKeyPrefix, job.jobId, job.outputKey, index, output.type().extension);
+        String extension = output.type().extension;
+        String key = holdsForReview(job) ? OutputKeys.ofHeldForReview(job.outputKeyPrefix, job.jobId, index, extension)
+                : OutputKeys.ofJob(job.outputKeyPrefix, job.jobId, job.outputKey, index, extension);
         span.setAttribute("aws.s3.bucket", job.outputBucket);
         span.setAttribute("aws.s3.key", key);
         uploads.put(job.outputBucket, key, output, job.jobId);
