@@ -1,9 +1,9 @@
 // Drives the dashboard in Debian's Chromium for DashboardBrowserIT; prints one JSON line per check.
-// Environment: BASE_URL, API_TOKEN, BATCH_ID, FAILED_JOB_ID (free to retry), PAID_JOB_ID (a retry pays again),
+// Environment: BASE_URL, API_TOKEN, BATCH_ID, LONG_BATCH_ID (running, to cancel), FAILED_JOB_ID (free to retry), PAID_JOB_ID (a retry pays again),
 // UNDECIDED_JOB_ID (failed submission_outcome_unknown) and ASSIGNED_TASK (the candidate to assign it), SCREENSHOT.
 import { chromium } from 'playwright-core';
 
-const { BASE_URL, API_TOKEN, BATCH_ID, FAILED_JOB_ID, PAID_JOB_ID, UNDECIDED_JOB_ID, ASSIGNED_TASK, SCREENSHOT } = process.env;
+const { BASE_URL, API_TOKEN, BATCH_ID, LONG_BATCH_ID, FAILED_JOB_ID, PAID_JOB_ID, UNDECIDED_JOB_ID, ASSIGNED_TASK, SCREENSHOT } = process.env;
 const STEP_TIMEOUT_MS = 40_000;
 
 const report = (check, details) => console.log(JSON.stringify({ check, ...details }));
@@ -91,6 +91,11 @@ try {
   // the picture for the README: charts, the batch still under way if it is, and the gallery
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
   report('screenshot', { path: SCREENSHOT });
+
+  // cancelling a running batch: its answer says what was cancelled, deleted at WaveSpeed or delivered
+  await page.click(`${byId('batch-row', LONG_BATCH_ID)} [data-action="cancel"]`);
+  await page.waitForSelector('[data-testid="action-message"]:not([hidden])');
+  report('cancel', { message: await page.textContent('[data-testid="action-message"]') });
 
   // the cookie alone changes nothing: a POST without the page's CSRF token is refused
   const bare = await page.evaluate(() => fetch('/api/submissions/pause', { method: 'POST' })

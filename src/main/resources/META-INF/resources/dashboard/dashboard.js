@@ -225,10 +225,16 @@ async function onBatchAction(event) {
   }
   const id = button.closest('tr').dataset.batchId;
   const action = button.dataset.action;
-  if (action === 'cancel' && !window.confirm(`Cancel batch ${id}? Its queued jobs will not run.`)) {
+  if (action === 'cancel' && !window.confirm(`Cancel batch ${id}? Its queued jobs will not run, and its running`
+      + ' tasks are deleted at WaveSpeed.')) {
     return;
   }
-  await act('POST', `/api/batches/${idPath(id)}/${action}`);
+  const answer = await act('POST', `/api/batches/${idPath(id)}/${action}`);
+  // a cancel deletes running tasks over a while: its answer says how far that has come, and what was delivered
+  if (action === 'cancel' && answer.ok) {
+    $('action-message').textContent = `Batch ${id}: ${answer.json.message}`;
+    $('action-message').hidden = false;
+  }
 }
 
 // ---- canaries awaiting approval ------------------------------------------------------------------

@@ -86,10 +86,12 @@ public class Cancellations {
             return Optional.empty();
         }
         String detail = BY_OPERATOR + " with batch " + batchId;
+        // noted first: a job whose submission is answered meanwhile is then a noted SUBMITTED one, which the
+        // moves below or the hold sweep cancel, never one that runs to the end unnoticed
+        QuarkusTransaction.requiringNew().run(() -> store.markCancelRequested(batchId, JobStatus.CANCELLED_ONCE_KNOWN, now));
         long cancelledNow = cancelHeldJobs(batchId);
         long deleting = inChunks(limit -> store.lockInBatch(batchId, JobStatus.CANCELLED_UPSTREAM, 0, limit),
                 job -> job.cancellingUpstream(now, detail));
-        QuarkusTransaction.requiringNew().run(() -> store.markCancelRequested(batchId, JobStatus.CANCELLED_ONCE_KNOWN, now));
         JobStore.CancelOutcomes so = QuarkusTransaction.requiringNew().call(() -> store.cancelOutcomesOfBatch(batchId));
         Map<String, Long> jobs = new LinkedHashMap<>();
         jobs.put("cancelled", so.cancelled());

@@ -60,8 +60,9 @@ class Sweeps {
 
     /**
      * While any hold is set: pauses jobs that intake stored or a retry queued just as a hold was set,
-     * resumes any left paused after it was lifted, and cancels what arrives for a cancelled batch; releases
-     * the canary of a batch that asked for one, and the rest of an approved one.
+     * resumes any left paused after it was lifted, cancels what arrives for a cancelled batch, and hands the
+     * cancelled jobs whose task has become known since to the cancel stage; releases the canary of a batch
+     * that asked for one, and the rest of an approved one.
      */
     @Scheduled(every = "${pipeline.batch-interval:1s}", skipExecutionIf = Rounds.Idle.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

@@ -93,7 +93,10 @@ public class DeleteCancelledTasks {
                 .ifPresent(untilNext -> wakeups.wakeIn(Stage.CANCEL, untilNext));
     }
 
-    /** One paced round: up to a batch of due CANCELLING jobs; returns how many it claimed. */
+    /**
+     * One paced round: up to a batch of due CANCELLING jobs; returns how many it claimed. A round starts an
+     * interval after the previous one started and after the previous delete left, so deletes are that far apart.
+     */
     private int cancelRound() {
         long now = System.nanoTime();
         Duration wait = pace.untilAllowed(now);
@@ -112,6 +115,9 @@ public class DeleteCancelledTasks {
             if (stillToDelete(claimed.get(i), before.get(i))) {
                 toDelete.add(claimed.get(i).predictionId);
             }
+        }
+        if (!toDelete.isEmpty()) {
+            pace.called(System.nanoTime()); // the next round, and so its delete, comes an interval after this delete
         }
         DeleteOutcome deleted = toDelete.isEmpty() ? null : await(wavespeed.delete(toDelete));
         if (deleted instanceof DeleteOutcome.NotDeleted refused) {

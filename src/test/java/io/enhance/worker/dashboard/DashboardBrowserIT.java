@@ -46,7 +46,7 @@ class DashboardBrowserIT {
     private static final List<String> LOOK_ALIKES = List.of("look-alike/1", "look-alike/2");
     /** Still under way when the screenshot is taken, for the README's picture. */
     private static final String LONG_BATCH = "spring-shoot";
-    private static final int LONG_BATCH_JOBS = 30;
+    private static final int LONG_BATCH_JOBS = 60;
 
     @Test
     void anOperatorWatchesABatchRetriesAFailedJobAndComparesBeforeAndAfterInChromium() throws Exception {
@@ -97,7 +97,7 @@ class DashboardBrowserIT {
                 Path screenshot = Path.of("target/dashboard.png").toAbsolutePath();
                 Files.deleteIfExists(screenshot);
                 Map<String, JsonNode> checks = NodeScripts.checks(NodeScripts.run(work, List.of("node", "dashboard-check.mjs"), Map.of(
-                        "BASE_URL", "http://127.0.0.1:" + worker.httpPort(), "API_TOKEN", TOKEN, "BATCH_ID", BATCH,
+                        "BASE_URL", "http://127.0.0.1:" + worker.httpPort(), "API_TOKEN", TOKEN, "BATCH_ID", BATCH, "LONG_BATCH_ID", LONG_BATCH,
                         "FAILED_JOB_ID", FAILED_JOB, "PAID_JOB_ID", PAID_JOB, "UNDECIDED_JOB_ID", undecided, "ASSIGNED_TASK", ownTask,
                         "SCREENSHOT", screenshot.toString()), 120));
 
@@ -123,6 +123,7 @@ class DashboardBrowserIT {
                 assertThat(checks.get("post-without-csrf").path("error").asText()).contains("X-CSRF-Token");
                 assertThat(checks.get("sign-out").path("cookies")).extracting(JsonNode::asText).containsExactly("enhance_session");
                 assertThat(checks.get("sign-out").path("status").asInt()).isEqualTo(401);
+                assertThat(checks.get("cancel").path("message").asText()).startsWith("Batch " + LONG_BATCH + ": cancelled: ");
                 for (String retried : List.of(FAILED_JOB, PAID_JOB)) {
                     await().atMost(Duration.ofSeconds(30)).until(() -> rig.countJobs(
                             "job_id = '" + retried + "' and status = 'COMPLETED' and retries = 1") == 1);

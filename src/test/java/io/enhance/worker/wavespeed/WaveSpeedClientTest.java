@@ -7,6 +7,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 import jakarta.inject.Inject;
@@ -205,6 +206,39 @@ class WaveSpeedClientTest {
         stub.answer(502, "gateway-502.html");
         assertThat(clientFor(stub.baseUri()).result("nope").await().atMost(WAIT))
                 .isInstanceOf(PollOutcome.Unavailable.class);
+    }
+
+    @Test
+    void deletesTasksInOneBatchCallWithTheBearerKeyAndReadsHowManyWereKnown() throws Exception {
+        stub.answer(200, "delete-batch.json");
+
+        DeleteOutcome outcome = clientFor(stub.baseUri()).delete(List.of("a1", "b2", "unknown")).await().atMost(WAIT);
+
+        assertThat(outcome).isEqualTo(new DeleteOutcome.Deleted(2));
+        StubWaveSpeed.Received request = stub.received().get(0);
+        assertThat(request.method()).isEqualTo("POST");
+        assertThat(request.path()).isEqualTo("/api/v3/predictions/delete");
+        assertThat(request.authorization()).isEqualTo("Bearer " + EmbeddedServices.API_KEY);
+        assertThat(json.readTree(request.body())).isEqualTo(json.readTree("{\"ids\":[\"a1\",\"b2\",\"unknown\"]}"));
+    }
+
+    @Test
+    void aRefusedOrFailedDeleteIsNotDeletedWithItsReasonAndNeverTheKey() throws Exception {
+        for (var answer : Map.of(401, "error-401.json", 403, "error-403.json", 429, "error-429.json", 502, "gateway-502.html")
+                .entrySet()) {
+            stub.answer(answer.getKey(), answer.getValue());
+
+            DeleteOutcome outcome = clientFor(stub.baseUri()).delete(List.of("a1")).await().atMost(WAIT);
+
+            assertThat(outcome).as("HTTP %d", answer.getKey()).isInstanceOfSatisfying(DeleteOutcome.NotDeleted.class,
+                    notDeleted -> assertThat(notDeleted.reason()).contains("HTTP " + answer.getKey())
+                            .doesNotContain(EmbeddedServices.API_KEY));
+        }
+        URI closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = URI.create("http://127.0.0.1:" + socket.getLocalPort());
+        }
+        assertThat(clientFor(closedPort).delete(List.of("a1")).await().atMost(WAIT)).isInstanceOf(DeleteOutcome.NotDeleted.class);
     }
 
     @Test
