@@ -26,7 +26,6 @@ import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.jobs.Rows;
 import io.enhance.worker.jobs.SpendingCaps;
 import io.enhance.worker.runtime.DatabaseClock;
-import io.enhance.worker.submission.TierTime;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
@@ -57,9 +56,9 @@ public class BatchReports {
     private final DatabaseClock clock;
     private final SpendingCaps caps;
     private final JobStore store;
-    private final TierTime tierTime;
+    private final TimeOnTier tierTime;
 
-    BatchReports(EntityManager entityManager, DatabaseClock clock, SpendingCaps caps, JobStore store, TierTime tierTime) {
+    BatchReports(EntityManager entityManager, DatabaseClock clock, SpendingCaps caps, JobStore store, TimeOnTier tierTime) {
         this.store = store;
         this.tierTime = tierTime;
         this.entityManager = entityManager;
@@ -226,8 +225,13 @@ public class BatchReports {
         long toPay = notYetPaid + expectedMore;
         BigDecimal projected = spend.add(caps.price().multiply(BigDecimal.valueOf(toPay)));
         return new BatchSummary((String) batch[0], size, state, counts, jobs, ended, rejected, failures, spend, projected,
-                reused, toPay, tierTime.toFinish(toPay).toSeconds(), first, last, Math.round(perMinute * 10) / 10.0, eta,
-                paused, cancelled, completed, canary, canaryState);
+                reused, toPay, secondsRoundedUp(tierTime.toFinish(toPay)), first, last, Math.round(perMinute * 10) / 10.0,
+                eta, paused, cancelled, completed, canary, canaryState);
+    }
+
+    /** Whole seconds, a part of one counted as one: a batch with work left never shows 0. */
+    private static long secondsRoundedUp(Duration duration) {
+        return (duration.toMillis() + 999) / 1000;
     }
 
     @SuppressWarnings("unchecked")

@@ -1,15 +1,11 @@
 package io.enhance.worker.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -149,17 +145,10 @@ public class CostPreview {
     }
 
     private static String md5(InputImage.Upload upload) {
-        try (InputStream in = upload.body().get().contentStreamProvider().newStream()) {
-            MessageDigest md5 = MessageDigest.getInstance("MD5");
-            byte[] buffer = new byte[64 * 1024];
-            for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
-                md5.update(buffer, 0, read);
-            }
-            return HexFormat.of().formatHex(md5.digest());
+        try {
+            return ReuseKeys.hexDigest("MD5", upload.body().get().contentStreamProvider().newStream());
         } catch (IOException e) {
             throw new UncheckedIOException("image not read", e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("MD5 is part of every JDK", e);
         }
     }
 }

@@ -68,7 +68,10 @@ public class OutputReuse {
                 store.completedTwin(reuseKey, clock.now().minus(retention.reusableOutputs())));
     }
 
-    /** The twin's outputs are no longer in S3 as it stored them: the job pays for a task of its own. */
+    /**
+     * The twin's outputs cannot serve the job: gone from S3, not as the twin stored them, or refused for good (a
+     * 4xx such as a bucket policy that forbids the copy). The job pays for a task of its own.
+     */
     public static final class TwinGone extends Exception {
         TwinGone(String message) {
             super(message, null, false, false);
@@ -78,8 +81,8 @@ public class OutputReuse {
     /**
      * Copies the twin's outputs to {@code job}'s keys and returns them as stored for the job.
      *
-     * @throws TwinGone when an output is missing or is not what the twin stored
-     * @throws S3Exception (or another SDK exception) for any other failure, which may pass
+     * @throws TwinGone when an output is missing, is not what the twin stored, or S3 refuses the copy for good
+     * @throws software.amazon.awssdk.core.exception.SdkException for any other failure (5xx, 429, network), which may pass
      */
     public List<StoredOutput> copy(JobStore.CompletedTwin twin, Job job) throws TwinGone {
         List<StoredOutput> copied = new ArrayList<>();
@@ -94,21 +97,17 @@ public class OutputReuse {
             String key = OutputKeys.ofJob(job.outputKeyPrefix, job.jobId, job.outputKey, index, extension);
             try {
                 s3.copyObject(request -> request.sourceBucket(from.bucket()).sourceKey(from.key())
-                        .copySourceIfMatch(source.eTag()) // the very object checked above, or nothing
+                        .copySourceIfMatch(source.eTag()) // the very object checked above (else 412), or nothing
                         .destinationBucket(job.outputBucket).destinationKey(key)
                         .metadataDirective(MetadataDirective.REPLACE).contentType(from.contentType())
                         .metadata(Map.of("sha256", from.sha256(), "job-id", job.jobId, "reused-from", twin.jobId())));
             } catch (S3Exception e) {
-                if (e.statusCode() == 404 || e.statusCode() == 412) { // deleted or replaced since the HeadObject
-                    throw new TwinGone("output " + from.key() + " of job " + twin.jobId() + " changed while copied");
-                }
-                throw e;
+                throw refusedForGood(e, "copy of output " + from.key() + " of job " + twin.jobId());
             }
             HeadObjectResponse copy = head(job.outputBucket, key)
-                    .orElseThrow(() -> new IllegalStateException("the copy " + key + " is not there"));
+                    .orElseThrow(() -> new TwinGone("the copy " + key + " is not there"));
             if (!sameBytes(copy, from) || !Objects.equals(copy.eTag(), source.eTag())) {
-                throw new IllegalStateException("the copy " + key + " differs from output " + from.key() + " of job "
-                        + twin.jobId());
+                throw new TwinGone("the copy " + key + " differs from output " + from.key() + " of job " + twin.jobId());
             }
             copied.add(new StoredOutput(job.outputBucket, key, from.contentType(), from.size(), from.sha256(), from.width(),
                     from.height(), from.hasNsfwContents()));
@@ -122,14 +121,23 @@ public class OutputReuse {
                 && stored.sha256().equals(object.metadata().get("sha256"));
     }
 
-    private Optional<HeadObjectResponse> head(String bucket, String key) {
+    private Optional<HeadObjectResponse> head(String bucket, String key) throws TwinGone {
         try {
             return Optional.of(s3.headObject(request -> request.bucket(bucket).key(key)));
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
                 return Optional.empty();
             }
-            throw e;
+            throw refusedForGood(e, "HeadObject of " + key);
         }
+    }
+
+    /** A 4xx but 408 and 429 is S3's last word: the job pays instead; anything else may pass and is thrown as it is. */
+    private static TwinGone refusedForGood(S3Exception e, String what) {
+        int status = e.statusCode();
+        if (status >= 400 && status < 500 && status != 408 && status != 429 && !e.isThrottlingException()) {
+            return new TwinGone(what + " refused (HTTP " + status + ")");
+        }
+        throw e;
     }
 }

@@ -1,6 +1,10 @@
 package io.enhance.worker.reuse;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -46,6 +50,17 @@ public final class ReuseKeys {
     /** An http(s) source under {@code reuse: "by_url"}: the URL itself. */
     public static String ofUrl(String url) {
         return "url:" + url;
+    }
+
+    /** The digest ({@code SHA-256} or {@code MD5}) of everything {@code bytes} holds, in lowercase hex; closes it. */
+    public static String hexDigest(String algorithm, InputStream bytes) throws IOException {
+        try (InputStream in = bytes) {
+            MessageDigest digest = MessageDigest.getInstance(algorithm);
+            in.transferTo(new DigestOutputStream(OutputStream.nullOutputStream(), digest));
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalArgumentException(algorithm + " is not a digest every JDK has", e);
+        }
     }
 
     /** The key of {@code input} with a source of {@code sourceIdentity}; empty for a random seed. */

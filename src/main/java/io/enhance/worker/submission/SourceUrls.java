@@ -1,13 +1,9 @@
 package io.enhance.worker.submission;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -17,6 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.enhance.worker.config.S3Config;
 import io.enhance.worker.config.WaveSpeedConfig;
 import io.enhance.worker.intake.SourceImage;
+import io.enhance.worker.reuse.ReuseKeys;
 import io.enhance.worker.wavespeed.WaveSpeedClient;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -86,7 +83,7 @@ class SourceUrls {
             String filename = source.key().substring(source.key().lastIndexOf('/') + 1);
             String url = wavespeed.upload(copy, filename, object.contentType() == null ? "application/octet-stream"
                     : object.contentType()).await().atMost(config.requestTimeout().plusSeconds(1));
-            return new Uploaded(url, sha256Of(copy));
+            return new Uploaded(url, ReuseKeys.hexDigest("SHA-256", Files.newInputStream(copy)));
         } catch (IOException e) {
             throw new UncheckedIOException("source " + source.uri() + " not copied for upload", e);
         } catch (S3Exception e) {
@@ -95,19 +92,6 @@ class SourceUrls {
             if (copy != null) {
                 copy.toFile().delete();
             }
-        }
-    }
-
-    private static String sha256Of(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[64 * 1024];
-            for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
-                sha256.update(buffer, 0, read);
-            }
-            return HexFormat.of().formatHex(sha256.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
     }
 

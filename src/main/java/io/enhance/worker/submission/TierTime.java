@@ -5,6 +5,7 @@ import java.time.Instant;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.enhance.worker.batches.TimeOnTier;
 import io.enhance.worker.jobs.JobStore;
 import io.enhance.worker.runtime.DatabaseClock;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -15,7 +16,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
  * the average WaveSpeed reported for the jobs completed in the last day, once there are enough of them, else a default.
  */
 @ApplicationScoped
-public class TierTime {
+public class TierTime implements TimeOnTier {
 
     /** Assumed until enough jobs completed in the last day to say (WaveSpeed's examples: 2.5 s to 26 s). */
     public static final Duration DEFAULT_INFERENCE = Duration.ofSeconds(10);
@@ -59,6 +60,7 @@ public class TierTime {
     }
 
     /** How long {@code images} submissions and their inference take on the tier; zero for none. */
+    @Override
     public Duration toFinish(long images) {
         if (images <= 0) {
             return Duration.ZERO;

@@ -155,7 +155,7 @@ class IdenticalRequestsTest {
                 .get("/api/batches/" + batch).then().extract().path("reused") instanceof Integer reused && reused == 1);
         given().header("Authorization", "Bearer test-admin-token").get("/api/batches/" + batch).then().statusCode(200)
                 .body("batch_size", equalTo(4)).body("reused", equalTo(1)).body("to_pay", equalTo(3))
-                .body("spend_usd", equalTo(0)).body("projected_usd", equalTo(0.075f))
+                .body("spend_usd", equalTo(0.0f)).body("projected_usd", equalTo(0.075f))
                 // the emulator's tier (silver, 500 a minute, 300 at once): three submissions within a second, then one inference
                 .body("tier_seconds_to_finish", greaterThanOrEqualTo(1));
     }
