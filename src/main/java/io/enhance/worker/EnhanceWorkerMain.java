@@ -4,7 +4,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.util.Arrays;
 import java.util.Optional;
 
-import io.enhance.worker.cli.CanaryDecisionCommand;
+import io.enhance.worker.cli.BatchDecisionCommand;
 import io.enhance.worker.cli.CommandLine;
 import io.enhance.worker.cli.StatusCommand;
 import io.enhance.worker.cli.SubmitArguments;
@@ -15,10 +15,10 @@ import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
 /**
- * One jar, five commands: {@code worker} (the default) serves the queue; {@code submit} sends a folder
+ * One jar, six commands: {@code worker} (the default) serves the queue; {@code submit} sends a folder
  * or S3 prefix of images as a batch and follows it (with a worker in the same process unless
  * {@code --no-worker}); {@code status} shows a batch once; {@code approve} and {@code reject} decide on a
- * batch's canary. The development build (src/dev/java) adds two:
+ * batch's canary, and {@code cancel} cancels a batch. The development build (src/dev/java) adds two:
  * {@code demo} runs the bundled sample batch on the embedded emulator and S3 store; {@code emulator} runs
  * only the WaveSpeed emulator, without a database or broker. Those two are found by class name, because
  * the production package leaves them out.
@@ -29,7 +29,7 @@ public class EnhanceWorkerMain {
     private static final String USAGE = "Commands: worker (default), submit <folder | s3://bucket/prefix> --batch NAME"
             + " [--prompt TEXT] [--param key=value ...] [--seed N] [--priority N] [--canary N] [--timeout DURATION]"
             + " [--no-worker] [--no-wait] [--dry-run] [--max-cost USD], status NAME [--format csv|jsonl],"
-            + " approve NAME, reject NAME";
+            + " approve NAME, reject NAME, cancel NAME";
     private static final String DEVELOPMENT_USAGE = ", demo [--keep-running], emulator";
     private static final String DEMO_COMMAND = "io.enhance.worker.cli.DemoCommand";
     private static final String EMULATOR_MAIN = "io.enhance.worker.emulator.EmulatorMain";
@@ -52,10 +52,10 @@ public class EnhanceWorkerMain {
                     profiles("prod", "cli,client");
                     Quarkus.run(StatusCommand.class, rest);
                 }
-                case "approve", "reject" -> {
+                case "approve", "reject", "cancel" -> {
                     String batch = CommandLine.decisionBatch(command, rest);
                     profiles("prod", "cli,client");
-                    Quarkus.run(CanaryDecisionCommand.class, command, batch);
+                    Quarkus.run(BatchDecisionCommand.class, command, batch);
                 }
                 case "demo" -> {
                     Class<? extends QuarkusApplication> demo = developmentClass(command, DEMO_COMMAND)

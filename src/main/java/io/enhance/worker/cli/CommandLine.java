@@ -34,7 +34,7 @@ public final class CommandLine {
         return new StatusArguments(batch, format);
     }
 
-    /** {@code approve NAME} or {@code reject NAME}: the one batch name. */
+    /** {@code approve NAME}, {@code reject NAME} or {@code cancel NAME}: the one batch name. */
     public static String decisionBatch(String command, String... args) throws UsageException {
         if (args.length != 1) {
             throw new UsageException(command + " takes one batch name");

@@ -43,7 +43,7 @@ public record SubmitArguments(Optional<Path> folder, Optional<S3Prefix> s3Prefix
                           [--seed N] [--priority N] [--canary N] [--timeout DURATION] [--no-worker] [--no-wait]
                           [--dry-run] [--max-cost USD]
                    status NAME [--format csv|jsonl]
-                   approve NAME | reject NAME""";
+                   approve NAME | reject NAME | cancel NAME""";
     public static final String DEFAULT_PROMPT = "restore fine detail, natural colours";
     public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(24);
 

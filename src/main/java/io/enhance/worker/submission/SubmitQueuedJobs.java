@@ -264,8 +264,11 @@ public class SubmitQueuedJobs {
                 .exceptionally(failure -> {
                     Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                             ? failure.getCause() : failure;
-                    return Request.notPrepared(job, (cause instanceof ReuseNotCopied ? "" : "source not prepared: ")
-                            + cause.getMessage(), cause instanceof SourceUnavailableException);
+                    boolean unavailable = cause instanceof SourceUnavailableException;
+                    // a source failed for good is the job's error as it is; anything else says what was not done
+                    String problem = unavailable || cause instanceof ReuseNotCopied ? cause.getMessage()
+                            : "source not prepared: " + cause.getMessage();
+                    return Request.notPrepared(job, problem, unavailable);
                 });
     }
 

@@ -2,6 +2,7 @@ package io.enhance.worker.api;
 
 import static io.enhance.worker.api.OperatorJobs.operator;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -149,9 +150,12 @@ class BatchManifestApiTest {
         operator().accept("application/xml").get("/api/batches/" + batch + "/manifest").then().statusCode(406);
     }
 
+    /** Stores the jobs, and waits until the batch counters' fold (about once a second) has made their batch known. */
     private void insertJobs(String batch, int jobs) {
         QuarkusTransaction.requiringNew().run(() -> entityManager.createNativeQuery(INSERT_JOBS)
                 .setParameter(1, batch).setParameter(2, jobs).executeUpdate());
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> operator().get("/api/batches/{id}", batch).statusCode() == 200);
     }
 
     private static JsonNode json(String line) {

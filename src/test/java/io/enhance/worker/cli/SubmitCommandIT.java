@@ -89,6 +89,12 @@ class SubmitCommandIT {
             Run jsonl = run(env, "status-jsonl", "status", "cards", "--format", "jsonl");
             assertThat(jsonl.exitCode()).as(jsonl.output()).isZero();
             assertThat(jsonl.output().lines().filter(line -> line.startsWith("{\"job_id\":\"cards/"))).hasSize(4);
+            // cancelling a batch that has ended changes none of its jobs
+            Run cancel = run(env, "cancel-ended", "cancel", "cards");
+            assertThat(cancel.exitCode()).as(cancel.output()).isZero();
+            assertThat(cancel.output()).contains("Batch cards: cancelled: 0 job(s)");
+            assertThat(rig.countJobs("batch_id = 'cards' and status = 'COMPLETED'")).as("ended jobs stay as they ended").isEqualTo(4);
+            assertThat(run(env, "cancel-missing", "cancel", "no-such-batch").exitCode()).isEqualTo(3);
             PackagedWorkerRig.assertNoSecretsIn(new File("target/submit-cli-submit-first.log"));
         }
     }
