@@ -120,7 +120,7 @@ class SubmitCommandIT {
                     + "from jobs again join jobs earlier on earlier.job_id = again.reused_from where again.batch_id = 'rerun'")) {
                 JsonNode copy = json.readTree((String) row.get("copy")).get(0);
                 JsonNode original = json.readTree((String) row.get("original")).get(0);
-                assertThat(copy.path("key").asText()).startsWith("rerun%2F").isNotEqualTo(original.path("key").asText());
+                assertThat(copy.path("key").asText()).startsWith("rerun/").isNotEqualTo(original.path("key").asText());
                 assertThat(rig.s3.get(copy.path("bucket").asText(), copy.path("key").asText()))
                         .isEqualTo(rig.s3.get(original.path("bucket").asText(), original.path("key").asText()));
             }

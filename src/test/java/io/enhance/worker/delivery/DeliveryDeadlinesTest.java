@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.sun.net.httpserver.HttpServer;
@@ -41,6 +42,7 @@ import io.quarkus.test.junit.TestProfile;
 @QuarkusTest
 @QuarkusTestResource(EmbeddedServices.class)
 @TestProfile(DeliveryDeadlinesTest.ShortDeadlines.class)
+@Tag("fault-suite") // a long scenario (a profile of its own, or a storm): with the fault suite, outside the test command
 class DeliveryDeadlinesTest {
 
     static final Duration DOWNLOAD_TIMEOUT = Duration.ofSeconds(4);

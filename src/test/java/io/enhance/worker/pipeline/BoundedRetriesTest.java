@@ -11,6 +11,7 @@ import java.util.UUID;
 import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -31,6 +32,7 @@ import io.quarkus.test.junit.TestProfile;
 @QuarkusTest
 @TestProfile(BoundedRetriesTest.ShortDeadlines.class)
 @QuarkusTestResource(EmbeddedServices.class)
+@Tag("fault-suite") // a long scenario (a profile of its own, or a storm): with the fault suite, outside the test command
 class BoundedRetriesTest {
 
     /** Deadlines of seconds instead of hours; sources uploaded through the media API. */

@@ -11,6 +11,7 @@ import java.util.UUID;
 import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import io.enhance.worker.config.QueuesConfig;
@@ -33,6 +34,7 @@ import io.quarkus.test.junit.TestProfile;
 @QuarkusTest
 @TestProfile(FairSubmissionTest.FewSlots.class)
 @QuarkusTestResource(EmbeddedServices.class)
+@Tag("fault-suite") // a long scenario (a profile of its own, or a storm): with the fault suite, outside the test command
 class FairSubmissionTest {
 
     private static final int SLOTS = 4;

@@ -11,6 +11,7 @@ import java.util.UUID;
 import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -38,6 +39,7 @@ import io.quarkus.test.junit.TestProfile;
 @QuarkusTest
 @TestProfile(TaggedWebhooksOn.class)
 @QuarkusTestResource(EmbeddedServices.class)
+@Tag("fault-suite") // a long scenario (a profile of its own, or a storm): with the fault suite, outside the test command
 class SubmissionStormTest {
 
     private static final int JOBS = 20;
